@@ -1,0 +1,38 @@
+// One catalogue of coded errors. The code doubles as the deny reason sent to Envoy, the decision
+// log's `reason` and the metrics label, so every failure is countable and greppable.
+
+export const ErrorCodes = {
+  /** The CheckRequest could not be turned into policy input. */
+  requestParse: "MW_REQUEST_PARSE",
+  /** The policy evaluation threw (trap, bad builtin call, out of memory). */
+  policyEval: "MW_POLICY_EVAL",
+  /** The policy returned something that is neither a boolean nor a decision object. */
+  policyResult: "MW_POLICY_RESULT",
+  /** The policy's decision was undefined (no rule matched and no default). */
+  policyUndefined: "MW_POLICY_UNDEFINED",
+  /** No bundle is active yet. */
+  noBundle: "MW_NO_BUNDLE",
+  /** A bundle could not be read, verified or activated. */
+  bundleInvalid: "MW_BUNDLE_INVALID",
+  /** Configuration rejected at start-up. */
+  config: "MW_CONFIG",
+  /** Anything unexpected; the check is denied. */
+  internal: "MW_INTERNAL",
+} as const;
+
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+export class MeshwardError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = "MeshwardError";
+  }
+}
+
+export function errorCodeOf(err: unknown): ErrorCode {
+  return err instanceof MeshwardError ? err.code : ErrorCodes.internal;
+}

@@ -1,0 +1,93 @@
+// gRPC listener: envoy.service.auth.v3.Authorization/Check and grpc.health.v1.Health.
+// Only transport concerns live here; decisions come from CheckService.
+import { create } from "@bufbuild/protobuf";
+import * as grpc from "@grpc/grpc-js";
+import type { CheckService } from "../check-service.ts";
+import { Authorization, type CheckRequest, type CheckResponse } from "../gen/envoy/service/auth/v3/external_auth_pb.ts";
+import {
+  Health,
+  type HealthCheckRequest,
+  type HealthCheckResponse,
+  HealthCheckResponse_ServingStatus,
+  HealthCheckResponseSchema,
+} from "../gen/grpc/health/v1/health_pb.ts";
+import { toGrpcServiceDefinition } from "./grpc-adapter.ts";
+
+export interface GrpcListenOptions {
+  host: string;
+  port: number;
+}
+
+/** The service names this server reports health for; "" is the whole server. */
+const HEALTH_SERVICES = new Set(["", "envoy.service.auth.v3.Authorization"]);
+
+export class GrpcTransport {
+  private readonly server = new grpc.Server({ "grpc.max_receive_message_length": 8 * 1024 * 1024 });
+  private boundPort = 0;
+
+  constructor(
+    private readonly checks: CheckService,
+    private readonly isReady: () => boolean,
+  ) {
+    this.server.addService(toGrpcServiceDefinition(Authorization), {
+      check: (call: grpc.ServerUnaryCall<CheckRequest, CheckResponse>, callback: grpc.sendUnaryData<CheckResponse>) => {
+        callback(null, this.checks.check(call.request).response);
+      },
+    });
+    this.server.addService(toGrpcServiceDefinition(Health), {
+      check: (
+        call: grpc.ServerUnaryCall<HealthCheckRequest, HealthCheckResponse>,
+        callback: grpc.sendUnaryData<HealthCheckResponse>,
+      ) => {
+        if (!HEALTH_SERVICES.has(call.request.service)) {
+          callback({ code: grpc.status.NOT_FOUND, details: `unknown service ${call.request.service}` });
+          return;
+        }
+        callback(null, this.healthStatus());
+      },
+      watch: (call: grpc.ServerWritableStream<HealthCheckRequest, HealthCheckResponse>) => {
+        // Streams the current status once; Envoy and kubelet use Check. The stream stays open until
+        // the client cancels, as the protocol expects.
+        call.write(
+          HEALTH_SERVICES.has(call.request.service)
+            ? this.healthStatus()
+            : create(HealthCheckResponseSchema, { status: HealthCheckResponse_ServingStatus.SERVICE_UNKNOWN }),
+        );
+      },
+    });
+  }
+
+  private healthStatus(): HealthCheckResponse {
+    const status = this.isReady()
+      ? HealthCheckResponse_ServingStatus.SERVING
+      : HealthCheckResponse_ServingStatus.NOT_SERVING;
+    return create(HealthCheckResponseSchema, { status });
+  }
+
+  get port(): number {
+    return this.boundPort;
+  }
+
+  listen(options: GrpcListenOptions): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.bindAsync(`${options.host}:${options.port}`, grpc.ServerCredentials.createInsecure(), (err, port) => {
+        if (err) return reject(err);
+        this.boundPort = port;
+        resolve(port);
+      });
+    });
+  }
+
+  close(graceMs = 2000): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.server.forceShutdown();
+        resolve();
+      }, graceMs);
+      this.server.tryShutdown(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+}

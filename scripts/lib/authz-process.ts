@@ -1,0 +1,27 @@
+// Runs the authz server as its own process (as in production), on kernel-chosen ports.
+import { join } from "node:path";
+import { type ManagedProcess, startProcess } from "./processes.ts";
+import { repoRoot } from "./tools.ts";
+
+export interface AuthzProcess {
+  process: ManagedProcess;
+  grpcPort: number;
+  stop(): Promise<void>;
+}
+
+export async function startAuthzProcess(args: string[] = [], options: { echo?: boolean } = {}): Promise<AuthzProcess> {
+  const proc = startProcess(
+    "authz",
+    process.execPath,
+    ["--import", "tsx", join(repoRoot, "authz-server/src/main.ts"), "--grpc-port", "0", ...args],
+    { cwd: repoRoot, echo: options.echo ?? false },
+  );
+  try {
+    const line = await proc.waitForLine(/"event":"listening"/, 30_000);
+    const { grpcPort } = JSON.parse(line) as { grpcPort: number };
+    return { process: proc, grpcPort, stop: async () => void (await proc.stop()) };
+  } catch (err) {
+    await proc.stop();
+    throw err;
+  }
+}

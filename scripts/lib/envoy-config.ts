@@ -1,0 +1,139 @@
+// Builds Envoy bootstrap configs for Meshward's tests, sandbox and benchmarks. Configs are plain
+// objects written as JSON (which Envoy reads like YAML). Every listener binds loopback on port 0 and
+// the real port is read back from the admin API, so several Envoys can run side by side.
+
+export interface Endpoint {
+  host: string;
+  port: number;
+}
+
+export interface WasmFilterSpec {
+  /** PluginConfig.name, seen by the filter as plugin_name. */
+  name: string;
+  rootId: string;
+  wasmPath: string;
+  /** Delivered to proxy_on_configure as bytes (JSON text for Meshward's filters). */
+  pluginConfig?: string;
+  vmId?: string;
+  failurePolicy?: "FAIL_CLOSED" | "FAIL_OPEN" | "FAIL_RELOAD";
+}
+
+export interface ExtAuthzSpec {
+  mode: "grpc";
+  server: Endpoint;
+  timeoutMs?: number;
+  failureModeAllow?: boolean;
+}
+
+export interface MeshEnvoyConfig {
+  upstreams: Endpoint[];
+  extAuthz?: ExtAuthzSpec;
+  wasmFilters?: WasmFilterSpec[];
+  listenerPort?: number;
+}
+
+const typed = (type: string, body: Record<string, unknown> = {}) => ({
+  "@type": `type.googleapis.com/${type}`,
+  ...body,
+});
+
+const socket = (e: Endpoint) => ({ socket_address: { address: e.host, port_value: e.port } });
+
+function cluster(name: string, endpoints: Endpoint[], http2 = false): Record<string, unknown> {
+  const c: Record<string, unknown> = {
+    name,
+    type: "STATIC",
+    connect_timeout: "1s",
+    load_assignment: {
+      cluster_name: name,
+      endpoints: [{ lb_endpoints: endpoints.map((e) => ({ endpoint: { address: socket(e) } })) }],
+    },
+  };
+  if (http2) {
+    c.typed_extension_protocol_options = {
+      "envoy.extensions.upstreams.http.v3.HttpProtocolOptions": typed(
+        "envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
+        { explicit_http_config: { http2_protocol_options: {} } },
+      ),
+    };
+  }
+  return c;
+}
+
+function wasmFilter(spec: WasmFilterSpec): Record<string, unknown> {
+  const config: Record<string, unknown> = {
+    name: spec.name,
+    root_id: spec.rootId,
+    vm_config: {
+      vm_id: spec.vmId ?? spec.name,
+      runtime: "envoy.wasm.runtime.v8",
+      code: { local: { filename: spec.wasmPath } },
+    },
+    failure_policy: spec.failurePolicy ?? "FAIL_CLOSED",
+  };
+  if (spec.pluginConfig !== undefined) {
+    config.configuration = typed("google.protobuf.StringValue", { value: spec.pluginConfig });
+  }
+  return {
+    name: "envoy.filters.http.wasm",
+    typed_config: typed("envoy.extensions.filters.http.wasm.v3.Wasm", { config }),
+  };
+}
+
+function extAuthzFilter(spec: ExtAuthzSpec): Record<string, unknown> {
+  return {
+    name: "envoy.filters.http.ext_authz",
+    typed_config: typed("envoy.extensions.filters.http.ext_authz.v3.ExtAuthz", {
+      transport_api_version: "V3",
+      grpc_service: { envoy_grpc: { cluster_name: "meshward_authz" }, timeout: `${(spec.timeoutMs ?? 500) / 1000}s` },
+      failure_mode_allow: spec.failureModeAllow ?? false,
+    }),
+  };
+}
+
+export function meshEnvoyConfig(spec: MeshEnvoyConfig): Record<string, unknown> {
+  const httpFilters = [
+    ...(spec.extAuthz ? [extAuthzFilter(spec.extAuthz)] : []),
+    ...(spec.wasmFilters ?? []).map(wasmFilter),
+    { name: "envoy.filters.http.router", typed_config: typed("envoy.extensions.filters.http.router.v3.Router") },
+  ];
+  const clusters = [cluster("upstream", spec.upstreams)];
+  if (spec.extAuthz) clusters.push(cluster("meshward_authz", [spec.extAuthz.server], true));
+  return {
+    admin: { address: socket({ host: "127.0.0.1", port: 0 }) },
+    static_resources: {
+      listeners: [
+        {
+          name: "ingress",
+          address: socket({ host: "127.0.0.1", port: spec.listenerPort ?? 0 }),
+          filter_chains: [
+            {
+              filters: [
+                {
+                  name: "envoy.filters.network.http_connection_manager",
+                  typed_config: typed(
+                    "envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
+                    {
+                      stat_prefix: "ingress",
+                      route_config: {
+                        virtual_hosts: [
+                          {
+                            name: "all",
+                            domains: ["*"],
+                            routes: [{ match: { prefix: "/" }, route: { cluster: "upstream" } }],
+                          },
+                        ],
+                      },
+                      http_filters: httpFilters,
+                    },
+                  ),
+                },
+              ],
+            },
+          ],
+        },
+      ],
+      clusters,
+    },
+  };
+}
