@@ -16,5 +16,7 @@ const failed = report.numFailedTests ?? 0;
 const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
 const suitesFailed = report.numFailedTestSuites ?? 0;
 if (suitesFailed > 0 && failed === 0) console.error(`test-summary: ${suitesFailed} test file(s) failed to run`);
-console.log(`${passed} passed, ${failed + (failed === 0 ? suitesFailed : 0)} failed${skipped ? `, ${skipped} skipped` : ""}`);
+console.log(
+  `${passed} passed, ${failed + (failed === 0 ? suitesFailed : 0)} failed${skipped ? `, ${skipped} skipped` : ""}`,
+);
 process.exit(failed + suitesFailed > 0 || passed === 0 ? 1 : 0);
