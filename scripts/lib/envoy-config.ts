@@ -29,6 +29,8 @@ export interface MeshEnvoyConfig {
   upstreams: Endpoint[];
   extAuthz?: ExtAuthzSpec;
   wasmFilters?: WasmFilterSpec[];
+  /** Further HTTP filters (raw Envoy config objects), placed after the Wasm filters. */
+  extraHttpFilters?: Record<string, unknown>[];
   listenerPort?: number;
 }
 
@@ -95,6 +97,7 @@ export function meshEnvoyConfig(spec: MeshEnvoyConfig): Record<string, unknown> 
   const httpFilters = [
     ...(spec.extAuthz ? [extAuthzFilter(spec.extAuthz)] : []),
     ...(spec.wasmFilters ?? []).map(wasmFilter),
+    ...(spec.extraHttpFilters ?? []),
     { name: "envoy.filters.http.router", typed_config: typed("envoy.extensions.filters.http.router.v3.Router") },
   ];
   const clusters = [cluster("upstream", spec.upstreams)];
@@ -135,5 +138,70 @@ export function meshEnvoyConfig(spec: MeshEnvoyConfig): Record<string, unknown> 
       ],
       clusters,
     },
+  };
+}
+
+/** An Envoy that answers every request itself (direct_response): an upstream that costs almost
+ *  nothing, for benchmarks that measure another Envoy's CPU. */
+export function directResponseEnvoyConfig(body = "ok"): Record<string, unknown> {
+  return {
+    admin: { address: socket({ host: "127.0.0.1", port: 0 }) },
+    static_resources: {
+      listeners: [
+        {
+          name: "ingress",
+          address: socket({ host: "127.0.0.1", port: 0 }),
+          filter_chains: [
+            {
+              filters: [
+                {
+                  name: "envoy.filters.network.http_connection_manager",
+                  typed_config: typed(
+                    "envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
+                    {
+                      stat_prefix: "ingress",
+                      route_config: {
+                        virtual_hosts: [
+                          {
+                            name: "all",
+                            domains: ["*"],
+                            routes: [
+                              {
+                                match: { prefix: "/" },
+                                direct_response: { status: 200, body: { inline_string: body } },
+                              },
+                            ],
+                          },
+                        ],
+                      },
+                      http_filters: [
+                        {
+                          name: "envoy.filters.http.router",
+                          typed_config: typed("envoy.extensions.filters.http.router.v3.Router"),
+                        },
+                      ],
+                    },
+                  ),
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    },
+  };
+}
+
+/** Envoy's native local rate limit filter with one token bucket shared by all workers. */
+export function nativeLocalRateLimitFilter(tokensPerSecond: number, burst: number): Record<string, unknown> {
+  const always = (key: string) => ({ runtime_key: key, default_value: { numerator: 100, denominator: "HUNDRED" } });
+  return {
+    name: "envoy.filters.http.local_ratelimit",
+    typed_config: typed("envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit", {
+      stat_prefix: "native_local_ratelimit",
+      token_bucket: { max_tokens: burst, tokens_per_fill: tokensPerSecond, fill_interval: "1s" },
+      filter_enabled: always("local_rate_limit_enabled"),
+      filter_enforced: always("local_rate_limit_enforced"),
+    }),
   };
 }
