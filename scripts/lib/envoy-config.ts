@@ -25,8 +25,15 @@ export interface ExtAuthzSpec {
   failureModeAllow?: boolean;
 }
 
+/** How the upstream cluster picks an endpoint. `override-host` honours the endpoint list the
+ *  adaptive-lb filter writes into a request header and falls back to round robin. */
+export type UpstreamLbPolicy = "round-robin" | "least-request" | "override-host";
+
+export const OVERRIDE_HOST_HEADER = "x-gateway-destination-endpoint";
+
 export interface MeshEnvoyConfig {
   upstreams: Endpoint[];
+  upstreamLbPolicy?: UpstreamLbPolicy;
   extAuthz?: ExtAuthzSpec;
   wasmFilters?: WasmFilterSpec[];
   /** Further HTTP filters (raw Envoy config objects), placed after the Wasm filters. */
@@ -41,7 +48,39 @@ const typed = (type: string, body: Record<string, unknown> = {}) => ({
 
 const socket = (e: Endpoint) => ({ socket_address: { address: e.host, port_value: e.port } });
 
-function cluster(name: string, endpoints: Endpoint[], http2 = false): Record<string, unknown> {
+function lbExtension(name: string, type: string, body: Record<string, unknown> = {}) {
+  return { typed_extension_config: { name, typed_config: typed(type, body) } };
+}
+
+function loadBalancingPolicy(policy: UpstreamLbPolicy): Record<string, unknown> {
+  const roundRobin = lbExtension(
+    "envoy.load_balancing_policies.round_robin",
+    "envoy.extensions.load_balancing_policies.round_robin.v3.RoundRobin",
+  );
+  if (policy === "round-robin") return { policies: [roundRobin] };
+  if (policy === "least-request") {
+    return {
+      policies: [
+        lbExtension(
+          "envoy.load_balancing_policies.least_request",
+          "envoy.extensions.load_balancing_policies.least_request.v3.LeastRequest",
+          { choice_count: 2 },
+        ),
+      ],
+    };
+  }
+  return {
+    policies: [
+      lbExtension(
+        "envoy.load_balancing_policies.override_host",
+        "envoy.extensions.load_balancing_policies.override_host.v3.OverrideHost",
+        { override_host_sources: [{ header: OVERRIDE_HOST_HEADER }], fallback_policy: { policies: [roundRobin] } },
+      ),
+    ],
+  };
+}
+
+function cluster(name: string, endpoints: Endpoint[], http2 = false, lb?: UpstreamLbPolicy): Record<string, unknown> {
   const c: Record<string, unknown> = {
     name,
     type: "STATIC",
@@ -51,6 +90,7 @@ function cluster(name: string, endpoints: Endpoint[], http2 = false): Record<str
       endpoints: [{ lb_endpoints: endpoints.map((e) => ({ endpoint: { address: socket(e) } })) }],
     },
   };
+  if (lb) c.load_balancing_policy = loadBalancingPolicy(lb);
   if (http2) {
     c.typed_extension_protocol_options = {
       "envoy.extensions.upstreams.http.v3.HttpProtocolOptions": typed(
@@ -100,7 +140,7 @@ export function meshEnvoyConfig(spec: MeshEnvoyConfig): Record<string, unknown> 
     ...(spec.extraHttpFilters ?? []),
     { name: "envoy.filters.http.router", typed_config: typed("envoy.extensions.filters.http.router.v3.Router") },
   ];
-  const clusters = [cluster("upstream", spec.upstreams)];
+  const clusters = [cluster("upstream", spec.upstreams, false, spec.upstreamLbPolicy)];
   if (spec.extAuthz) clusters.push(cluster("meshward_authz", [spec.extAuthz.server], true));
   return {
     admin: { address: socket({ host: "127.0.0.1", port: 0 }) },
