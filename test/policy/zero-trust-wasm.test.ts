@@ -85,6 +85,17 @@ describe("zero-trust bundle compiled to Wasm", () => {
     expect(compiled).toEqual(interpreted);
   });
 
+  it("gives policy/README.md's example result for its example input", () => {
+    const readme = readFileSync(join(repoRoot, "policy/README.md"), "utf8");
+    const example = (label: string): unknown => {
+      const m = new RegExp(`<!-- example:${label} -->\\s*\`\`\`json\\n([\\s\\S]*?)\`\`\``).exec(readme);
+      expect(m, `policy/README.md lacks the example:${label} block`).not.toBeNull();
+      return JSON.parse(m?.[1] ?? "null");
+    };
+    const [first] = policy.evaluate(example("input"), DECISION) as Array<{ result: unknown }>;
+    expect(first?.result).toEqual(example("result"));
+  });
+
   it("is refused by the SDK-builtins check when it needs a builtin the Wasm SDK lacks", () => {
     const dir = join(out, "needs-clock");
     mkdirSync(dir);

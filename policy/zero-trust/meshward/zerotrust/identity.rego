@@ -25,9 +25,13 @@ user_authenticated if {
 	identity.method == "jwt"
 }
 
-# The caller's SPIFFE ID: the server's verified identity first, then Envoy's peer principal.
+# The caller's SPIFFE ID: the server's verified identity first, then Envoy's peer principal
+# (top-level `source_principal` of the input contract, or the CheckRequest attribute itself).
 spiffe_id := id if {
 	id := identity.spiffe_id
+	startswith(id, "spiffe://")
+} else := id if {
+	id := input.source_principal
 	startswith(id, "spiffe://")
 } else := id if {
 	id := input.attributes.source.principal

@@ -54,3 +54,8 @@ test_service_high_risk_is_throttled if {
 	d.headers["x-meshward-action"] == "throttle"
 	d.response_headers_to_add == {"x-meshward-risk-action": "throttle"}
 }
+
+test_top_level_source_principal if {
+	req := object.union(request("GET", "/metrics"), {"source_principal": "spiffe://cluster.local/ns/monitoring/sa/prometheus"})
+	zerotrust.allow with input as req
+}
