@@ -4,7 +4,7 @@
 // scripts/lib/policy-build-options.ts. Flags: `--only <name>` builds one bundle, `--out <dir>`
 // writes elsewhere than build/policy (tests build into a temporary directory).
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import {
   type BundleSpec,
@@ -102,4 +102,13 @@ for (const [name, bundle] of Object.entries(bundles)) {
     bundle.dir,
   ]);
   console.log(`build-policy: ${name} → ${out}`);
+  // Staging follows the normal build only: a --out build (tests) leaves the repository alone.
+  if (bundle.stage && flag("--out") === undefined) {
+    const stageDir = join(repoRoot, bundle.stage);
+    mkdirSync(stageDir, { recursive: true });
+    copyFileSync(out, join(stageDir, "bundle.tar.gz"));
+    if (bundle.sign)
+      copyFileSync(devSigningKey(join(outDir, "dev-keys"), name).publicKeyPath, join(stageDir, "verification-key.pem"));
+    console.log(`build-policy: ${name} staged in ${bundle.stage}`);
+  }
 }

@@ -4,6 +4,8 @@
 //                    bundle that would throw "not implemented: built-in function" at request time
 //                    fails at build time instead (capabilities.json of @open-policy-agent/opa-wasm)
 //   sign             build in bundle mode and sign it (ES256) with a development key made at build time
+//   stage            directory (repo-relative) that receives bundle.tar.gz and verification-key.pem,
+//                    e.g. the Kustomize base that turns them into a ConfigMap
 // Pure helpers plus the dev-key file handling; the OPA runs stay in the build script.
 import { generateKeyPairSync } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -15,6 +17,7 @@ export interface BundleSpec {
   minCoverage?: number;
   sdkBuiltinsOnly?: boolean;
   sign?: boolean;
+  stage?: string;
 }
 
 interface FileCoverage {
