@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { type LoadedPolicy, loadPolicy } from "@open-policy-agent/opa-wasm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Bundle, parseBundle } from "../../authz-server/src/policy/bundle.ts";
+import { toDecision } from "../../authz-server/src/translate/response.ts";
 import { devSigningKey } from "../../scripts/lib/policy-build-options.ts";
 import { opaBinary, repoRoot } from "../../scripts/lib/tools.ts";
 import { zeroTrustCases } from "./zero-trust-cases.ts";
@@ -70,6 +71,10 @@ describe("zero-trust bundle compiled to Wasm", () => {
     expect(decision?.headers).toMatchObject(c.expect.headers);
     const [allow] = policy.evaluate(c.input, ALLOW) as Array<{ result: boolean }>;
     expect(allow?.result).toBe(c.expect.allowed);
+    // The authz server's own reading of a result object accepts it as the same decision.
+    const read = toDecision(decision);
+    expect(read.allowed).toBe(c.expect.allowed);
+    expect(read.httpStatus).toBe(c.expect.http_status);
   });
 
   it("decides exactly as OPA's Rego interpreter on every case", () => {
