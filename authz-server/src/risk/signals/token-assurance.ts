@@ -1,0 +1,78 @@
+// Signal 6 — token age and assurance, from the verified JWT's `iat`, `acr` and `amr` (RFC 7519,
+// OpenID Connect Core §2, RFC 8176). Workload identities (SPIFFE, no claims) are not judged here.
+//
+// Age: a = now − iat·1000 ms; strength = ramp(a, freshAgeMs, maxAgeMs) (defaults 1 h and 12 h);
+// an `iat` more than `clockSkewMs` (60 s) in the future, or a missing/non-numeric `iat`, gives
+// `missingIatStrength` (default 1). contribution = `ageWeight` (default 25) × strength.
+// Assurance: strong when `acr` is in `strongAcr` or any `amr` value is in `strongAmr` (default
+// mfa, hwk, fpt, face, iris); otherwise strength 1 × `assuranceWeight` (default 20).
+// Unauthenticated requests: `unauthenticatedWeight` (default 0: public routes are the policy's call).
+import { addReason, ramp, type Signal } from "./signal.ts";
+
+export interface TokenConfig {
+  ageWeight: number;
+  freshAgeMs: number;
+  maxAgeMs: number;
+  clockSkewMs: number;
+  missingIatStrength: number;
+  assuranceWeight: number;
+  strongAcr: string[];
+  strongAmr: string[];
+  unauthenticatedWeight: number;
+}
+
+export const TOKEN_DEFAULTS: TokenConfig = {
+  ageWeight: 25,
+  freshAgeMs: 3_600_000,
+  maxAgeMs: 43_200_000,
+  clockSkewMs: 60_000,
+  missingIatStrength: 1,
+  assuranceWeight: 20,
+  strongAcr: [],
+  strongAmr: ["mfa", "hwk", "fpt", "face", "iris"],
+  unauthenticatedWeight: 0,
+};
+
+export function createTokenAssurance(config: TokenConfig): Signal {
+  const strongAcr = new Set(config.strongAcr);
+  const strongAmr = new Set(config.strongAmr);
+  return ({ ctx, nowMs }, out) => {
+    const { identity } = ctx;
+    if (!identity.authenticated) {
+      addReason(out, "unauthenticated", config.unauthenticatedWeight, 1, "no verified identity");
+      return;
+    }
+    const claims = identity.claims;
+    if (!claims || Object.keys(claims).length === 0) return;
+    const iat = claims.iat;
+    if (typeof iat !== "number" || !Number.isFinite(iat)) {
+      addReason(out, "token-age", config.ageWeight, config.missingIatStrength, "token has no numeric iat");
+    } else {
+      const ageMs = nowMs - iat * 1000;
+      if (ageMs < -config.clockSkewMs) {
+        addReason(
+          out,
+          "token-age",
+          config.ageWeight,
+          config.missingIatStrength,
+          `token iat is ${Math.round(-ageMs / 1000)} s in the future`,
+        );
+      } else {
+        const strength = ramp(ageMs, config.freshAgeMs, config.maxAgeMs);
+        addReason(out, "token-age", config.ageWeight, strength, `token issued ${Math.round(ageMs / 60_000)} min ago`);
+      }
+    }
+    const acr = typeof claims.acr === "string" ? claims.acr : null;
+    const amr = Array.isArray(claims.amr) ? claims.amr.filter((v): v is string => typeof v === "string") : [];
+    const strong = (acr !== null && strongAcr.has(acr)) || amr.some((m) => strongAmr.has(m));
+    if (!strong) {
+      addReason(
+        out,
+        "token-assurance",
+        config.assuranceWeight,
+        1,
+        `weak authentication (acr=${acr ?? "none"}, amr=[${amr.join(",")}])`,
+      );
+    }
+  };
+}

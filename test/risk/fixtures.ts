@@ -1,0 +1,44 @@
+// Builders for risk-engine tests: a check context and a store snapshot with only what a test sets.
+
+import type { SignalInput } from "../../authz-server/src/risk/signals/signal.ts";
+import { emptySnapshot, type Snapshot } from "../../authz-server/src/risk/store/types.ts";
+import type { RiskContext, RiskIdentity, RiskReason } from "../../authz-server/src/risk/types.ts";
+
+/** 2026-01-05T12:00:00Z, a Monday noon: the tests' fixed clock. */
+export const T0 = Date.UTC(2026, 0, 5, 12, 0, 0);
+
+export function context(
+  overrides: Partial<Omit<RiskContext, "identity">> & { identity?: Partial<RiskIdentity> } = {},
+): RiskContext {
+  const { identity, ...rest } = overrides;
+  return {
+    identity: {
+      subject: "alice",
+      issuer: "https://idp.test",
+      claims: { iat: T0 / 1000, amr: ["mfa"] },
+      authenticated: true,
+      ...identity,
+    },
+    sourceIp: "192.0.2.10",
+    headers: { "user-agent": "curl/8" },
+    method: "GET",
+    path: "/",
+    contextExtensions: {},
+    ...rest,
+  };
+}
+
+export function snapshot(overrides: Partial<Snapshot> = {}): Snapshot {
+  return { ...emptySnapshot(), ...overrides };
+}
+
+export function input(overrides: Partial<SignalInput> = {}): SignalInput {
+  return { ctx: context(), snapshot: snapshot(), nowMs: T0, principal: "alice", location: null, ...overrides };
+}
+
+/** Runs a signal and returns its reasons. */
+export function run(signal: (i: SignalInput, out: RiskReason[]) => void, i: SignalInput): RiskReason[] {
+  const out: RiskReason[] = [];
+  signal(i, out);
+  return out;
+}
