@@ -1,7 +1,12 @@
 // Builders for risk-engine tests: a check context and a store snapshot with only what a test sets.
 
 import type { SignalInput } from "../../authz-server/src/risk/signals/signal.ts";
-import { emptySnapshot, type Snapshot } from "../../authz-server/src/risk/store/types.ts";
+import {
+  emptySnapshot,
+  type Observation,
+  type Snapshot,
+  type StoreLimits,
+} from "../../authz-server/src/risk/store/types.ts";
 import type { RiskContext, RiskIdentity, RiskReason } from "../../authz-server/src/risk/types.ts";
 
 /** 2026-01-05T12:00:00Z, a Monday noon: the tests' fixed clock. */
@@ -42,3 +47,27 @@ export function run(signal: (i: SignalInput, out: RiskReason[]) => void, i: Sign
   signal(i, out);
   return out;
 }
+
+/** Small store limits so windows and bounds are easy to cross in a test. */
+export const LIMITS: StoreLimits = {
+  principalFailureWindowMs: 60_000,
+  ipFailureWindowMs: 120_000,
+  maxFailuresPerKey: 5,
+  rateBucketMs: 10_000,
+  rateHistoryBuckets: 3,
+  maxFingerprints: 2,
+  profileTtlMs: 3_600_000,
+  eventTtlMs: 600_000,
+};
+
+export const obs = (nowMs: number, extra: Partial<Observation> = {}): Observation => ({
+  nowMs,
+  principal: "alice",
+  ip: "192.0.2.1",
+  fingerprint: null,
+  location: null,
+  hour: null,
+  session: null,
+  token: null,
+  ...extra,
+});

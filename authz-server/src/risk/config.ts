@@ -91,11 +91,13 @@ function mergeChecked(defaults: unknown, raw: unknown, path: string): unknown {
   if (want !== "object") return raw;
   const d = defaults as Record<string, unknown>;
   const r = raw as Record<string, unknown>;
+  const at = (key: string) => (path ? `${path}.${key}` : key);
   for (const key of Object.keys(r)) {
-    if (!(key in d)) throw new RiskConfigError(`${path}.${key}`, `unknown field (known: ${Object.keys(d).join(", ")})`);
+    if (!Object.hasOwn(d, key))
+      throw new RiskConfigError(at(key), `unknown field (known: ${Object.keys(d).join(", ")})`);
   }
   const out: Record<string, unknown> = {};
-  for (const key of Object.keys(d)) out[key] = mergeChecked(d[key], r[key], path ? `${path}.${key}` : key);
+  for (const key of Object.keys(d)) out[key] = mergeChecked(d[key], r[key], at(key));
   return out;
 }
 
