@@ -1,6 +1,7 @@
 // Device posture against real X.509 certificates made by the openssl CLI: a CA, a device
 // certificate it signed, and a self-signed impostor. Validity is checked against the test's clock.
 import { execFileSync } from "node:child_process";
+import { X509Certificate } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -83,8 +84,10 @@ describe("firmware versions", () => {
 
 describe("device-posture", () => {
   const config = () => ({ ...DEVICE_POSTURE_DEFAULTS, minFirmware: "2.4.0", trustedCaPem: pem.ca as string });
-  const now = Date.now();
-  const check = (headers: Record<string, string>, nowMs = now, ext: Record<string, string> = {}) =>
+  // One day into the device certificate's 30-day validity (a clock taken before the certificate was
+  // made could fall before its notBefore, which has second resolution).
+  const day1 = () => Date.parse(new X509Certificate(pem.device as string).validFrom) + 86_400_000;
+  const check = (headers: Record<string, string>, nowMs = day1(), ext: Record<string, string> = {}) =>
     run(createDevicePosture(config()), input({ nowMs, ctx: context({ headers, contextExtensions: ext }) }));
   const cert = (name: string) => encodeURIComponent(pem[name] as string);
 
@@ -107,7 +110,7 @@ describe("device-posture", () => {
       "device certificate not issued by the trusted CA",
     );
     expect(
-      check({ "x-device-firmware": "3", "x-device-certificate": cert("device") }, now + 40 * 86_400_000)[0],
+      check({ "x-device-firmware": "3", "x-device-certificate": cert("device") }, day1() + 40 * 86_400_000)[0],
     ).toEqual({
       signal: "device-certificate",
       contribution: 70,
@@ -119,7 +122,7 @@ describe("device-posture", () => {
   });
   it("applies only to device traffic or routes that require it", () => {
     expect(check({})).toEqual([]);
-    const required = check({}, now, { "meshward.device_posture": "required" });
+    const required = check({}, day1(), { "meshward.device_posture": "required" });
     expect(required.map((r) => r.contribution)).toEqual([40, 50]);
   });
 });
