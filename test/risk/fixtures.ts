@@ -1,5 +1,6 @@
 // Builders for risk-engine tests: a check context and a store snapshot with only what a test sets.
 
+import { parseIp } from "../../authz-server/src/risk/net/cidr.ts";
 import type { SignalInput } from "../../authz-server/src/risk/signals/signal.ts";
 import {
   emptySnapshot,
@@ -38,7 +39,18 @@ export function snapshot(overrides: Partial<Snapshot> = {}): Snapshot {
 }
 
 export function input(overrides: Partial<SignalInput> = {}): SignalInput {
-  return { ctx: context(), snapshot: snapshot(), nowMs: T0, principal: "alice", location: null, ...overrides };
+  const base: SignalInput = {
+    ctx: context(),
+    snapshot: snapshot(),
+    nowMs: T0,
+    principal: "alice",
+    ipWords: null,
+    location: null,
+    ...overrides,
+  };
+  // Like the engine: the source IP is parsed once per check.
+  if (!("ipWords" in overrides) && base.ctx.sourceIp) base.ipWords = parseIp(base.ctx.sourceIp);
+  return base;
 }
 
 /** Runs a signal and returns its reasons. */

@@ -6,13 +6,28 @@ import { LIMITS, obs, T0 } from "./fixtures.ts";
 describe("ExpiringLru", () => {
   it("evicts the least recently used beyond the bound and expires by TTL", () => {
     const lru = new ExpiringLru<string, number>(2);
-    lru.set("a", 1, 0, 100);
-    lru.set("b", 2, 0, 100);
-    expect(lru.get("a", 10)).toBe(1); // a is now the most recent
-    lru.set("c", 3, 10, 100);
-    expect([lru.get("a", 20), lru.get("b", 20), lru.get("c", 20)]).toEqual([1, undefined, 3]);
-    expect(lru.get("a", 100)).toBeUndefined(); // expires at 0 + 100
+    lru.set("a", 1, 0, 10_000);
+    lru.set("b", 2, 0, 10_000);
+    expect(lru.get("a", 1000)).toBe(1); // a is now the most recent
+    lru.set("c", 3, 1000, 10_000);
+    expect([lru.get("a", 1500), lru.get("b", 1500), lru.get("c", 1500)]).toEqual([1, undefined, 3]);
+    expect(lru.get("a", 10_000)).toBeUndefined(); // expired at 0 + 10 s
     expect(lru.size).toBe(1);
+  });
+  it("tracks recency with one-second resolution (no reordering within a second)", () => {
+    const lru = new ExpiringLru<string, number>(2);
+    lru.set("x", 1, 0, 10_000);
+    lru.set("y", 2, 0, 10_000);
+    lru.get("x", 999);
+    lru.set("z", 3, 999, 10_000);
+    expect([lru.get("x", 999), lru.get("y", 999)]).toEqual([undefined, 2]);
+  });
+  it("updating an entry extends its TTL", () => {
+    const lru = new ExpiringLru<string, number>(5);
+    lru.set("k", 1, 0, 100);
+    lru.set("k", 2, 50, 100);
+    expect(lru.get("k", 149)).toBe(2);
+    expect(lru.get("k", 150)).toBeUndefined();
   });
 });
 
@@ -36,8 +51,8 @@ describe("MemoryStore", () => {
     const snap = await s.observe(obs(T0 + 50_000));
     const b0 = Math.floor(T0 / 10_000);
     // history 3 → buckets b0+2..b0+4 kept; b0 and b0+1 dropped
-    expect(snap.rateBuckets).toEqual([[b0 + 5, 1]]);
-    expect((await s.observe(obs(T0 + 60_000))).rateBuckets).toEqual([
+    expect([...snap.rateBuckets]).toEqual([[b0 + 5, 1]]);
+    expect([...(await s.observe(obs(T0 + 60_000))).rateBuckets]).toEqual([
       [b0 + 5, 1],
       [b0 + 6, 1],
     ]);
@@ -50,7 +65,7 @@ describe("MemoryStore", () => {
     expect(first).toMatchObject({ fingerprintKnown: false, knownFingerprints: 0, lastLocation: null });
     const again = await s.observe(obs(T0 + 1, { fingerprint: "f1", hour: 12 }));
     expect(again).toMatchObject({ fingerprintKnown: true, knownFingerprints: 1, lastLocation: { ...paris, atMs: T0 } });
-    expect(again.hours[12]).toBe(1);
+    expect(again.hours[12]).toBe(2); // this request included
     await s.observe(obs(T0 + 2, { fingerprint: "f2" }));
     await s.observe(obs(T0 + 3, { fingerprint: "f3" })); // evicts f1 (least recently seen)
     expect((await s.observe(obs(T0 + 4, { fingerprint: "f1" }))).fingerprintKnown).toBe(false);

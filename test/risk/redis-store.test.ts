@@ -48,7 +48,8 @@ async function script(store: RiskStore) {
     obs(T0 - 10_000, { principal: "carol", ip: null }), // the principal window (60 s) has just closed
     obs(T0 + 50_000, { principal: null, ip: "192.0.2.77" }), // the IP window (120 s) has just closed
   ];
-  for (const step of steps) out.push(await store.observe(step));
+  // Cloned at once: the memory store hands out its live collections (valid until its next call).
+  for (const step of steps) out.push(structuredClone(await store.observe(step)));
   return out;
 }
 

@@ -9,6 +9,7 @@ import { combine } from "./combine.ts";
 import { parseRiskConfig, type RiskConfig, storeLimitsFrom } from "./config.ts";
 import { applyEventEffects } from "./event-effects.ts";
 import { type EventSink, eventUpdate, type SecurityEvent } from "./events.ts";
+import { parseIp, type Words } from "./net/cidr.ts";
 import { GeoTable } from "./net/geo.ts";
 import { createDevicePosture } from "./signals/device-posture.ts";
 import { createEndpointSensitivity } from "./signals/endpoint-sensitivity.ts";
@@ -33,6 +34,11 @@ export interface RiskEngineHooks {
 export function principalOf(identity: RiskIdentity): string | null {
   if (!identity.authenticated) return null;
   return identity.subject || identity.spiffe_id || null;
+}
+
+/** The source IP parsed once per check; null when absent or not an address. */
+function sourceWords(ctx: RiskContext): Words | null {
+  return ctx.sourceIp ? parseIp(ctx.sourceIp) : null;
 }
 
 function claimString(identity: RiskIdentity, name: string): string | null {
@@ -70,14 +76,14 @@ export class RiskEngine implements EventSink {
   }
 
   /** The observation a check records (exposed for tests and the benchmark). */
-  observationFor(ctx: RiskContext, nowMs: number): Observation {
+  observationFor(ctx: RiskContext, nowMs: number, ipWords: Words | null = sourceWords(ctx)): Observation {
     const principal = principalOf(ctx.identity);
     return {
       nowMs,
       principal,
       ip: ctx.sourceIp || null,
       fingerprint: principal === null ? null : deviceFingerprint(ctx, this.config.device.headers),
-      location: principal === null ? null : this.geo.locate(ctx.sourceIp),
+      location: principal === null ? null : this.geo.locate(ipWords),
       hour: principal === null ? null : localHour(nowMs, this.config.timeOfDay.utcOffsetMinutes),
       session: claimString(ctx.identity, "sid"),
       token: claimString(ctx.identity, "jti"),
@@ -86,7 +92,8 @@ export class RiskEngine implements EventSink {
 
   /** Scores one check. `nowMs`: the caller's clock, ms since the epoch. Never rejects. */
   async assess(ctx: RiskContext, nowMs: number): Promise<RiskAssessment> {
-    const observation = this.observationFor(ctx, nowMs);
+    const ipWords = sourceWords(ctx);
+    const observation = this.observationFor(ctx, nowMs, ipWords);
     let snapshot: Snapshot;
     try {
       snapshot = await this.store.observe(observation);
@@ -94,16 +101,23 @@ export class RiskEngine implements EventSink {
       this.hooks.onStateError?.("observe", err);
       snapshot = emptySnapshot();
     }
-    return this.score(ctx, observation, snapshot, nowMs);
+    return this.score(ctx, observation, snapshot, nowMs, ipWords);
   }
 
   /** The pure half of `assess`: signals over a snapshot. */
-  score(ctx: RiskContext, observation: Observation, snapshot: Snapshot, nowMs: number): RiskAssessment {
+  score(
+    ctx: RiskContext,
+    observation: Observation,
+    snapshot: Snapshot,
+    nowMs: number,
+    ipWords: Words | null = sourceWords(ctx),
+  ): RiskAssessment {
     const input: SignalInput = {
       ctx,
       snapshot,
       nowMs,
       principal: observation.principal,
+      ipWords,
       location: observation.location,
     };
     const reasons: RiskReason[] = [];

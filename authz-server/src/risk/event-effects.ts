@@ -15,8 +15,46 @@ export interface EventEffects {
   floor: RiskLevel;
 }
 
+const KINDS = ["subject", "session", "token"] as const;
+const NO_EFFECT: EventEffects = { floor: "low" };
+
 function iso(ms: number): string {
   return new Date(ms).toISOString();
+}
+
+/** A token without `iat` counts as issued before any event. */
+function issuedBefore(issuedAtMs: number | null, atMs: number): boolean {
+  return issuedAtMs === null || issuedAtMs <= atMs;
+}
+
+/** The effects of one target's state; returns the level floor they imply. */
+function targetEffects(
+  kind: (typeof KINDS)[number],
+  state: EventState,
+  issuedAtMs: number | null,
+  nowMs: number,
+  t: LevelThresholds,
+  out: RiskReason[],
+): RiskLevel {
+  let floor: RiskLevel = "low";
+  const revoked = state.revokedAtMs;
+  if (revoked !== undefined && (kind !== "subject" || issuedBefore(issuedAtMs, revoked))) {
+    out.push({ signal: "session-revoked", contribution: 100, detail: `${kind} revoked at ${iso(revoked)}` });
+    floor = "critical";
+  }
+  const changed = state.credentialChangedAtMs;
+  if (changed !== undefined && issuedBefore(issuedAtMs, changed)) {
+    const detail = `credentials changed at ${iso(changed)}, after this token was issued`;
+    out.push({ signal: "credential-change", contribution: thresholdOf("high", t), detail });
+    if (levelRank("high") > levelRank(floor)) floor = "high";
+  }
+  const level = state.riskLevel;
+  if (level !== undefined && level !== "low" && (state.riskLevelUntilMs ?? 0) > nowMs) {
+    const detail = `${kind} set to ${level} until ${iso(state.riskLevelUntilMs ?? 0)}`;
+    out.push({ signal: "risk-level-change", contribution: thresholdOf(level, t), detail });
+    if (levelRank(level) > levelRank(floor)) floor = level;
+  }
+  return floor;
 }
 
 /** Appends the reasons the events imply and returns the level floor. */
@@ -27,40 +65,15 @@ export function applyEventEffects(
   t: LevelThresholds,
   out: RiskReason[],
 ): EventEffects {
+  if (snapshot.subjectEvents === null && snapshot.sessionEvents === null && snapshot.tokenEvents === null)
+    return NO_EFFECT;
   let floor: RiskLevel = "low";
-  const raise = (level: RiskLevel) => {
-    if (levelRank(level) > levelRank(floor)) floor = level;
-  };
-  const issuedBefore = (atMs: number) => issuedAtMs === null || issuedAtMs <= atMs;
-  const targets: Array<[string, EventState | null]> = [
-    ["subject", snapshot.subjectEvents],
-    ["session", snapshot.sessionEvents],
-    ["token", snapshot.tokenEvents],
-  ];
-  for (const [kind, state] of targets) {
+  for (const kind of KINDS) {
+    const state =
+      kind === "subject" ? snapshot.subjectEvents : kind === "session" ? snapshot.sessionEvents : snapshot.tokenEvents;
     if (state === null) continue;
-    const revoked = state.revokedAtMs;
-    if (revoked !== undefined && (kind !== "subject" || issuedBefore(revoked))) {
-      out.push({ signal: "session-revoked", contribution: 100, detail: `${kind} revoked at ${iso(revoked)}` });
-      raise("critical");
-    }
-    const changed = state.credentialChangedAtMs;
-    if (changed !== undefined && issuedBefore(changed)) {
-      out.push({
-        signal: "credential-change",
-        contribution: thresholdOf("high", t),
-        detail: `credentials changed at ${iso(changed)}, after this token was issued`,
-      });
-      raise("high");
-    }
-    if (state.riskLevel !== undefined && state.riskLevel !== "low" && (state.riskLevelUntilMs ?? 0) > nowMs) {
-      out.push({
-        signal: "risk-level-change",
-        contribution: thresholdOf(state.riskLevel, t),
-        detail: `${kind} set to ${state.riskLevel} until ${iso(state.riskLevelUntilMs ?? 0)}`,
-      });
-      raise(state.riskLevel);
-    }
+    const level = targetEffects(kind, state, issuedAtMs, nowMs, t, out);
+    if (levelRank(level) > levelRank(floor)) floor = level;
   }
   return { floor };
 }

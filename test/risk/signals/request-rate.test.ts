@@ -14,11 +14,11 @@ describe("rateBaseline (EW mean and variance)", () => {
     // x = 10, 0, 20 with α = 0.5: m0 = 10; d = −10 → m = 5, v = 0.5·(0 + 0.5·100) = 25;
     // d = 15 → m = 12.5, v = 0.5·(25 + 0.5·225) = 68.75
     const b = rateBaseline(
-      [
+      new Map([
         [97, 10],
         [99, 20],
         [100, 3],
-      ],
+      ]),
       100,
       0.5,
       60,
@@ -26,13 +26,13 @@ describe("rateBaseline (EW mean and variance)", () => {
     expect(b).toEqual({ mean: 12.5, std: Math.sqrt(68.75), buckets: 3 });
   });
   it("ignores buckets outside the history and the current one; null without history", () => {
-    expect(rateBaseline([[100, 5]], 100, 0.1, 60)).toBeNull();
+    expect(rateBaseline(new Map([[100, 5]]), 100, 0.1, 60)).toBeNull();
     expect(
       rateBaseline(
-        [
+        new Map([
           [10, 999],
           [95, 2],
-        ],
+        ]),
         100,
         0.1,
         10,
@@ -45,7 +45,8 @@ describe("request-rate", () => {
   const signal = createRequestRate(REQUEST_RATE_DEFAULTS);
   const steady = (n: number): Array<[number, number]> =>
     Array.from({ length: 10 }, (_, i) => [current - 10 + i, 2] as [number, number]).concat([[current, n]]);
-  const at = (buckets: Array<[number, number]>) => run(signal, input({ snapshot: snapshot({ rateBuckets: buckets }) }));
+  const at = (buckets: Array<[number, number]>) =>
+    run(signal, input({ snapshot: snapshot({ rateBuckets: new Map(buckets) }) }));
 
   it("flags a burst far above a steady baseline: z = (c − m)/max(σ, minStd)", () => {
     // baseline exactly 2 with σ = 0 → minStd 1 → z = c − 2. c = 9 is below minCount 20.
@@ -62,7 +63,7 @@ describe("request-rate", () => {
   it("ramps between zStart and zFull", () => {
     const s = createRequestRate({ ...REQUEST_RATE_DEFAULTS, minCount: 1 });
     // z = 7 − 2 = 5 → (5 − 4)/(10 − 4) = 1/6 → 40/6 = 6.67
-    expect(run(s, input({ snapshot: snapshot({ rateBuckets: steady(7) }) }))[0]?.contribution).toBe(6.67);
+    expect(run(s, input({ snapshot: snapshot({ rateBuckets: new Map(steady(7)) }) }))[0]?.contribution).toBe(6.67);
   });
   it("needs minHistoryBuckets of history and a principal", () => {
     expect(
@@ -71,7 +72,9 @@ describe("request-rate", () => {
         [current, 50],
       ]),
     ).toEqual([]);
-    expect(run(signal, input({ principal: null, snapshot: snapshot({ rateBuckets: steady(50) }) }))).toEqual([]);
+    expect(run(signal, input({ principal: null, snapshot: snapshot({ rateBuckets: new Map(steady(50)) }) }))).toEqual(
+      [],
+    );
   });
   it("counts idle buckets as zero", () => {
     // first bucket 10 ago with 2 requests, nothing since: mean = 2·0.9⁹ ≈ 0.77

@@ -11,18 +11,30 @@ export type Words = [number, number, number, number];
 
 const V4_MAPPED_PREFIX: readonly number[] = [0, 0, 0xffff];
 
-/** Parses dotted-quad IPv4 into a 32-bit number, or null. Leading zeros are rejected (ambiguous octal). */
+/**
+ * Parses dotted-quad IPv4 into a 32-bit number, or null. Leading zeros are rejected (ambiguous
+ * octal). Hand-rolled (no split/regex): it runs on every check.
+ */
 function parseV4(text: string): number | null {
-  const parts = text.split(".");
-  if (parts.length !== 4) return null;
   let value = 0;
-  for (const part of parts) {
-    if (!/^(0|[1-9]\d{0,2})$/.test(part)) return null;
-    const octet = Number(part);
-    if (octet > 255) return null;
-    value = value * 256 + octet;
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : 46; // a virtual final "."
+    if (c === 46) {
+      if (digits === 0 || octet > 255) return null;
+      value = value * 256 + octet;
+      octet = 0;
+      digits = 0;
+      dots++;
+    } else if (c >= 48 && c <= 57) {
+      if (digits > 0 && octet === 0) return null; // leading zero
+      octet = octet * 10 + (c - 48);
+      if (++digits > 3) return null;
+    } else return null;
   }
-  return value >>> 0;
+  return dots === 4 ? value >>> 0 : null;
 }
 
 /** Parses IPv6 text (RFC 4291 §2.2: `::` compression, embedded IPv4 tail, `%zone` ignored) into 8 groups. */
@@ -81,6 +93,18 @@ function maskWords(words: Words, prefix: number): Words {
 
 const keyOf = (w: Words): string => `${w[0]}.${w[1]}.${w[2]}.${w[3]}`;
 
+const isV4Mapped = (w: Words): boolean => w[0] === 0 && w[1] === 0 && w[2] === 0xffff;
+
+/** Numeric key of an IPv4-mapped block (prefix ≥ 96): the masked IPv4 word, no string built. */
+function v4Key(v4: number, prefix: number): number {
+  const bits = prefix - 96;
+  return bits === 0 ? 0 : (v4 & ((0xffffffff << (32 - bits)) >>> 0)) >>> 0;
+}
+
+function keyFor(masked: Words, prefix: number): string | number {
+  return isV4Mapped(masked) && prefix >= 96 ? v4Key(masked[3], prefix) : keyOf(masked);
+}
+
 export interface ParsedCidr {
   words: Words;
   /** Prefix length in the 128-bit space (IPv4 /n becomes /(96+n)). */
@@ -107,14 +131,13 @@ export function parseCidr(text: string): ParsedCidr | string {
 
 /** A longest-prefix-match table from CIDR blocks to values. */
 export class CidrTable<V> {
-  private readonly byPrefix = new Map<number, Map<string, V>>();
+  private readonly byPrefix = new Map<number, Map<string | number, V>>();
   /** Prefix lengths present, longest first. */
   private prefixes: number[] = [];
+  private count = 0;
 
   get size(): number {
-    let n = 0;
-    for (const m of this.byPrefix.values()) n += m.size;
-    return n;
+    return this.count;
   }
 
   /** Adds a block; throws with the offending text when it does not parse. A later duplicate wins. */
@@ -127,15 +150,19 @@ export class CidrTable<V> {
       this.byPrefix.set(parsed.prefix, bucket);
       this.prefixes = [...this.byPrefix.keys()].sort((a, b) => b - a);
     }
-    bucket.set(keyOf(parsed.words), value);
+    const key = keyFor(parsed.words, parsed.prefix);
+    if (!bucket.has(key)) this.count++;
+    bucket.set(key, value);
   }
 
   /** The value of the longest block containing `ip`, or undefined (also for unparseable text). */
   lookup(ip: string | Words): V | undefined {
     const words = typeof ip === "string" ? parseIp(ip) : ip;
     if (words === null) return undefined;
+    const mapped = isV4Mapped(words);
     for (const prefix of this.prefixes) {
-      const hit = this.byPrefix.get(prefix)?.get(keyOf(maskWords(words, prefix)));
+      const key = mapped && prefix >= 96 ? v4Key(words[3], prefix) : keyOf(maskWords(words, prefix));
+      const hit = this.byPrefix.get(prefix)?.get(key);
       if (hit !== undefined) return hit;
     }
     return undefined;

@@ -33,13 +33,12 @@ export function createIpReputation(config: IpReputationConfig): Signal {
     for (const cidr of config[name]) table.add(cidr, cidr);
     return { name, table, weight: config.weights[name] };
   }).filter((t) => t.table.size > 0);
-  return ({ ctx }, out) => {
-    const ip = ctx.sourceIp;
-    if (!ip || tables.length === 0) return;
+  return ({ ctx, ipWords }, out) => {
+    if (ipWords === null || tables.length === 0) return;
     for (const { name, table, weight } of tables) {
-      const block = table.lookup(ip);
+      const block = table.lookup(ipWords);
       if (block !== undefined) {
-        addReason(out, "ip-reputation", weight, 1, `${ip} is in the ${name} list (${block})`);
+        addReason(out, "ip-reputation", weight, 1, `${ctx.sourceIp} is in the ${name} list (${block})`);
         return;
       }
     }

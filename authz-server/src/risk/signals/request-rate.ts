@@ -45,23 +45,18 @@ export interface RateBaseline {
 
 /** EW mean and standard deviation of the completed buckets before `current`; null without history. */
 export function rateBaseline(
-  buckets: ReadonlyArray<[number, number]>,
+  buckets: ReadonlyMap<number, number>,
   current: number,
   alpha: number,
   historyBuckets: number,
 ): RateBaseline | null {
-  const counts = new Map<number, number>();
   let first = current;
-  for (const [index, count] of buckets) {
-    if (index >= current || index < current - historyBuckets) continue;
-    counts.set(index, count);
-    if (index < first) first = index;
-  }
+  for (const index of buckets.keys()) if (index < first && index >= current - historyBuckets) first = index;
   if (first === current) return null;
-  let mean = counts.get(first) ?? 0;
+  let mean = buckets.get(first) ?? 0;
   let variance = 0;
   for (let i = first + 1; i < current; i++) {
-    const d = (counts.get(i) ?? 0) - mean;
+    const d = (buckets.get(i) ?? 0) - mean;
     mean += alpha * d;
     variance = (1 - alpha) * (variance + alpha * d * d);
   }
@@ -72,8 +67,7 @@ export function createRequestRate(config: RequestRateConfig): Signal {
   return ({ snapshot, nowMs, principal }, out) => {
     if (principal === null) return;
     const current = Math.floor(nowMs / config.bucketMs);
-    let count = 0;
-    for (const [index, n] of snapshot.rateBuckets) if (index === current) count = n;
+    const count = snapshot.rateBuckets.get(current) ?? 0;
     if (count < config.minCount) return;
     const base = rateBaseline(snapshot.rateBuckets, current, config.alpha, config.historyBuckets);
     if (base === null || base.buckets < config.minHistoryBuckets) return;

@@ -1,5 +1,6 @@
 // What every signal module shares: its input (the check's context, the store snapshot and values
 // derived once per check) and how it reports a contribution.
+import type { Words } from "../net/cidr.ts";
 import type { GeoPoint, Snapshot } from "../store/types.ts";
 import type { RiskContext, RiskReason } from "../types.ts";
 
@@ -9,6 +10,8 @@ export interface SignalInput {
   /** Milliseconds since the epoch (the engine's caller passes the clock). */
   nowMs: number;
   principal: string | null;
+  /** The source IP parsed once per check (null when absent or unparseable). */
+  ipWords: Words | null;
   location: GeoPoint | null;
 }
 

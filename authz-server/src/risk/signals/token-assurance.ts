@@ -59,19 +59,23 @@ export function createTokenAssurance(config: TokenConfig): Signal {
         );
       } else {
         const strength = ramp(ageMs, config.freshAgeMs, config.maxAgeMs);
-        addReason(out, "token-age", config.ageWeight, strength, `token issued ${Math.round(ageMs / 60_000)} min ago`);
+        if (strength > 0)
+          addReason(out, "token-age", config.ageWeight, strength, `token issued ${Math.round(ageMs / 60_000)} min ago`);
       }
     }
     const acr = typeof claims.acr === "string" ? claims.acr : null;
-    const amr = Array.isArray(claims.amr) ? claims.amr.filter((v): v is string => typeof v === "string") : [];
-    const strong = (acr !== null && strongAcr.has(acr)) || amr.some((m) => strongAmr.has(m));
-    if (!strong) {
+    const amr: unknown[] = Array.isArray(claims.amr) ? claims.amr : [];
+    let strong = acr !== null && strongAcr.has(acr);
+    for (let i = 0; !strong && i < amr.length; i++)
+      strong = typeof amr[i] === "string" && strongAmr.has(amr[i] as string);
+    if (!strong && config.assuranceWeight > 0) {
+      const methods = amr.filter((m) => typeof m === "string").join(",");
       addReason(
         out,
         "token-assurance",
         config.assuranceWeight,
         1,
-        `weak authentication (acr=${acr ?? "none"}, amr=[${amr.join(",")}])`,
+        `weak authentication (acr=${acr ?? "none"}, amr=[${methods}])`,
       );
     }
   };

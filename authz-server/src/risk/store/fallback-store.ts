@@ -58,6 +58,11 @@ export class FallbackStore implements RiskStore {
     if (redis.status === "ready") void this.resume();
   }
 
+  /** The ioredis client (for health checks and the benchmark's command counting). */
+  get redis(): Redis {
+    return this.shared.redis;
+  }
+
   stats(): FallbackStats {
     return { mode: this.mode, ...this.counters };
   }

@@ -65,8 +65,12 @@ export class MemoryStore implements RiskStore {
         p = { rate: new Map(), devices: new Map(), location: null, hours: new Array<number>(24).fill(0) };
       const bucket = Math.floor(now / L.rateBucketMs);
       p.rate.set(bucket, (p.rate.get(bucket) ?? 0) + 1);
-      for (const index of p.rate.keys()) if (index < bucket - L.rateHistoryBuckets) p.rate.delete(index);
-      s.rateBuckets = [...p.rate.entries()];
+      // Keys are mostly ascending (insertion order), so the scan usually stops at the first key.
+      for (const index of p.rate.keys()) {
+        if (index < bucket - L.rateHistoryBuckets) p.rate.delete(index);
+        else if (index <= bucket) break;
+      }
+      s.rateBuckets = p.rate;
       s.knownFingerprints = p.devices.size;
       if (o.fingerprint !== null) {
         s.fingerprintKnown = p.devices.has(o.fingerprint);
@@ -76,8 +80,8 @@ export class MemoryStore implements RiskStore {
       }
       s.lastLocation = p.location;
       if (o.location !== null) p.location = { ...o.location, atMs: now };
-      s.hours = [...p.hours];
       if (o.hour !== null) p.hours[o.hour] = (p.hours[o.hour] ?? 0) + 1;
+      s.hours = p.hours;
       this.profiles.set(o.principal, p, now, L.profileTtlMs);
       s.subjectEvents = this.events.get(`subject:${o.principal}`, now) ?? null;
     }

@@ -12,7 +12,7 @@
  * 7 history buckets, 8 profile ttl, 9 fingerprint or "", 10 max fingerprints, 11 "lat|lon|country"
  * or "", 12 hour or "", 13 has session, 14 has token, 15 rate ttl.
  * Returns: {principal failures, ip failures, {rate flat}, known (0/1), device count, location or "",
- * {hours flat}, {subject event flat}, {session event flat}, {token event flat}}.
+ * {hours flat, this request included}, {subject event flat}, {session event flat}, {token event flat}}.
  */
 export const OBSERVE_LUA = `
 local now = tonumber(ARGV[1])
@@ -43,11 +43,11 @@ if ARGV[2] == '1' then
   end
   loc = redis.call('GET', KEYS[5]) or ''
   if ARGV[11] ~= '' then redis.call('SET', KEYS[5], ARGV[1] .. '|' .. ARGV[11], 'PX', ttl) end
-  hours = redis.call('HGETALL', KEYS[6])
   if ARGV[12] ~= '' then
     redis.call('HINCRBY', KEYS[6], ARGV[12], 1)
     redis.call('PEXPIRE', KEYS[6], ttl)
   end
+  hours = redis.call('HGETALL', KEYS[6])
   evs = redis.call('HGETALL', KEYS[7])
 end
 if ARGV[3] == '1' then ipf = redis.call('ZCOUNT', KEYS[2], '(' .. (now - tonumber(ARGV[5])), '+inf') end

@@ -102,9 +102,9 @@ export class RedisStore implements RiskStore {
       String((L.rateHistoryBuckets + 1) * L.rateBucketMs),
     );
     const rate = pairs(reply[2]);
-    const rateBuckets: Array<[number, number]> = [];
-    for (let i = 0; i + 1 < rate.length; i += 2) rateBuckets.push([Number(rate[i]), Number(rate[i + 1])]);
-    rateBuckets.sort((a, b) => a[0] - b[0]);
+    const sorted: Array<[number, number]> = [];
+    for (let i = 0; i + 1 < rate.length; i += 2) sorted.push([Number(rate[i]), Number(rate[i + 1])]);
+    const rateBuckets = new Map(sorted.sort((a, b) => a[0] - b[0]));
     const hours = new Array<number>(24).fill(0);
     const h = pairs(reply[6]);
     for (let i = 0; i + 1 < h.length; i += 2) hours[Number(h[i])] = Number(h[i + 1]);

@@ -57,19 +57,23 @@ export interface EventState {
   riskLevelUntilMs?: number;
 }
 
-/** The state before this request was recorded, except `rateBuckets`, which includes it. */
+/**
+ * The state around this request: failures, devices, location and events as they were before it;
+ * `rateBuckets` and `hours` already count it. The collections may be the store's live objects:
+ * read them synchronously, right after the call, and never modify them.
+ */
 export interface Snapshot {
   principalFailures: number;
   ipFailures: number;
-  /** [bucket index, count] pairs, bucket index = floor(nowMs / rateBucketMs); current bucket included. */
-  rateBuckets: Array<[number, number]>;
+  /** Bucket index (floor(nowMs / rateBucketMs)) → requests; the current bucket included. */
+  rateBuckets: ReadonlyMap<number, number>;
   /** Whether the fingerprint was already known for the principal. */
   fingerprintKnown: boolean;
   /** Known fingerprints of the principal before this request. */
   knownFingerprints: number;
   lastLocation: (GeoPoint & { atMs: number }) | null;
-  /** Requests per local hour 0..23 before this one (length 24; all zero when unknown). */
-  hours: number[];
+  /** Requests per local hour 0..23, this one included (length 24; all zero without a principal). */
+  hours: readonly number[];
   subjectEvents: EventState | null;
   sessionEvents: EventState | null;
   tokenEvents: EventState | null;
@@ -87,15 +91,18 @@ export interface RiskStore {
   close(): Promise<void>;
 }
 
+const NO_BUCKETS: ReadonlyMap<number, number> = new Map();
+const NO_HOURS: readonly number[] = Object.freeze(new Array<number>(24).fill(0));
+
 export function emptySnapshot(): Snapshot {
   return {
     principalFailures: 0,
     ipFailures: 0,
-    rateBuckets: [],
+    rateBuckets: NO_BUCKETS,
     fingerprintKnown: false,
     knownFingerprints: 0,
     lastLocation: null,
-    hours: new Array<number>(24).fill(0),
+    hours: NO_HOURS,
     subjectEvents: null,
     sessionEvents: null,
     tokenEvents: null,
