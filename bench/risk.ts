@@ -177,6 +177,10 @@ async function serverScriptCalls(url: string): Promise<number> {
   return calls;
 }
 
-const only = process.argv.includes("--memory-only") ? "memory" : process.argv.includes("--redis-only") ? "redis" : "both";
+const only = process.argv.includes("--memory-only")
+  ? "memory"
+  : process.argv.includes("--redis-only")
+    ? "redis"
+    : "both";
 if (only !== "redis") await memoryBench();
 if (only !== "memory") await redisBench();

@@ -46,6 +46,8 @@ describe("risk config", () => {
     [{ token: { freshAgeMs: 100_000_000 } }, "token.maxAgeMs"],
     [{ timeOfDay: { utcOffsetMinutes: 900 } }, "timeOfDay.utcOffsetMinutes"],
     [{ device: { headers: [] } }, "device.headers"],
+    [{ device: { headers: ["user-agent", "X-Device-Id"] } }, "device.headers[1]"],
+    [{ devicePosture: { certHeader: "" } }, "devicePosture.certHeader"],
     [{ devicePosture: { minFirmware: "new" } }, "devicePosture.minFirmware"],
     [{ devicePosture: { trustedCaPem: "nope" } }, "devicePosture.trustedCaPem"],
     [{ failedAuth: { countDenials: "yes" } }, "failedAuth.countDenials"],

@@ -99,6 +99,16 @@ export function checkConsistency(c: RiskConfig): void {
       `must not exceed requestRate.historyBuckets (${c.requestRate.historyBuckets})`,
     );
   if (c.device.headers.length === 0) throw new RiskConfigError("device.headers", "must name at least one header");
+  // Envoy hands header names to ext_authz in lower case; a capitalised name would never match.
+  const headerFields: Array<[string, string]> = [
+    ...c.device.headers.map((h, i): [string, string] => [`device.headers[${i}]`, h]),
+    ["devicePosture.firmwareHeader", c.devicePosture.firmwareHeader],
+    ["devicePosture.certHeader", c.devicePosture.certHeader],
+  ];
+  for (const [field, name] of headerFields) {
+    if (!/^[a-z0-9!#$%&'*+.^_`|~-]+$/.test(name))
+      throw new RiskConfigError(field, `must be a lower-case header name, got ${JSON.stringify(name)}`);
+  }
   if (parseVersion(c.devicePosture.minFirmware) === null)
     throw new RiskConfigError(
       "devicePosture.minFirmware",
