@@ -5,6 +5,7 @@ import { RiskEngine } from "../../authz-server/src/risk/engine.ts";
 import { parseSecurityEvent } from "../../authz-server/src/risk/events.ts";
 import { riskHeaders, riskMetadata } from "../../authz-server/src/risk/expose.ts";
 import type { RiskStore } from "../../authz-server/src/risk/store/types.ts";
+import type { RiskContext } from "../../authz-server/src/risk/types.ts";
 import { context, T0 } from "./fixtures.ts";
 
 const GEO = [
@@ -132,6 +133,25 @@ describe("RiskEngine (in-memory store)", () => {
     expect(r).toMatchObject({ score: 100, level: "critical" });
     await engine.recordOutcome({ kind: "auth-failed", principal: "alice" }, T0);
     expect(errors).toEqual(["observe", "recordFailure"]);
+  });
+
+  it("keeps scoring when a signal throws on malformed input", async () => {
+    const failed: number[] = [];
+    const engine = new RiskEngine({ ipReputation: { deny: ["203.0.113.0/24"] } }, undefined, {
+      onSignalError: (i) => failed.push(i),
+    });
+    // headers missing altogether (a caller bug): the header-reading signals throw, the rest still count
+    const ctx = { ...context({ sourceIp: "203.0.113.1" }), headers: undefined as unknown as Record<string, string> };
+    expect(await engine.assess(ctx, T0)).toMatchObject({ score: 100, level: "critical" });
+    expect(failed.length).toBeGreaterThan(0);
+  });
+
+  it("scores a check high, with the reason, when the engine itself fails", async () => {
+    const failed: number[] = [];
+    const engine = new RiskEngine({}, undefined, { onSignalError: (i) => failed.push(i) });
+    const r = await engine.assess(null as unknown as RiskContext, T0);
+    expect(r).toMatchObject({ score: 60, level: "high", reasons: [{ signal: "risk-engine-error", contribution: 60 }] });
+    expect(failed).toEqual([-1]);
   });
 
   it("exposes headers and dynamic metadata", () => {

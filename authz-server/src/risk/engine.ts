@@ -28,6 +28,8 @@ import type { RiskAssessment, RiskContext, RiskIdentity, RiskOutcome, RiskReason
 export interface RiskEngineHooks {
   /** A store call failed even after fallback; the check went on without state. */
   onStateError?(operation: "observe" | "recordFailure" | "applyEvent", error: unknown): void;
+  /** A signal threw on unexpected input; the check went on without that signal. */
+  onSignalError?(index: number, error: unknown): void;
 }
 
 /** The key risk state is kept under: the verified subject, else the SPIFFE ID; null if unauthenticated. */
@@ -90,18 +92,30 @@ export class RiskEngine implements EventSink {
     };
   }
 
-  /** Scores one check. `nowMs`: the caller's clock, ms since the epoch. Never rejects. */
+  /**
+   * Scores one check. `nowMs`: the caller's clock, ms since the epoch. Never rejects: should the
+   * engine itself fail (a bug, a malformed context), the check is scored `high` with a
+   * `risk-engine-error` reason — cautious (step-up / throttle under the default policy) without
+   * locking everyone out — and the error goes to `hooks.onSignalError(-1, error)`.
+   */
   async assess(ctx: RiskContext, nowMs: number): Promise<RiskAssessment> {
-    const ipWords = sourceWords(ctx);
-    const observation = this.observationFor(ctx, nowMs, ipWords);
-    let snapshot: Snapshot;
     try {
-      snapshot = await this.store.observe(observation);
+      const ipWords = sourceWords(ctx);
+      const observation = this.observationFor(ctx, nowMs, ipWords);
+      let snapshot: Snapshot;
+      try {
+        snapshot = await this.store.observe(observation);
+      } catch (err) {
+        this.hooks.onStateError?.("observe", err);
+        snapshot = emptySnapshot();
+      }
+      return this.score(ctx, observation, snapshot, nowMs, ipWords);
     } catch (err) {
-      this.hooks.onStateError?.("observe", err);
-      snapshot = emptySnapshot();
+      this.hooks.onSignalError?.(-1, err);
+      const high = this.config.levels.high;
+      const detail = `risk engine error: ${(err as Error)?.message ?? String(err)}`;
+      return { score: high, level: "high", reasons: [{ signal: "risk-engine-error", contribution: high, detail }] };
     }
-    return this.score(ctx, observation, snapshot, nowMs, ipWords);
   }
 
   /** The pure half of `assess`: signals over a snapshot. */
@@ -121,7 +135,13 @@ export class RiskEngine implements EventSink {
       location: observation.location,
     };
     const reasons: RiskReason[] = [];
-    for (const signal of this.signals) signal(input, reasons);
+    for (let i = 0; i < this.signals.length; i++) {
+      try {
+        (this.signals[i] as Signal)(input, reasons);
+      } catch (err) {
+        this.hooks.onSignalError?.(i, err);
+      }
+    }
     const iat = ctx.identity.claims?.iat;
     const issuedAtMs = typeof iat === "number" && Number.isFinite(iat) ? iat * 1000 : null;
     const { floor } = applyEventEffects(snapshot, issuedAtMs, nowMs, this.config.levels, reasons);

@@ -27,6 +27,7 @@ describe("token-assurance", () => {
       { signal: "token-assurance", contribution: 20, detail: "weak authentication (acr=none, amr=[pwd])" },
     ]);
     expect(withClaims({ iat: T0 / 1000, amr: ["pwd", "hwk"] })).toEqual([]);
+    expect(withClaims({ iat: T0 / 1000, acr: "urn:meshward:acr:mfa" })).toEqual([]); // the policy's high_acr
     const s = createTokenAssurance({ ...TOKEN_DEFAULTS, strongAcr: ["urn:mace:incommon:iap:silver"] });
     expect(
       run(

@@ -39,7 +39,7 @@ export function deviceFingerprint(ctx: RiskContext, headers: readonly string[]):
   let text = "";
   let any = false;
   for (const name of headers) {
-    const value = ctx.headers[name];
+    const value = ctx.headers?.[name];
     if (value !== undefined && value !== "") any = true;
     text += `${value ?? ""}\n`;
   }

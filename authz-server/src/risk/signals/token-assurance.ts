@@ -4,8 +4,9 @@
 // Age: a = now − iat·1000 ms; strength = ramp(a, freshAgeMs, maxAgeMs) (defaults 1 h and 12 h);
 // an `iat` more than `clockSkewMs` (60 s) in the future, or a missing/non-numeric `iat`, gives
 // `missingIatStrength` (default 1). contribution = `ageWeight` (default 25) × strength.
-// Assurance: strong when `acr` is in `strongAcr` or any `amr` value is in `strongAmr` (default
-// mfa, hwk, fpt, face, iris); otherwise strength 1 × `assuranceWeight` (default 20).
+// Assurance: strong when `acr` is in `strongAcr` or any `amr` value is in `strongAmr` (defaults:
+// the zero-trust policy's high-assurance lists, policy/zero-trust `assurance.high_acr/high_amr`,
+// plus the biometric amr values fpt, face, iris); otherwise strength 1 × `assuranceWeight` (20).
 // Unauthenticated requests: `unauthenticatedWeight` (default 0: public routes are the policy's call).
 import { addReason, ramp, type Signal } from "./signal.ts";
 
@@ -28,8 +29,8 @@ export const TOKEN_DEFAULTS: TokenConfig = {
   clockSkewMs: 60_000,
   missingIatStrength: 1,
   assuranceWeight: 20,
-  strongAcr: [],
-  strongAmr: ["mfa", "hwk", "fpt", "face", "iris"],
+  strongAcr: ["urn:meshward:acr:mfa", "urn:meshward:acr:hwk", "phr", "phrh"],
+  strongAmr: ["mfa", "hwk", "swk", "otp", "fpt", "face", "iris"],
   unauthenticatedWeight: 0,
 };
 
