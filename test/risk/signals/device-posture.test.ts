@@ -19,40 +19,20 @@ const pem: Record<string, string> = {};
 
 beforeAll(() => {
   const ssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
-  const key = (name: string) =>
-    ssl(
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:P-256",
-      "-nodes",
-      "-keyout",
-      `${name}.key`,
-      "-out",
-      `${name}.pem`,
-      "-days",
-      "30",
-      "-subj",
-      `/CN=${name}`,
-    );
-  key("ca");
-  key("impostor");
-  ssl(
-    "req",
+  const p256 = (name: string) => [
     "-newkey",
     "ec",
     "-pkeyopt",
     "ec_paramgen_curve:P-256",
     "-nodes",
     "-keyout",
-    "device.key",
-    "-out",
-    "device.csr",
-    "-subj",
-    "/CN=device-1",
-  );
+    `${name}.key`,
+  ];
+  const selfSigned = (name: string) =>
+    ssl("req", "-x509", ...p256(name), "-out", `${name}.pem`, "-days", "30", "-subj", `/CN=${name}`);
+  selfSigned("ca");
+  selfSigned("impostor");
+  ssl("req", ...p256("device"), "-out", "device.csr", "-subj", "/CN=device-1");
   ssl(
     "x509",
     "-req",

@@ -13,12 +13,13 @@ import { RedisStore, type RedisStoreOptions } from "./redis-store.ts";
 import type { EventState, EventTarget, Observation, RiskStore, Snapshot, StoreLimits } from "./types.ts";
 
 export type StoreMode = "shared" | "local";
+type Operation = "observe" | "recordFailure" | "applyEvent";
 
 export interface FallbackHooks {
   /** Called once per transition, with the reason (for a log line). */
   onModeChange?(mode: StoreMode, reason: string): void;
   /** Called for each operation served locally because Redis was unavailable (for a counter). */
-  onFallback?(operation: "observe" | "recordFailure" | "applyEvent"): void;
+  onFallback?(operation: Operation): void;
 }
 
 export interface FallbackStats {
@@ -109,7 +110,7 @@ export class FallbackStore implements RiskStore {
     return this.mode === "shared" && this.shared.redis.status === "ready";
   }
 
-  private fallback(operation: "observe" | "recordFailure" | "applyEvent", err?: unknown): void {
+  private fallback(operation: Operation, err?: unknown): void {
     if (err !== undefined) this.degrade(`redis ${operation} failed: ${(err as Error).message}`);
     this.counters.fallbacks++;
     this.hooks.onFallback?.(operation);
@@ -123,31 +124,32 @@ export class FallbackStore implements RiskStore {
     this.pending.push(op);
   }
 
-  async observe(o: Observation): Promise<Snapshot> {
-    if (this.usable()) {
-      try {
-        const snapshot = await this.shared.observe(o);
-        this.counters.sharedCalls++;
-        return snapshot;
-      } catch (err) {
-        this.fallback("observe", err);
-        return this.local.observeNow(o);
-      }
+  /** Runs `call` on Redis when usable; null (the fallback counted) when it is not, or it fails. */
+  private async onShared<T>(
+    operation: Operation,
+    call: (store: RedisStore) => Promise<T>,
+  ): Promise<{ value: T } | null> {
+    if (!this.usable()) {
+      this.fallback(operation);
+      return null;
     }
-    this.fallback("observe");
-    return this.local.observeNow(o);
+    try {
+      const value = await call(this.shared);
+      this.counters.sharedCalls++;
+      return { value };
+    } catch (err) {
+      this.fallback(operation, err);
+      return null;
+    }
+  }
+
+  async observe(o: Observation): Promise<Snapshot> {
+    const shared = await this.onShared("observe", (s) => s.observe(o));
+    return shared === null ? this.local.observeNow(o) : shared.value;
   }
 
   async recordFailure(principal: string | null, ip: string | null, nowMs: number): Promise<void> {
-    if (this.usable()) {
-      try {
-        await this.shared.recordFailure(principal, ip, nowMs);
-        this.counters.sharedCalls++;
-        return;
-      } catch (err) {
-        this.fallback("recordFailure", err);
-      }
-    } else this.fallback("recordFailure");
+    if (await this.onShared("recordFailure", (s) => s.recordFailure(principal, ip, nowMs))) return;
     this.local.recordFailureNow(principal, ip, nowMs);
     this.queue((s) => s.recordFailure(principal, ip, nowMs));
   }
@@ -155,15 +157,7 @@ export class FallbackStore implements RiskStore {
   /** Events always take effect locally at once, and in Redis now or on reconnection. */
   async applyEvent(target: EventTarget, update: EventState, nowMs: number): Promise<void> {
     this.local.applyEventNow(target, update, nowMs);
-    if (this.usable()) {
-      try {
-        await this.shared.applyEvent(target, update, nowMs);
-        this.counters.sharedCalls++;
-        return;
-      } catch (err) {
-        this.fallback("applyEvent", err);
-      }
-    } else this.fallback("applyEvent");
+    if (await this.onShared("applyEvent", (s) => s.applyEvent(target, update, nowMs))) return;
     this.queue((s) => s.applyEvent(target, update, nowMs));
   }
 
