@@ -93,6 +93,22 @@ describe("RedisStore (real redis-server)", () => {
     }
   });
 
+  it("keeps event state as long as its longest effect, never shortening it", async () => {
+    const redis = client();
+    const store = new RedisStore(redis, LIMITS, { keyPrefix: "evttl:" });
+    const memory = new MemoryStore(LIMITS);
+    const floor = { riskLevel: "high" as const, riskLevelUntilMs: T0 + 2 * LIMITS.eventTtlMs };
+    for (const s of [store, memory]) {
+      await s.applyEvent({ kind: "subject", id: "al" }, floor, T0);
+      await s.applyEvent({ kind: "subject", id: "al" }, { revokedAtMs: T0 }, T0); // shorter TTL
+    }
+    const ttl = await redis.pttl("evttl:es:al");
+    expect(ttl).toBeGreaterThan(LIMITS.eventTtlMs);
+    expect(ttl).toBeLessThanOrEqual(2 * LIMITS.eventTtlMs);
+    const later = T0 + LIMITS.eventTtlMs + 1;
+    expect((await memory.observe(obs(later, { principal: "al" }))).subjectEvents).toMatchObject(floor);
+  });
+
   it("costs one round trip (one EVALSHA, nothing else) per observe", async () => {
     const redis = client();
     const store = new RedisStore(redis, LIMITS, { keyPrefix: "rtt:" });

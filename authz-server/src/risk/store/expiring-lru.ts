@@ -42,12 +42,15 @@ export class ExpiringLru<K, V> {
     return slot.value;
   }
 
-  /** Stores `value` until `nowMs + ttlMs`, evicting the least recently used entries beyond the bound. */
+  /**
+   * Stores `value` until `nowMs + ttlMs` (an existing entry's expiry is never shortened), evicting
+   * the least recently used entries beyond the bound.
+   */
   set(key: K, value: V, nowMs: number, ttlMs: number): void {
     const slot = this.slots.get(key);
     if (slot !== undefined) {
       slot.value = value;
-      slot.expiresAtMs = nowMs + ttlMs;
+      slot.expiresAtMs = Math.max(slot.expiresAtMs, nowMs + ttlMs);
       if (nowMs - slot.movedAtMs >= REORDER_MS) {
         this.slots.delete(key);
         this.slots.set(key, slot);

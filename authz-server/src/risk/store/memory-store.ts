@@ -5,6 +5,7 @@ import {
   type EventState,
   type EventTarget,
   emptySnapshot,
+  eventTtlMs,
   type GeoPoint,
   mergeEventState,
   type Observation,
@@ -117,7 +118,12 @@ export class MemoryStore implements RiskStore {
 
   applyEventNow(target: EventTarget, update: EventState, nowMs: number): void {
     const key = `${target.kind}:${target.id}`;
-    this.events.set(key, mergeEventState(this.events.get(key, nowMs), update), nowMs, this.limits.eventTtlMs);
+    this.events.set(
+      key,
+      mergeEventState(this.events.get(key, nowMs), update),
+      nowMs,
+      eventTtlMs(update, nowMs, this.limits),
+    );
   }
 
   applyEvent(target: EventTarget, update: EventState, nowMs: number): Promise<void> {

@@ -78,7 +78,7 @@ return 1
 /**
  * applyEvent. KEYS: 1 the target's event hash. ARGV: 1 revokedAtMs or "", 2 credentialChangedAtMs
  * or "", 3 riskLevel or "", 4 riskLevelUntilMs, 5 ttl. Instants keep the later value; a level floor
- * is replaced (mergeEventState in types.ts).
+ * is replaced (mergeEventState in types.ts); the key's TTL only ever grows.
  */
 export const APPLY_EVENT_LUA = `
 local function later(field, value)
@@ -89,6 +89,6 @@ end
 later('revokedAtMs', ARGV[1])
 later('credentialChangedAtMs', ARGV[2])
 if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'riskLevel', ARGV[3], 'riskLevelUntilMs', ARGV[4]) end
-redis.call('PEXPIRE', KEYS[1], ARGV[5])
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[5]) then redis.call('PEXPIRE', KEYS[1], ARGV[5]) end
 return 1
 `;

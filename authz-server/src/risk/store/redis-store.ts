@@ -4,7 +4,15 @@
 import type { Redis } from "ioredis";
 import { isRiskLevel } from "../types.ts";
 import { APPLY_EVENT_LUA, OBSERVE_LUA, RECORD_FAILURE_LUA } from "./redis-scripts.ts";
-import type { EventState, EventTarget, Observation, RiskStore, Snapshot, StoreLimits } from "./types.ts";
+import {
+  type EventState,
+  type EventTarget,
+  eventTtlMs,
+  type Observation,
+  type RiskStore,
+  type Snapshot,
+  type StoreLimits,
+} from "./types.ts";
 
 type Reply = Array<number | string | string[]>;
 
@@ -138,7 +146,7 @@ export class RedisStore implements RiskStore {
     );
   }
 
-  async applyEvent(target: EventTarget, update: EventState, _nowMs: number): Promise<void> {
+  async applyEvent(target: EventTarget, update: EventState, nowMs: number): Promise<void> {
     const tag = target.kind === "subject" ? "es" : target.kind === "session" ? "en" : "et";
     const opt = (v: number | string | undefined) => (v === undefined ? "" : String(v));
     await this.scripts.mwRiskApplyEvent(
@@ -147,7 +155,7 @@ export class RedisStore implements RiskStore {
       opt(update.credentialChangedAtMs),
       opt(update.riskLevel),
       opt(update.riskLevelUntilMs),
-      String(this.limits.eventTtlMs),
+      String(eventTtlMs(update, nowMs, this.limits)),
     );
   }
 

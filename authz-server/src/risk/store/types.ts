@@ -109,6 +109,11 @@ export function emptySnapshot(): Snapshot {
   };
 }
 
+/** How long a target's event state must be kept: the event TTL, or longer for a longer level floor. */
+export function eventTtlMs(update: EventState, nowMs: number, limits: StoreLimits): number {
+  return Math.max(limits.eventTtlMs, (update.riskLevelUntilMs ?? 0) - nowMs);
+}
+
 /** Merges event updates: instants take the later value; a level floor is replaced by the newer event. */
 export function mergeEventState(old: EventState | null | undefined, update: EventState): EventState {
   const out: EventState = { ...(old ?? {}) };
