@@ -133,12 +133,13 @@ async function redisBench(): Promise<void> {
       now += 50;
       await engine.assess(ctxs[i % ctxs.length] as RiskContext, now);
     }
-    const n = Math.min(CHECKS, 10_000);
+    const n = Math.ceil(Math.min(CHECKS, 10_000) / 64) * 64;
     sent.clear();
-    const statsBefore = await serverScriptCalls(server.url);
+    const before = await serverStats(server.url);
     const seq = await timeLoop(n, (i) => engine.assess(ctxs[i % ctxs.length] as RiskContext, now + 5 * i));
     now += 5 * n;
-    const statsAfter = await serverScriptCalls(server.url);
+    const afterSeq = await serverStats(server.url);
+    const sentSeq = Object.fromEntries(sent);
     const clientCommands = [...sent.values()].reduce((x, y) => x + y, 0);
     // Concurrent: 64 checks in flight, as a busy server would have.
     const conc0 = process.hrtime.bigint();
@@ -149,16 +150,23 @@ async function redisBench(): Promise<void> {
       );
     const concUs = Number(process.hrtime.bigint() - conc0) / 1000 / n;
     const cpu = process.cpuUsage(cpu0);
-    console.log(`redis store (redis-server ${server.port} on loopback): ${n} checks`);
+    const afterConc = await serverStats(server.url);
+    const per = (x: number) => (x / n).toFixed(3);
+    const serverCpuUs = (a: ServerStats, b: ServerStats) => (((b.cpuS - a.cpuS) * 1e6) / n).toFixed(1);
     console.log(
-      `  round trips per check (client-sent commands): ${(clientCommands / n).toFixed(3)}  ${JSON.stringify(Object.fromEntries(sent))}`,
-    );
-    console.log(`  server EVALSHA+EVAL calls per check:          ${((statsAfter - statsBefore) / n).toFixed(3)}`);
-    console.log(
-      `  sequential: ${seq.wallUs.toFixed(1)} µs/check wall (one loopback round trip each), ${seq.cpuUs.toFixed(1)} µs/check CPU in this process`,
+      `redis store (redis-server on 127.0.0.1:${server.port}): ${n} checks sequential, then ${n} with 64 in flight`,
     );
     console.log(
-      `  64 in flight: ${concUs.toFixed(1)} µs/check wall, ${((cpu.user + cpu.system) / n).toFixed(1)} µs/check CPU in this process`,
+      `  round trips per check (commands the client sent): ${per(clientCommands)}  ${JSON.stringify(sentSeq)}`,
+    );
+    console.log(
+      `  server EVALSHA+EVAL calls per check:              ${per(afterSeq.scriptCalls - before.scriptCalls)}`,
+    );
+    console.log(
+      `  sequential:   ${seq.wallUs.toFixed(1)} µs/check wall, ${seq.cpuUs.toFixed(1)} µs/check CPU here, ${serverCpuUs(before, afterSeq)} µs/check CPU in redis-server`,
+    );
+    console.log(
+      `  64 in flight: ${concUs.toFixed(1)} µs/check wall, ${((cpu.user + cpu.system) / n).toFixed(1)} µs/check CPU here, ${serverCpuUs(afterSeq, afterConc)} µs/check CPU in redis-server`,
     );
     console.log(`  fallbacks during the run: ${store.stats().fallbacks}`);
   } finally {
@@ -167,14 +175,21 @@ async function redisBench(): Promise<void> {
   }
 }
 
-async function serverScriptCalls(url: string): Promise<number> {
+interface ServerStats {
+  scriptCalls: number;
+  /** used_cpu_user + used_cpu_sys of the redis-server process, seconds. */
+  cpuS: number;
+}
+
+async function serverStats(url: string): Promise<ServerStats> {
   const { Redis } = await import("ioredis");
   const c = new Redis(url);
-  const text = await c.info("commandstats");
+  const text = await c.info("all");
   c.disconnect();
-  let calls = 0;
-  for (const m of text.matchAll(/cmdstat_(evalsha|eval):calls=(\d+)/g)) calls += Number(m[2]);
-  return calls;
+  let scriptCalls = 0;
+  for (const m of text.matchAll(/cmdstat_(evalsha|eval):calls=(\d+)/g)) scriptCalls += Number(m[2]);
+  const cpu = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, "m").exec(text)?.[1] ?? 0);
+  return { scriptCalls, cpuS: cpu("used_cpu_user") + cpu("used_cpu_sys") };
 }
 
 const only = process.argv.includes("--memory-only")
