@@ -6,7 +6,9 @@
 //
 // What degrades: during an outage each replica only knows its own recent history; a revocation
 // applied at another replica reaches this one when Redis is back (it is replayed by the replica
-// that received it). Counters and state changes go to `hooks` (a metric and a log line for the server).
+// that received it). A write that timed out on a stalled (not dead) Redis may still be executed by
+// it later and is also replayed: a failure can then count twice, which errs on the cautious side.
+// Counters and state changes go to `hooks` (a metric and a log line for the server).
 import { Redis, type RedisOptions } from "ioredis";
 import { MemoryStore } from "./memory-store.ts";
 import { RedisStore, type RedisStoreOptions } from "./redis-store.ts";
