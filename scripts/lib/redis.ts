@@ -40,8 +40,21 @@ export function redisServerBinary(): string {
   }
 }
 
+/**
+ * Starts redis-server and waits for "Ready to accept connections". Without a fixed port, a port
+ * taken by someone else between `freePort()` and the bind is retried (three attempts).
+ */
 export async function startRedis(options: RedisOptions = {}): Promise<RunningRedis> {
-  const port = options.port ?? (await freePort());
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOn(options.port ?? (await freePort()), options);
+    } catch (err) {
+      if (options.port !== undefined || attempt >= 3 || !/Address already in use/.test(String(err))) throw err;
+    }
+  }
+}
+
+async function startOn(port: number, options: RedisOptions): Promise<RunningRedis> {
   // biome-ignore format: one flag and its value per line
   const args = [
     "--port", String(port),
