@@ -11,6 +11,7 @@ import {
   LogLevel,
   MapType,
   Metric,
+  MetricType,
   NO_GRPC_STATUS,
   PropertyPath,
   RootContext,
@@ -97,12 +98,12 @@ class ConformanceRoot extends RootContext {
   config: string = "";
   vmConfig: string = "";
   queueId: u32 = 0;
-  requests: Metric = Metric.counter("conformance.unset");
-  inflight: Metric = Metric.counter("conformance.unset");
-  bodyBytes: Metric = Metric.counter("conformance.unset");
-  ticks: Metric = Metric.counter("conformance.unset");
-  queueItems: Metric = Metric.counter("conformance.unset");
-  rootCallouts: Metric = Metric.counter("conformance.unset");
+  requests: Metric = Metric.none(MetricType.Counter);
+  inflight: Metric = Metric.none(MetricType.Gauge);
+  bodyBytes: Metric = Metric.none(MetricType.Histogram);
+  ticks: Metric = Metric.none(MetricType.Counter);
+  queueItems: Metric = Metric.none(MetricType.Counter);
+  rootCallouts: Metric = Metric.none(MetricType.Counter);
 
   onVmStart(vmConfiguration: ArrayBuffer): bool {
     this.vmConfig = String.UTF8.decode(vmConfiguration);
@@ -123,8 +124,8 @@ class ConformanceRoot extends RootContext {
     this.queueItems = Metric.counter("conformance.queue_items");
     this.rootCallouts = Metric.counter("conformance.root_callouts");
     this.queueId = registerSharedQueue(QUEUE_NAME);
-    const tickAt = this.config.indexOf("tick_ms=");
-    if (tickAt >= 0) setTickPeriod(<u32>parseInt(this.config.substring(tickAt + 8, tickAt + 12)));
+    const tickMs = configNumber(this.config, "tick_ms=");
+    if (tickMs > 0) setTickPeriod(<u32>tickMs);
     logInfo("conformance configured: " + this.config);
     return true;
   }
@@ -210,7 +211,6 @@ class ConformanceStream extends HttpContext {
     this.report.add("x-conf-enqueue", statusName(enqueueSharedQueue(queue, String.UTF8.encode("item"))));
     resolveSharedQueue("no_such_vm", QUEUE_NAME);
     this.report.add("x-conf-resolve-unknown", statusName(lastStatus()));
-    setTickPeriod(0);
     logWarn("conformance echo tag=" + this.tag);
   }
 
@@ -254,7 +254,7 @@ class ConformanceStream extends HttpContext {
   }
 
   localReply(): HeadersStatus {
-    const headers = new HeaderPairs().add("x-conf-local", "yes").add("content-type", "text/plain");
+    const headers = new HeaderPairs().add("x-conf-local", "yes");
     const status = sendLocalResponse(418, "conformance local", String.UTF8.encode("teapot"), headers, NO_GRPC_STATUS);
     logInfo("conformance local reply " + statusName(status));
     return HeadersStatus.StopAllIterationAndWatermark;
@@ -341,6 +341,19 @@ class ConformanceStream extends HttpContext {
     this.conf.inflight.increment(-1);
     if (this.tag.length > 0) logInfo("conformance on_delete tag=" + this.tag);
   }
+}
+
+/** Digits after `key` in a "k=v;k=v" config text, or -1. */
+function configNumber(config: string, key: string): i32 {
+  const at = config.indexOf(key);
+  if (at < 0) return -1;
+  let value = 0;
+  for (let i = at + key.length; i < config.length; i++) {
+    const c = config.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) break;
+    value = value * 10 + (c - 0x30);
+  }
+  return value;
 }
 
 function orNull(value: string | null): string {

@@ -28,6 +28,11 @@ export class Metric {
     return new Metric(type, status == WasmResult.Ok ? load<u32>(RETURN_U32) : 0, status == WasmResult.Ok);
   }
 
+  /** A placeholder that was never defined (no host call): every operation returns NotFound. */
+  static none(type: MetricType): Metric {
+    return new Metric(type, 0, false);
+  }
+
   static counter(name: string): Metric {
     return Metric.define(MetricType.Counter, name);
   }
