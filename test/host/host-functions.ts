@@ -101,9 +101,18 @@ function envFunctions(vm: WasmVm): Record<string, Impl> {
       vm.log(n(level), str(p, l));
       return Status.Ok;
     },
-    proxy_get_log_level: (out) => (vm.writeU32(n(out), vm.spec.logLevel), Status.Ok),
-    proxy_get_current_time_nanoseconds: (out) => (vm.writeU64(n(out), svc.clock.nowNanos()), Status.Ok),
-    proxy_set_tick_period_milliseconds: (ms) => (vm.setTickPeriod(n(ms)), Status.Ok),
+    proxy_get_log_level: (out) => {
+      vm.writeU32(n(out), vm.spec.logLevel);
+      return Status.Ok;
+    },
+    proxy_get_current_time_nanoseconds: (out) => {
+      vm.writeU64(n(out), svc.clock.nowNanos());
+      return Status.Ok;
+    },
+    proxy_set_tick_period_milliseconds: (ms) => {
+      vm.setTickPeriod(n(ms));
+      return Status.Ok;
+    },
 
     proxy_get_buffer_bytes: (type, start, max, pp, sp) => {
       if (n(type) > 8) return Status.BadArgument;
@@ -206,7 +215,10 @@ function envFunctions(vm: WasmVm): Record<string, Impl> {
       if (t > 3) return Status.BadArgument;
       const s = vm.effectiveStream();
       if (s && t <= 1) {
-        vm.defer(() => (t === 0 ? (s.continued.request = true) : (s.continued.response = true)));
+        vm.defer(() => {
+          if (t === 0) s.continued.request = true;
+          else s.continued.response = true;
+        });
         s.requestHeaders = null;
         s.requestBody = null;
         s.requestTrailers = null;
@@ -353,19 +365,36 @@ function wasiFunctions(vm: WasmVm): Record<string, Impl> {
       vm.writeU32(n(out), total);
       return 0;
     },
-    clock_time_get: (_id, _precision, out) => (vm.writeU64(n(out), vm.services.clock.nowNanos()), 0),
-    clock_res_get: (_id, out) => (vm.writeU64(n(out), 1n), 0),
+    clock_time_get: (_id, _precision, out) => {
+      vm.writeU64(n(out), vm.services.clock.nowNanos());
+      return 0;
+    },
+    clock_res_get: (_id, out) => {
+      vm.writeU64(n(out), 1n);
+      return 0;
+    },
     random_get: (ptr, len) => {
       const bytes = new Uint8Array(n(len));
       for (let at = 0; at < bytes.length; at += 65536) crypto.getRandomValues(bytes.subarray(at, at + 65536));
       vm.writeBytes(n(ptr), bytes);
       return 0;
     },
-    environ_sizes_get: (c, s) => (vm.writeU32(n(c), 0), vm.writeU32(n(s), 0), 0),
+    environ_sizes_get: (c, s) => {
+      vm.writeU32(n(c), 0);
+      vm.writeU32(n(s), 0);
+      return 0;
+    },
     environ_get: () => 0,
-    args_sizes_get: (c, s) => (vm.writeU32(n(c), 0), vm.writeU32(n(s), 0), 0),
+    args_sizes_get: (c, s) => {
+      vm.writeU32(n(c), 0);
+      vm.writeU32(n(s), 0);
+      return 0;
+    },
     args_get: () => 0,
-    proc_exit: (code) => (vm.log(4, `wasi proc_exit(${n(code)}) ignored, as in Envoy`), undefined),
+    proc_exit: (code) => {
+      vm.log(4, `wasi proc_exit(${n(code)}) ignored, as in Envoy`);
+      return undefined;
+    },
     sched_yield: () => 0,
   };
 }

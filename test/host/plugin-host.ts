@@ -59,7 +59,6 @@ export interface ExchangeResult {
 
 export class ProxyWasmHost {
   private nextWorker = 0;
-  private readonly tasks: (() => void)[] = [];
 
   constructor(
     readonly spec: PluginSpec,
