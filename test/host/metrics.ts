@@ -30,11 +30,20 @@ export class MetricStore {
     return stat;
   }
 
-  /** Counters and gauges as Envoy's /stats prints them (namespace stripped). */
+  /** Counters and gauges as Envoy's admin /stats prints them: `wasmcustom.<name>`. */
   flat(): Map<string, number> {
     const out = new Map<string, number>();
-    for (const [name, stat] of this.stats)
-      if (stat.kind !== "histogram") out.set(name.slice(CUSTOM_NAMESPACE.length + 1), Number(stat.value));
+    for (const [name, stat] of this.stats) if (stat.kind !== "histogram") out.set(name, Number(stat.value));
+    return out;
+  }
+
+  /** Counters and gauges by the name /stats/prometheus gives them (see prometheusName). */
+  prometheus(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const [name, stat] of this.stats) {
+      const promName = MetricStore.prometheusName(name.slice(CUSTOM_NAMESPACE.length + 1));
+      if (stat.kind !== "histogram" && promName) out.set(promName, Number(stat.value));
+    }
     return out;
   }
 

@@ -114,9 +114,14 @@ export class ProxyWasmHost {
     return this.services.recorder;
   }
 
-  /** Counters and gauges as Envoy's admin /stats lists custom metrics. */
+  /** Custom counters and gauges as Envoy's admin /stats lists them (`wasmcustom.<name>`). */
   stats(): Map<string, number> {
     return this.services.metrics.flat();
+  }
+
+  /** Custom counters and gauges by their /stats/prometheus name (no prefix, sanitised). */
+  prometheusStats(): Map<string, number> {
+    return this.services.metrics.prometheus();
   }
 
   /** Runs posted work (queue notifications, http_call replies) until none is left. */

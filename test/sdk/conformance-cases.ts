@@ -105,42 +105,43 @@ export function conformanceCases(target: () => ConformanceTarget): void {
   });
 
   it("enqueues on a shared queue and the registrant drains it in on_queue_ready", async () => {
-    const before = (await target().stat("conformance.queue_items")) ?? 0;
+    const before = (await target().stat("conformance_queue_items")) ?? 0;
     const res = await echo(randomUUID());
     expect(header(res, "x-conf-enqueue")).toBe("Ok");
     expect(header(res, "x-conf-resolve-unknown")).toBe("NotFound");
     const after = await eventually(
       target(),
-      () => target().stat("conformance.queue_items"),
+      () => target().stat("conformance_queue_items"),
       (v) => (v ?? 0) > before,
     );
     expect(after).toBeGreaterThan(before);
   });
 
   it("keeps Envoy's metric rules: counter delta 0 refused, histogram get refused, counters aggregate", async () => {
+    // Defined as "conformance.requests"; Prometheus shows it without wasmcustom/envoy_ prefixes.
     const res = await echo(randomUUID());
     expect(header(res, "x-conf-counter-zero")).toBe("BadArgument");
     expect(header(res, "x-conf-histogram-get")).toBe("BadArgument");
     expect(header(res, "x-conf-requests-positive")).toBe("true");
-    const before = (await target().stat("conformance.requests")) ?? 0;
+    const before = (await target().stat("conformance_requests")) ?? 0;
     await echo(randomUUID());
     await echo(randomUUID());
-    expect(await target().stat("conformance.requests")).toBe(before + 2);
+    expect(await target().stat("conformance_requests")).toBe(before + 2);
     expect(
       await eventually(
         target(),
-        () => target().stat("conformance.inflight"),
+        () => target().stat("conformance_inflight"),
         (v) => v === 0,
       ),
     ).toBe(0);
   });
 
   it("fires on_tick at the configured period", async () => {
-    const before = (await target().stat("conformance.ticks")) ?? 0;
+    const before = (await target().stat("conformance_ticks")) ?? 0;
     await target().elapse(350);
     const after = await eventually(
       target(),
-      () => target().stat("conformance.ticks"),
+      () => target().stat("conformance_ticks"),
       (v) => (v ?? 0) > before,
     );
     expect(after).toBeGreaterThan(before);
@@ -185,12 +186,12 @@ export function conformanceCases(target: () => ConformanceTarget): void {
   });
 
   it("delivers a root context's own http_call response to the root", async () => {
-    const before = (await target().stat("conformance.root_callouts")) ?? 0;
+    const before = (await target().stat("conformance_root_callouts")) ?? 0;
     const res = await target().request({ path: "/c", headers: [["x-conf-op", "root-callout"]] });
     expect(header(res, "x-conf-root-callout-dispatch")).toBe("Ok");
     const after = await eventually(
       target(),
-      () => target().stat("conformance.root_callouts"),
+      () => target().stat("conformance_root_callouts"),
       (v) => (v ?? 0) > before,
     );
     expect(after).toBeGreaterThan(before);

@@ -20,7 +20,7 @@ export interface ConformanceResponse {
 export interface ConformanceTarget {
   readonly kind: "node-host" | "envoy";
   request(req: ConformanceRequest): Promise<ConformanceResponse>;
-  /** A custom counter/gauge as Envoy's /stats prints it (`wasmcustom.` stripped). */
+  /** A custom counter/gauge by its /stats/prometheus name (e.g. conformance_requests). */
   stat(name: string): Promise<number | undefined>;
   /** The filter's log messages so far (text after "wasm log ...: " in Envoy). */
   logs(): Promise<string[]>;

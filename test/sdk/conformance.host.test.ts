@@ -25,7 +25,7 @@ describe("SDK conformance in the Node proxy-wasm host", () => {
       };
     },
     async stat(name) {
-      return host.stats().get(name);
+      return host.prometheusStats().get(name);
     },
     async logs() {
       return host.logs.map((l) => l.message);
