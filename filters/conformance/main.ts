@@ -13,6 +13,7 @@ import {
   Metric,
   MetricType,
   NO_GRPC_STATUS,
+  PAIRS_MAX_COUNT,
   PropertyPath,
   RootContext,
   StreamType,
@@ -43,6 +44,7 @@ import {
   httpCallResponseBody,
   httpCallResponseHeaders,
   lastCalloutStatus,
+  lastCalloutStatusMessage,
   lastStatus,
   log,
   logEnabled,
@@ -173,6 +175,8 @@ class ConformanceStream extends HttpContext {
     else if (this.op == "callout-no-authority") this.callout("conformance_callout", false);
     else if (this.op == "root-callout") this.rootCallout();
     else if (this.op == "close") closeStream(StreamType.Request);
+    else if (this.op == "stop") return HeadersStatus.StopIteration;
+    else if (this.op == "trap") unreachable();
     return HeadersStatus.Continue;
   }
 
@@ -277,8 +281,8 @@ class ConformanceStream extends HttpContext {
 
   onHttpCallResponse(_callId: u32, headerCount: u32, bodySize: u32, _trailerCount: u32): void {
     if (headerCount == 0) {
-      lastCalloutStatus();
-      this.report.add("x-conf-callout-failed", statusName(lastStatus()));
+      const code = lastCalloutStatus();
+      this.report.add("x-conf-callout-failed", code.toString() + ":" + lastCalloutStatusMessage());
       continueRequest();
       return;
     }
@@ -310,6 +314,9 @@ class ConformanceStream extends HttpContext {
     this.report.add("x-conf-response-status-seen", orNull(status));
     if (this.op == "body") removeHeaderString(MapType.ResponseHeaders, "content-length");
     if (this.op == "setpairs") {
+      const oversized = new HeaderPairs();
+      for (let i = 0; i <= PAIRS_MAX_COUNT; i++) oversized.add("x-conf-bulk", "v");
+      this.report.add("x-conf-set-pairs-oversized", statusName(setHeaderPairs(MapType.ResponseHeaders, oversized)));
       const pairs = getHeaderPairs(MapType.ResponseHeaders);
       if (pairs !== null) {
         pairs.set("x-conf-pairs-count", pairs.length.toString());

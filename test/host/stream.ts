@@ -95,11 +95,11 @@ export class HttpStream {
   }
 
   requestHeaders(headers: Pair[], endOfStream: boolean): number {
-    const fail = this.failed(4);
-    if (fail !== undefined) return fail;
     const s = this.state;
     s.requestHeaders = headers;
     s.requestSnapshot = headers;
+    const fail = this.failed(4);
+    if (fail !== undefined) return fail;
     const hadReply = s.localReply !== undefined;
     const raw = this.vm.call("proxy_on_request_headers", s.id, headers.length, endOfStream ? 1 : 0);
     const result = this.failed(4) ?? this.headersResult(raw, hadReply);
@@ -133,12 +133,12 @@ export class HttpStream {
   }
 
   responseHeaders(headers: Pair[], endOfStream: boolean): number {
-    if (this.failureReplySent) return 0;
-    const fail = this.failed(4);
-    if (fail !== undefined) return fail;
     const s = this.state;
     s.responseHeaders = headers;
     s.responseSnapshot = headers;
+    if (this.failureReplySent) return 0;
+    const fail = this.failed(4);
+    if (fail !== undefined) return fail;
     const hadReply = s.localReply !== undefined;
     const raw = this.vm.call("proxy_on_response_headers", s.id, headers.length, endOfStream ? 1 : 0);
     const result = this.failed(4) ?? this.headersResult(raw, hadReply);

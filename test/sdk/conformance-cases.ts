@@ -212,6 +212,7 @@ export function conformanceCases(target: () => ConformanceTarget): void {
 
   it("replaces the whole response header map with set_header_map_pairs", async () => {
     const res = await target().request({ path: "/c", headers: [["x-conf-op", "setpairs"]] });
+    expect(header(res, "x-conf-set-pairs-oversized")).toBe("SerializationFailure");
     expect(header(res, "x-conf-set-pairs")).toBe("Ok");
     expect(Number(header(res, "x-conf-pairs-count"))).toBeGreaterThan(2);
     expect(header(res, "x-upstream")).toBe("app");
