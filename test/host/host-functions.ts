@@ -165,7 +165,7 @@ function envFunctions(vm: WasmVm): Record<string, Impl> {
       const key = str(kp, kl).toLowerCase();
       const entry = map.find(([k]) => k === key);
       if (!entry) return Status.NotFound;
-      return vm.returnBytes(Buffer.from(entry[1]), n(pp), n(sp));
+      return vm.returnString(entry[1], n(pp), n(sp));
     },
     proxy_add_header_map_value: (type, kp, kl, vp, vl) => {
       const map = writableMap(vm, n(type));
@@ -253,7 +253,7 @@ function envFunctions(vm: WasmVm): Record<string, Impl> {
     },
     proxy_get_status: (cp, mp, ms) => {
       vm.writeU32(n(cp), vm.calloutStatus.code);
-      return vm.returnBytes(Buffer.from(vm.calloutStatus.message), n(mp), n(ms));
+      return vm.returnString(vm.calloutStatus.message, n(mp), n(ms));
     },
 
     proxy_set_shared_data: (kp, kl, vp, vl, cas) =>

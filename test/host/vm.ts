@@ -104,6 +104,7 @@ export class WasmVm implements QueueOwner {
   private instance!: WebAssembly.Instance;
   private memory!: WebAssembly.Memory;
   private u8 = new Uint8Array(0);
+  private buf = Buffer.alloc(0);
   private dv = new DataView(new ArrayBuffer(0));
   private allocator: GuestFunction | undefined;
   private guest: Record<string, GuestFunction> = {};
@@ -220,14 +221,19 @@ export class WasmVm implements QueueOwner {
 
   // ---- guest memory ------------------------------------------------------------------------------
 
+  /** Re-creates the views over guest memory. Called after every guest call; check() also calls it
+   *  when an access falls outside the current view, because memory.grow inside the guest detaches
+   *  the old ArrayBuffer (its views then have length 0) before the guest calls back into the host. */
   private refresh(): void {
     if (this.memory && this.u8.buffer !== this.memory.buffer) {
       this.u8 = new Uint8Array(this.memory.buffer);
+      this.buf = Buffer.from(this.memory.buffer);
       this.dv = new DataView(this.memory.buffer);
     }
   }
 
   private check(ptr: number, size: number): void {
+    if (ptr >= 0 && size >= 0 && ptr + size <= this.u8.length) return;
     this.refresh();
     if (ptr < 0 || size < 0 || ptr + size > this.u8.length) throw new OutOfBounds(`${ptr}+${size}`);
   }
@@ -239,7 +245,7 @@ export class WasmVm implements QueueOwner {
 
   readString(ptr: number, size: number): string {
     this.check(ptr, size);
-    return Buffer.from(this.u8.buffer, this.u8.byteOffset + ptr, size).toString("utf8");
+    return this.buf.toString("utf8", ptr, ptr + size);
   }
 
   writeBytes(ptr: number, data: Uint8Array): void {
@@ -260,29 +266,44 @@ export class WasmVm implements QueueOwner {
   /** Copies `data` into a guest block from the guest's allocator and writes (ptr, size) to the
    *  out-slots; (0, 0) for empty data. */
   returnBytes(data: Uint8Array, ptrSlot: number, sizeSlot: number): Status {
+    const ptr = this.allocateResult(data.length, ptrSlot, sizeSlot);
+    if (ptr > 0) this.u8.set(data, ptr);
+    return ptr < 0 ? Status.InvalidMemoryAccess : Status.Ok;
+  }
+
+  /** Same as returnBytes for a string, encoded as UTF-8 straight into guest memory. */
+  returnString(text: string, ptrSlot: number, sizeSlot: number): Status {
+    const size = Buffer.byteLength(text);
+    const ptr = this.allocateResult(size, ptrSlot, sizeSlot);
+    if (ptr > 0) this.buf.write(text, ptr, size, "utf8");
+    return ptr < 0 ? Status.InvalidMemoryAccess : Status.Ok;
+  }
+
+  /** Allocates `size` bytes in the guest (malloc, restricted) and fills the out-slots. Returns the
+   *  block (0 for size 0, written as (0, 0)), or -1 when the allocator is missing or failed. */
+  private allocateResult(size: number, ptrSlot: number, sizeSlot: number): number {
     this.check(ptrSlot, 4);
     this.check(sizeSlot, 4);
-    if (data.length === 0) {
+    if (size === 0) {
       this.writeU32(ptrSlot, 0);
       this.writeU32(sizeSlot, 0);
-      return Status.Ok;
+      return 0;
     }
-    if (!this.allocator) return Status.InvalidMemoryAccess;
+    if (!this.allocator) return -1;
     const previous = this.restriction;
     this.restriction = "malloc";
     let ptr: number;
     try {
-      ptr = Number(this.allocator(data.length));
+      ptr = Number(this.allocator(size));
     } finally {
       this.restriction = previous;
       this.refresh();
     }
-    if (ptr === 0) return Status.InvalidMemoryAccess;
-    this.check(ptr, data.length);
-    this.u8.set(data, ptr);
+    if (ptr === 0) return -1;
+    this.check(ptr, size);
     this.writeU32(ptrSlot, ptr);
-    this.writeU32(sizeSlot, data.length);
-    return Status.Ok;
+    this.writeU32(sizeSlot, size);
+    return ptr;
   }
 
   allowed(name: string): boolean {
