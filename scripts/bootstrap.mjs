@@ -225,7 +225,30 @@ function proveWasm() {
     fail("Envoy accepted a plugin configuration the probe module rejects: its Wasm VM did not run our code");
 }
 
+/** Benchmark-only Go tools (load generators, peers), installed with `--bench`. */
+function ensureBenchTools() {
+  for (const [name, pin] of Object.entries(pins.bench ?? {})) {
+    if (name.startsWith("$")) continue;
+    const dest = join(bin, name);
+    const versionFile = join(tools, `${name}.version`);
+    let installed = "";
+    try {
+      installed = readFileSync(versionFile, "utf8").trim();
+    } catch {}
+    if (existsSync(dest) && installed === pin.version) continue;
+    if (!onPath("go")) fail(`Go 1.22+ is required to install ${name} for the benchmarks`);
+    say(`go install ${pin.goModule}@v${pin.version}`);
+    const r = run("go", ["install", `${pin.goModule}@v${pin.version}`], {
+      env: { ...process.env, GOBIN: bin, CGO_ENABLED: "0" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    if (!r.ok) fail(`go install of ${name} failed:\n${r.out}`);
+    writeFileSync(versionFile, `${pin.version}\n`);
+  }
+}
+
 mkdirSync(bin, { recursive: true });
+if (process.argv.includes("--bench")) ensureBenchTools();
 let stamp = {};
 try {
   stamp = JSON.parse(readFileSync(stampFile, "utf8"));

@@ -36,10 +36,19 @@ export interface ExtAuthzSpec {
   failureModeAllow?: boolean;
 }
 
+/** How the upstream cluster picks an endpoint. `override-host` honours the endpoint list the
+ *  adaptive-lb filter writes into a request header and falls back to round robin. */
+export type UpstreamLbPolicy = "round-robin" | "least-request" | "override-host";
+
+export const OVERRIDE_HOST_HEADER = "x-gateway-destination-endpoint";
+
 export interface MeshEnvoyConfig {
   upstreams: Endpoint[];
+  upstreamLbPolicy?: UpstreamLbPolicy;
   extAuthz?: ExtAuthzSpec;
   wasmFilters?: WasmFilterSpec[];
+  /** Further HTTP filters (raw Envoy config objects), placed after the Wasm filters. */
+  extraHttpFilters?: Record<string, unknown>[];
   listenerPort?: number;
   extraClusters?: ExtraCluster[];
 }
@@ -51,7 +60,39 @@ const typed = (type: string, body: Record<string, unknown> = {}) => ({
 
 const socket = (e: Endpoint) => ({ socket_address: { address: e.host, port_value: e.port } });
 
-function cluster(name: string, endpoints: Endpoint[], http2 = false): Record<string, unknown> {
+function lbExtension(name: string, type: string, body: Record<string, unknown> = {}) {
+  return { typed_extension_config: { name, typed_config: typed(type, body) } };
+}
+
+function loadBalancingPolicy(policy: UpstreamLbPolicy): Record<string, unknown> {
+  const roundRobin = lbExtension(
+    "envoy.load_balancing_policies.round_robin",
+    "envoy.extensions.load_balancing_policies.round_robin.v3.RoundRobin",
+  );
+  if (policy === "round-robin") return { policies: [roundRobin] };
+  if (policy === "least-request") {
+    return {
+      policies: [
+        lbExtension(
+          "envoy.load_balancing_policies.least_request",
+          "envoy.extensions.load_balancing_policies.least_request.v3.LeastRequest",
+          { choice_count: 2 },
+        ),
+      ],
+    };
+  }
+  return {
+    policies: [
+      lbExtension(
+        "envoy.load_balancing_policies.override_host",
+        "envoy.extensions.load_balancing_policies.override_host.v3.OverrideHost",
+        { override_host_sources: [{ header: OVERRIDE_HOST_HEADER }], fallback_policy: { policies: [roundRobin] } },
+      ),
+    ],
+  };
+}
+
+function cluster(name: string, endpoints: Endpoint[], http2 = false, lb?: UpstreamLbPolicy): Record<string, unknown> {
   const c: Record<string, unknown> = {
     name,
     type: "STATIC",
@@ -61,6 +102,7 @@ function cluster(name: string, endpoints: Endpoint[], http2 = false): Record<str
       endpoints: [{ lb_endpoints: endpoints.map((e) => ({ endpoint: { address: socket(e) } })) }],
     },
   };
+  if (lb) c.load_balancing_policy = loadBalancingPolicy(lb);
   if (http2) {
     c.typed_extension_protocol_options = {
       "envoy.extensions.upstreams.http.v3.HttpProtocolOptions": typed(
@@ -115,9 +157,10 @@ export function meshEnvoyConfig(spec: MeshEnvoyConfig): Record<string, unknown> 
   const httpFilters = [
     ...(spec.extAuthz ? [extAuthzFilter(spec.extAuthz)] : []),
     ...(spec.wasmFilters ?? []).map(wasmFilter),
+    ...(spec.extraHttpFilters ?? []),
     { name: "envoy.filters.http.router", typed_config: typed("envoy.extensions.filters.http.router.v3.Router") },
   ];
-  const clusters = [cluster("upstream", spec.upstreams)];
+  const clusters = [cluster("upstream", spec.upstreams, false, spec.upstreamLbPolicy)];
   if (spec.extAuthz) clusters.push(cluster("meshward_authz", [spec.extAuthz.server], true));
   for (const extra of spec.extraClusters ?? []) clusters.push(cluster(extra.name, extra.endpoints, extra.http2));
   return {
@@ -156,5 +199,70 @@ export function meshEnvoyConfig(spec: MeshEnvoyConfig): Record<string, unknown> 
       ],
       clusters,
     },
+  };
+}
+
+/** An Envoy that answers every request itself (direct_response): an upstream that costs almost
+ *  nothing, for benchmarks that measure another Envoy's CPU. */
+export function directResponseEnvoyConfig(body = "ok"): Record<string, unknown> {
+  return {
+    admin: { address: socket({ host: "127.0.0.1", port: 0 }) },
+    static_resources: {
+      listeners: [
+        {
+          name: "ingress",
+          address: socket({ host: "127.0.0.1", port: 0 }),
+          filter_chains: [
+            {
+              filters: [
+                {
+                  name: "envoy.filters.network.http_connection_manager",
+                  typed_config: typed(
+                    "envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
+                    {
+                      stat_prefix: "ingress",
+                      route_config: {
+                        virtual_hosts: [
+                          {
+                            name: "all",
+                            domains: ["*"],
+                            routes: [
+                              {
+                                match: { prefix: "/" },
+                                direct_response: { status: 200, body: { inline_string: body } },
+                              },
+                            ],
+                          },
+                        ],
+                      },
+                      http_filters: [
+                        {
+                          name: "envoy.filters.http.router",
+                          typed_config: typed("envoy.extensions.filters.http.router.v3.Router"),
+                        },
+                      ],
+                    },
+                  ),
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    },
+  };
+}
+
+/** Envoy's native local rate limit filter with one token bucket shared by all workers. */
+export function nativeLocalRateLimitFilter(tokensPerSecond: number, burst: number): Record<string, unknown> {
+  const always = (key: string) => ({ runtime_key: key, default_value: { numerator: 100, denominator: "HUNDRED" } });
+  return {
+    name: "envoy.filters.http.local_ratelimit",
+    typed_config: typed("envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit", {
+      stat_prefix: "native_local_ratelimit",
+      token_bucket: { max_tokens: burst, tokens_per_fill: tokensPerSecond, fill_interval: "1s" },
+      filter_enabled: always("local_rate_limit_enabled"),
+      filter_enforced: always("local_rate_limit_enforced"),
+    }),
   };
 }

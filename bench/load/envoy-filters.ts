@@ -1,0 +1,145 @@
+// Tier 3: Envoy CPU time per request with Meshward's filters against a no-filter baseline and
+// Envoy's native local_ratelimit, A/B interleaved in one run. Every variant is its own Envoy process,
+// all up at once, sharing one direct-response upstream Envoy; each round loads every variant once,
+// in an order rotated per round, with the same fixed request count. CPU comes from /proc/<pid>/stat
+// of the variant's Envoy, so the load generator's and upstream's CPU are not counted.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { type RunningEnvoy, startEnvoy } from "../../scripts/lib/envoy.ts";
+import {
+  directResponseEnvoyConfig,
+  meshEnvoyConfig,
+  nativeLocalRateLimitFilter,
+  type WasmFilterSpec,
+} from "../../scripts/lib/envoy-config.ts";
+import { repoRoot } from "../../scripts/lib/tools.ts";
+import { runLoad } from "../lib/hey.ts";
+import { CLOCK_TICKS_PER_SECOND, cpuTicks } from "../lib/proc-cpu.ts";
+import { median } from "../lib/stats.ts";
+
+export interface EnvoyFilterBenchOptions {
+  rounds: number;
+  requestsPerRun: number;
+  concurrency: number;
+  envoyWorkers: number;
+}
+
+export interface VariantResult {
+  variant: string;
+  cpuUsPerRequest: number;
+  /** Median over rounds of (variant CPU/request ÷ baseline CPU/request in the same round). */
+  cpuRatioToBaseline: number;
+  throughputRps: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+  cpuTicksTotal: number;
+}
+
+interface Variant {
+  name: string;
+  wasm: WasmFilterSpec[];
+  extra: Record<string, unknown>[];
+}
+
+const wasmPath = (name: string) => join(repoRoot, "build/filters", `${name}.wasm`);
+
+/** Rate limits are set far above the offered load so every variant does the same work: check a
+ *  bucket and let the request through. */
+const UNREACHED_RATE = 1_000_000;
+
+function variants(): Variant[] {
+  const adaptiveLb: WasmFilterSpec = { name: "adaptive-lb", rootId: "adaptive-lb", wasmPath: wasmPath("adaptive-lb") };
+  const shaperConfig = JSON.stringify({
+    rules: [
+      { name: "all", match: {}, limit: { requestsPerUnit: UNREACHED_RATE, unit: "second", burst: UNREACHED_RATE } },
+    ],
+  });
+  const shaper: WasmFilterSpec = {
+    name: "traffic-shaper",
+    rootId: "traffic-shaper",
+    wasmPath: wasmPath("traffic-shaper"),
+    pluginConfig: shaperConfig,
+  };
+  const list: Variant[] = [{ name: "no-filter", wasm: [], extra: [] }];
+  if (existsSync(shaper.wasmPath)) list.push({ name: "traffic-shaper", wasm: [shaper], extra: [] });
+  list.push({ name: "adaptive-lb", wasm: [adaptiveLb], extra: [] });
+  if (existsSync(shaper.wasmPath)) list.push({ name: "both", wasm: [shaper, adaptiveLb], extra: [] });
+  list.push({
+    name: "native-local-ratelimit",
+    wasm: [],
+    extra: [nativeLocalRateLimitFilter(UNREACHED_RATE, UNREACHED_RATE)],
+  });
+  return list;
+}
+
+export async function benchEnvoyFilters(options: EnvoyFilterBenchOptions): Promise<VariantResult[]> {
+  const started: RunningEnvoy[] = [];
+  try {
+    const upstream = await startEnvoy(directResponseEnvoyConfig(), { concurrency: 1 });
+    started.push(upstream);
+    const running: { variant: Variant; envoy: RunningEnvoy }[] = [];
+    for (const variant of variants()) {
+      const envoy = await startEnvoy(
+        meshEnvoyConfig({
+          upstreams: [{ host: "127.0.0.1", port: upstream.listenerPort }],
+          wasmFilters: variant.wasm,
+          extraHttpFilters: variant.extra,
+        }),
+        { concurrency: options.envoyWorkers },
+      );
+      started.push(envoy);
+      running.push({ variant, envoy });
+    }
+    const url = (e: RunningEnvoy) => `http://127.0.0.1:${e.listenerPort}/bench`;
+    for (const { envoy } of running) {
+      await runLoad({
+        url: url(envoy),
+        requests: Math.min(2000, options.requestsPerRun),
+        concurrency: options.concurrency,
+      });
+    }
+    const samples = new Map<
+      string,
+      { cpuUs: number; rps: number; p50: number; p99: number; errors: number; ticks: number }[]
+    >();
+    for (let round = 0; round < options.rounds; round++) {
+      const order = running.map((_, i) => running[(i + round) % running.length] as (typeof running)[number]);
+      for (const { variant, envoy } of order) {
+        const before = cpuTicks(envoy.process.pid);
+        const load = await runLoad({
+          url: url(envoy),
+          requests: options.requestsPerRun,
+          concurrency: options.concurrency,
+        });
+        const ticks = cpuTicks(envoy.process.pid) - before;
+        const list = samples.get(variant.name) ?? [];
+        list.push({
+          cpuUs: ((ticks / CLOCK_TICKS_PER_SECOND) * 1e6) / options.requestsPerRun,
+          rps: load.throughputRps,
+          p50: load.latencyMs.p50,
+          p99: load.latencyMs.p99,
+          errors: load.errors,
+          ticks,
+        });
+        samples.set(variant.name, list);
+      }
+    }
+    const baseline = samples.get("no-filter") ?? [];
+    return running.map(({ variant }) => {
+      const s = samples.get(variant.name) ?? [];
+      return {
+        variant: variant.name,
+        cpuUsPerRequest: median(s.map((x) => x.cpuUs)),
+        cpuRatioToBaseline: median(s.map((x, i) => x.cpuUs / (baseline[i]?.cpuUs ?? Number.NaN))),
+        throughputRps: median(s.map((x) => x.rps)),
+        p50Ms: median(s.map((x) => x.p50)),
+        p99Ms: median(s.map((x) => x.p99)),
+        errors: s.reduce((n, x) => n + x.errors, 0),
+        cpuTicksTotal: s.reduce((n, x) => n + x.ticks, 0),
+      };
+    });
+  } finally {
+    await Promise.all(started.map((e) => e.stop()));
+  }
+}
