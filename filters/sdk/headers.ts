@@ -26,7 +26,7 @@ import {
   takeReturnedBytes,
   takeReturnedString,
 } from "./memory";
-import { HeaderPairs } from "./pairs";
+import { HeaderPairs, takeReturnedPairs } from "./pairs";
 import { recordStatus } from "./status";
 
 /** A header name or value already encoded as UTF-8: encode constant names once, not per request. */
@@ -79,13 +79,7 @@ export function hasHeader(map: MapType, name: Utf8): bool {
  *  Envoy; null only when the host's buffer does not parse. */
 export function getHeaderPairs(map: MapType): HeaderPairs | null {
   const status = recordStatus(proxy_get_header_map_pairs(<u32>map, RETURN_PTR, RETURN_SIZE));
-  if (status != WasmResult.Ok) return null;
-  const ptr = load<usize>(RETURN_PTR);
-  const size = <usize>load<u32>(RETURN_SIZE);
-  const pairs = HeaderPairs.parseRaw(ptr, size);
-  if (ptr != 0) heap.free(ptr);
-  if (pairs === null) recordStatus(WasmResult.ParseFailure);
-  return pairs;
+  return status == WasmResult.Ok ? takeReturnedPairs() : null;
 }
 
 /** Replaces the whole map. Returns SerializationFailure (without calling the host) when `pairs`

@@ -66,51 +66,48 @@ export function takeReturnedU64(fallback: u64): u64 {
   return value;
 }
 
-// Two scratch regions for encoding strings (a key and a value) to UTF-8 without allocating.
-// Strings longer than the region fall back to a managed buffer kept alive until the next encode.
-const SCRATCH_CAPACITY: usize = 2048;
-const SCRATCH_A: usize = memory.data(<i32>SCRATCH_CAPACITY);
-const SCRATCH_B: usize = memory.data(<i32>SCRATCH_CAPACITY);
-let spillA: ArrayBuffer | null = null;
-let spillB: ArrayBuffer | null = null;
-let encodedSizeA: usize = 0;
-let encodedSizeB: usize = 0;
+/** A static region for UTF-8 encoding a string without allocating. A string longer than the
+ *  region falls back to a managed buffer kept alive until the next encode into this slot. */
+class ScratchSlot {
+  size: usize = 0;
+  spill: ArrayBuffer | null = null;
+  constructor(private readonly region: usize, private readonly capacity: usize) {}
+
+  encode(text: string): usize {
+    const size = <usize>String.UTF8.byteLength(text);
+    this.size = size;
+    if (size <= this.capacity) {
+      String.UTF8.encodeUnsafe(changetype<usize>(text), text.length, this.region);
+      this.spill = null;
+      return this.region;
+    }
+    const spilled = String.UTF8.encode(text);
+    this.spill = spilled;
+    return changetype<usize>(spilled);
+  }
+}
+
+// Two slots (a key and a value) of 2 KiB each.
+const SLOT_A = new ScratchSlot(memory.data(2048), 2048);
+const SLOT_B = new ScratchSlot(memory.data(2048), 2048);
 
 /** UTF-8 encodes `text` into scratch slot A; returns the pointer, size via `scratchSizeA()`.
  *  Valid until the next encodeA call. */
 export function encodeA(text: string): usize {
-  const size = <usize>String.UTF8.byteLength(text);
-  encodedSizeA = size;
-  if (size <= SCRATCH_CAPACITY) {
-    String.UTF8.encodeUnsafe(changetype<usize>(text), text.length, SCRATCH_A);
-    spillA = null;
-    return SCRATCH_A;
-  }
-  const spilled = String.UTF8.encode(text);
-  spillA = spilled;
-  return changetype<usize>(spilled);
+  return SLOT_A.encode(text);
 }
 
 export function scratchSizeA(): usize {
-  return encodedSizeA;
+  return SLOT_A.size;
 }
 
 /** Same as encodeA for a second string (slot B). */
 export function encodeB(text: string): usize {
-  const size = <usize>String.UTF8.byteLength(text);
-  encodedSizeB = size;
-  if (size <= SCRATCH_CAPACITY) {
-    String.UTF8.encodeUnsafe(changetype<usize>(text), text.length, SCRATCH_B);
-    spillB = null;
-    return SCRATCH_B;
-  }
-  const spilled = String.UTF8.encode(text);
-  spillB = spilled;
-  return changetype<usize>(spilled);
+  return SLOT_B.encode(text);
 }
 
 export function scratchSizeB(): usize {
-  return encodedSizeB;
+  return SLOT_B.size;
 }
 
 /** Pointer of a possibly-null buffer (0 for null), for optional ABI arguments. */

@@ -7,6 +7,10 @@
 // (returns null) instead of producing a buffer Envoy would misread, and the parser returns null on
 // anything Envoy's parser would reject.
 
+import { WasmResult } from "./enums";
+import { RETURN_PTR, RETURN_SIZE } from "./memory";
+import { recordStatus } from "./status";
+
 /** cpp-host limits.h PROXY_WASM_HOST_PAIRS_MAX_COUNT / _MAX_BYTES. */
 export const PAIRS_MAX_COUNT: i32 = 1024;
 export const PAIRS_MAX_BYTES: usize = 1 << 20;
@@ -114,4 +118,15 @@ export class HeaderPairs {
   static parse(buffer: ArrayBuffer): HeaderPairs | null {
     return HeaderPairs.parseRaw(changetype<usize>(buffer), <usize>buffer.byteLength);
   }
+}
+
+/** Parses the block the host just returned through RETURN_PTR/RETURN_SIZE as pairs and frees it;
+ *  null (status ParseFailure) when it does not parse. */
+export function takeReturnedPairs(): HeaderPairs | null {
+  const ptr = load<usize>(RETURN_PTR);
+  const size = <usize>load<u32>(RETURN_SIZE);
+  const pairs = HeaderPairs.parseRaw(ptr, size);
+  if (ptr != 0) heap.free(ptr);
+  if (pairs === null) recordStatus(WasmResult.ParseFailure);
+  return pairs;
 }

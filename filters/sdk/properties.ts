@@ -7,7 +7,7 @@
 import { WasmResult } from "./enums";
 import { proxy_get_property, proxy_set_property } from "./imports";
 import { RETURN_PTR, RETURN_SIZE, takeReturnedBytes, takeReturnedString } from "./memory";
-import { HeaderPairs } from "./pairs";
+import { HeaderPairs, takeReturnedPairs } from "./pairs";
 import { recordStatus } from "./status";
 
 /** A property path encoded once (UTF-8 segments joined by NUL): build constants at top level. */
@@ -56,17 +56,22 @@ export function getPropertyString(path: PropertyPath): string | null {
   return fetch(path) ? takeReturnedString() : null;
 }
 
-/** 8-byte little-endian integer property (int64/uint64), or `fallback` when absent or not 8 bytes
- *  (lastStatus() is SerializationFailure for a wrong size). */
-export function getPropertyInt64(path: PropertyPath, fallback: i64): i64 {
-  if (!fetch(path)) return fallback;
+/** Adopts a fixed-size value (sizeof<T>() bytes, little-endian) from the returned block, or
+ *  `fallback` with status SerializationFailure when the size differs. Frees the block. */
+function takeFixed<T>(fallback: T): T {
   const ptr = load<usize>(RETURN_PTR);
-  const size = load<u32>(RETURN_SIZE);
+  const size = <usize>load<u32>(RETURN_SIZE);
   let value = fallback;
-  if (size == 8) value = load<i64>(ptr);
+  if (size == sizeof<T>()) value = load<T>(ptr);
   else recordStatus(WasmResult.SerializationFailure);
   if (ptr != 0) heap.free(ptr);
   return value;
+}
+
+/** 8-byte little-endian integer property (int64/uint64), or `fallback` when absent or not 8 bytes
+ *  (lastStatus() is SerializationFailure for a wrong size). */
+export function getPropertyInt64(path: PropertyPath, fallback: i64): i64 {
+  return fetch(path) ? takeFixed<i64>(fallback) : fallback;
 }
 
 /** Duration or timestamp property in nanoseconds (Envoy encodes both as int64 ns). */
@@ -76,37 +81,17 @@ export function getPropertyNanos(path: PropertyPath, fallback: i64): i64 {
 
 /** Double property (8 bytes LE IEEE-754), or `fallback`. */
 export function getPropertyFloat64(path: PropertyPath, fallback: f64): f64 {
-  if (!fetch(path)) return fallback;
-  const ptr = load<usize>(RETURN_PTR);
-  const size = load<u32>(RETURN_SIZE);
-  let value = fallback;
-  if (size == 8) value = load<f64>(ptr);
-  else recordStatus(WasmResult.SerializationFailure);
-  if (ptr != 0) heap.free(ptr);
-  return value;
+  return fetch(path) ? takeFixed<f64>(fallback) : fallback;
 }
 
 /** Bool property (1 byte), or `fallback`. */
 export function getPropertyBool(path: PropertyPath, fallback: bool): bool {
-  if (!fetch(path)) return fallback;
-  const ptr = load<usize>(RETURN_PTR);
-  const size = load<u32>(RETURN_SIZE);
-  let value = fallback;
-  if (size == 1) value = load<u8>(ptr) != 0;
-  else recordStatus(WasmResult.SerializationFailure);
-  if (ptr != 0) heap.free(ptr);
-  return value;
+  return fetch(path) ? takeFixed<u8>(fallback ? 1 : 0) != 0 : fallback;
 }
 
 /** Map or list property in the pairs format, or null (ParseFailure when malformed). */
 export function getPropertyPairs(path: PropertyPath): HeaderPairs | null {
-  if (!fetch(path)) return null;
-  const ptr = load<usize>(RETURN_PTR);
-  const size = <usize>load<u32>(RETURN_SIZE);
-  const pairs = HeaderPairs.parseRaw(ptr, size);
-  if (ptr != 0) heap.free(ptr);
-  if (pairs === null) recordStatus(WasmResult.ParseFailure);
-  return pairs;
+  return fetch(path) ? takeReturnedPairs() : null;
 }
 
 export function setProperty(path: PropertyPath, value: ArrayBuffer): u32 {

@@ -95,28 +95,27 @@ export class HttpStream {
   }
 
   requestHeaders(headers: Pair[], endOfStream: boolean): number {
-    const s = this.state;
-    s.requestHeaders = headers;
-    s.requestSnapshot = headers;
-    const fail = this.failed(4);
-    if (fail !== undefined) return fail;
-    const hadReply = s.localReply !== undefined;
-    const raw = this.vm.call("proxy_on_request_headers", s.id, headers.length, endOfStream ? 1 : 0);
-    const result = this.failed(4) ?? this.headersResult(raw, hadReply);
-    if (result === 0) s.requestHeaders = null;
-    return result;
+    return this.headers("request", headers, endOfStream);
   }
 
   requestBody(chunk: Uint8Array, endOfStream: boolean): number {
-    const fail = this.failed(3);
-    if (fail !== undefined) return fail;
-    const s = this.state;
-    s.requestBody = this.bufferingRequest && s.requestBody ? Buffer.concat([s.requestBody, chunk]) : chunk;
-    const hadReply = s.localReply !== undefined;
-    const raw = this.vm.call("proxy_on_request_body", s.id, s.requestBody.length, endOfStream ? 1 : 0);
-    const result = this.failed(3) ?? this.dataResult(raw, hadReply);
-    this.bufferingRequest = result === 1;
-    return result;
+    return this.body("request", chunk, endOfStream);
+  }
+
+  requestTrailers(trailers: Pair[]): number {
+    return this.trailers("request", trailers);
+  }
+
+  responseHeaders(headers: Pair[], endOfStream: boolean): number {
+    return this.headers("response", headers, endOfStream);
+  }
+
+  responseBody(chunk: Uint8Array, endOfStream: boolean): number {
+    return this.body("response", chunk, endOfStream);
+  }
+
+  responseTrailers(trailers: Pair[]): number {
+    return this.trailers("response", trailers);
   }
 
   /** The request body as forwarded upstream (after any set_buffer_bytes edits). */
@@ -124,51 +123,63 @@ export class HttpStream {
     return this.state.requestBody ?? original;
   }
 
-  requestTrailers(trailers: Pair[]): number {
-    const s = this.state;
-    s.requestTrailers = trailers;
-    const result = Math.min(this.vm.call("proxy_on_request_trailers", s.id, trailers.length) ?? 0, 1);
-    if (result === 0) s.requestTrailers = null;
-    return result;
-  }
-
-  responseHeaders(headers: Pair[], endOfStream: boolean): number {
-    const s = this.state;
-    s.responseHeaders = headers;
-    s.responseSnapshot = headers;
-    if (this.failureReplySent) return 0;
-    const fail = this.failed(4);
-    if (fail !== undefined) return fail;
-    const hadReply = s.localReply !== undefined;
-    const raw = this.vm.call("proxy_on_response_headers", s.id, headers.length, endOfStream ? 1 : 0);
-    const result = this.failed(4) ?? this.headersResult(raw, hadReply);
-    if (result === 0) s.responseHeaders = null;
-    return result;
-  }
-
-  responseBody(chunk: Uint8Array, endOfStream: boolean): number {
-    if (this.failureReplySent) return 0;
-    const fail = this.failed(3);
-    if (fail !== undefined) return fail;
-    const s = this.state;
-    s.responseBody = this.bufferingResponse && s.responseBody ? Buffer.concat([s.responseBody, chunk]) : chunk;
-    const hadReply = s.localReply !== undefined;
-    const raw = this.vm.call("proxy_on_response_body", s.id, s.responseBody.length, endOfStream ? 1 : 0);
-    const result = this.failed(3) ?? this.dataResult(raw, hadReply);
-    this.bufferingResponse = result === 1;
-    return result;
-  }
-
   /** The response body as sent downstream (after edits). */
   forwardedResponseBody(original: Uint8Array): Uint8Array {
     return this.state.responseBody ?? original;
   }
 
-  responseTrailers(trailers: Pair[]): number {
+  /** decodeHeaders/encodeHeaders: the map is available during the call and stays available only
+   *  while the filter holds the stream. After a failure reply the filter is skipped. */
+  private headers(direction: "request" | "response", headers: Pair[], endOfStream: boolean): number {
     const s = this.state;
-    s.responseTrailers = trailers;
-    const result = Math.min(this.vm.call("proxy_on_response_trailers", s.id, trailers.length) ?? 0, 1);
-    if (result === 0) s.responseTrailers = null;
+    if (direction === "request") {
+      s.requestHeaders = headers;
+      s.requestSnapshot = headers;
+    } else {
+      s.responseHeaders = headers;
+      s.responseSnapshot = headers;
+      if (this.failureReplySent) return 0;
+    }
+    const fail = this.failed(4);
+    if (fail !== undefined) return fail;
+    const hadReply = s.localReply !== undefined;
+    const raw = this.vm.call(`proxy_on_${direction}_headers`, s.id, headers.length, endOfStream ? 1 : 0);
+    const result = this.failed(4) ?? this.headersResult(raw, hadReply);
+    if (result === 0) {
+      if (direction === "request") s.requestHeaders = null;
+      else s.responseHeaders = null;
+    }
+    return result;
+  }
+
+  /** decodeData/encodeData: after StopIterationAndBuffer the next call sees all chunks so far. */
+  private body(direction: "request" | "response", chunk: Uint8Array, endOfStream: boolean): number {
+    if (direction === "response" && this.failureReplySent) return 0;
+    const fail = this.failed(3);
+    if (fail !== undefined) return fail;
+    const s = this.state;
+    const buffering = direction === "request" ? this.bufferingRequest : this.bufferingResponse;
+    const previous = direction === "request" ? s.requestBody : s.responseBody;
+    const body = buffering && previous ? Buffer.concat([previous, chunk]) : chunk;
+    if (direction === "request") s.requestBody = body;
+    else s.responseBody = body;
+    const hadReply = s.localReply !== undefined;
+    const raw = this.vm.call(`proxy_on_${direction}_body`, s.id, body.length, endOfStream ? 1 : 0);
+    const result = this.failed(3) ?? this.dataResult(raw, hadReply);
+    if (direction === "request") this.bufferingRequest = result === 1;
+    else this.bufferingResponse = result === 1;
+    return result;
+  }
+
+  private trailers(direction: "request" | "response", trailers: Pair[]): number {
+    const s = this.state;
+    if (direction === "request") s.requestTrailers = trailers;
+    else s.responseTrailers = trailers;
+    const result = Math.min(this.vm.call(`proxy_on_${direction}_trailers`, s.id, trailers.length) ?? 0, 1);
+    if (result === 0) {
+      if (direction === "request") s.requestTrailers = null;
+      else s.responseTrailers = null;
+    }
     return result;
   }
 
