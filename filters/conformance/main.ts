@@ -27,6 +27,7 @@ import {
   continueRequest,
   currentTimeNanos,
   dequeueSharedQueue,
+  done,
   enqueueSharedQueue,
   getBuffer,
   getBufferString,
@@ -100,6 +101,7 @@ class ConformanceRoot extends RootContext {
   config: string = "";
   vmConfig: string = "";
   queueId: u32 = 0;
+  doneRequested: bool = false;
   requests: Metric = Metric.none(MetricType.Counter);
   inflight: Metric = Metric.none(MetricType.Gauge);
   bodyBytes: Metric = Metric.none(MetricType.Histogram);
@@ -134,6 +136,7 @@ class ConformanceRoot extends RootContext {
 
   onTick(): void {
     this.ticks.increment(1);
+    if (this.doneRequested) this.onTickAfterDone();
   }
 
   onQueueReady(queueId: u32): void {
@@ -148,6 +151,22 @@ class ConformanceRoot extends RootContext {
 
   newHttpContext(contextId: u32): HttpContext {
     return new ConformanceStream(contextId, this);
+  }
+
+  /** Waits for done() when configured with "delay_done" (exercises proxy_done). */
+  onDone(): bool {
+    const delay = this.config.includes("delay_done");
+    this.doneRequested = delay;
+    logInfo("conformance root on_done delay=" + bool01(delay));
+    return !delay;
+  }
+
+  onTickAfterDone(): void {
+    logInfo("conformance root done() " + statusName(done()));
+  }
+
+  onDelete(): void {
+    logInfo("conformance root on_delete");
   }
 }
 

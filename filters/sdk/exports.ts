@@ -8,7 +8,7 @@ import { BufferType } from "./enums";
 import { proxy_get_buffer_bytes, proxy_set_effective_context } from "./imports";
 import { allocate, RETURN_PTR, RETURN_SIZE, takeReturnedBytes } from "./memory";
 import { createRoot, HttpContext, RootContext } from "./context";
-import { forgetCallsOf, takeCallOwner } from "./http-call";
+import { ORPHANED_CALL, orphanCallsOf, takeCallOwner } from "./http-call";
 
 const roots = new Map<u32, RootContext>();
 const streams = new Map<u32, HttpContext>();
@@ -63,8 +63,8 @@ export function proxy_on_foreign_function(rootContextId: u32, functionId: u32, a
 }
 
 /** Envoy delivers every callout response to the root context. Route it to the stream that issued
- *  the call, after making that stream the effective context; to the root when the root issued it
- *  or the stream is gone. */
+ *  the call, after making that stream the effective context; to the root when the root issued it;
+ *  nowhere when the issuing stream was deleted in the meantime. */
 export function proxy_on_http_call_response(
   rootContextId: u32,
   callId: u32,
@@ -73,6 +73,7 @@ export function proxy_on_http_call_response(
   trailerCount: u32,
 ): void {
   const owner = takeCallOwner(callId);
+  if (owner == ORPHANED_CALL) return;
   if (owner != 0 && owner != rootContextId && streams.has(owner)) {
     proxy_set_effective_context(owner);
     streams.get(owner).onHttpCallResponse(callId, headerCount, bodySize, trailerCount);
@@ -128,7 +129,7 @@ export function proxy_on_delete(contextId: u32): void {
   if (streams.has(contextId)) {
     streams.get(contextId).onDelete();
     streams.delete(contextId);
-    forgetCallsOf(contextId);
+    orphanCallsOf(contextId);
     return;
   }
   if (roots.has(contextId)) {

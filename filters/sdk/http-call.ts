@@ -15,6 +15,9 @@ import { recordStatus } from "./status";
 
 const owners = new Map<u32, u32>();
 
+/** Owner id of a call whose stream was deleted before the response arrived. */
+export const ORPHANED_CALL: u32 = u32.MAX_VALUE;
+
 /** Dispatches a call on behalf of `ownerContextId` (a stream or root context id). Returns the call
  *  id, or 0 with lastStatus() set (SerializationFailure when headers/trailers exceed Envoy's
  *  limits, BadArgument for an unknown cluster or missing pseudo-headers). */
@@ -60,7 +63,8 @@ export function dispatchHttpCall(
   return callId;
 }
 
-/** The context that issued `callId` (0 if unknown), forgetting the mapping. Used by exports.ts. */
+/** The context that issued `callId` (0 if unknown, ORPHANED_CALL if its stream is gone),
+ *  forgetting the mapping. Used by exports.ts. */
 export function takeCallOwner(callId: u32): u32 {
   if (!owners.has(callId)) return 0;
   const owner = owners.get(callId);
@@ -68,10 +72,12 @@ export function takeCallOwner(callId: u32): u32 {
   return owner;
 }
 
-/** Forgets the calls of a stream that is being deleted, so a late response goes to the root. */
-export function forgetCallsOf(contextId: u32): void {
+/** Marks the calls of a stream that is being deleted as orphaned: Envoy does not cancel them (they
+ *  belong to the root context), and their late responses must reach neither the dead stream nor
+ *  the root's own onHttpCallResponse. */
+export function orphanCallsOf(contextId: u32): void {
   const ids = owners.keys();
-  for (let i = 0; i < ids.length; i++) if (owners.get(ids[i]) == contextId) owners.delete(ids[i]);
+  for (let i = 0; i < ids.length; i++) if (owners.get(ids[i]) == contextId) owners.set(ids[i], ORPHANED_CALL);
 }
 
 /** Number of calls still in flight (all contexts of this VM). */

@@ -302,7 +302,7 @@ function envFunctions(vm: WasmVm): Record<string, Impl> {
       vm.effectiveContextId = target;
       return Status.Ok;
     },
-    proxy_done: () => Status.NotFound,
+    proxy_done: () => (vm.rootDone() ? Status.Ok : Status.NotFound),
     proxy_call_foreign_function: (np, nl, ap, al, rp, rs) => {
       const name = str(np, nl);
       const args = vm.readBytes(n(ap), n(al));

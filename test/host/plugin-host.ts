@@ -139,6 +139,13 @@ export class ProxyWasmHost {
     this.drain();
   }
 
+  /** Stops the plugin on every worker: proxy_on_done(root), then proxy_on_delete(root) at once or,
+   *  when on_done returned false, after the guest calls proxy_done. */
+  shutdown(): void {
+    for (const vm of this.workers) vm.shutdown();
+    this.drain();
+  }
+
   private pickWorker(index?: number): WasmVm {
     const vm = this.workers[index ?? this.nextWorker++ % this.workers.length];
     if (!vm) throw new Error(`host: no worker ${index}`);

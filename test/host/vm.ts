@@ -97,6 +97,8 @@ export class WasmVm implements QueueOwner {
   private nextCallId = 0;
   foreignArgs: Uint8Array | undefined;
   tickPeriodMs = 0;
+  awaitingDone = false;
+  rootDeleted = false;
   private nextTickAtMs = 0;
   private nextContextId = 1;
   private readonly afterCall: (() => void)[] = [];
@@ -157,6 +159,31 @@ export class WasmVm implements QueueOwner {
       return false;
     }
     return true;
+  }
+
+  /** Root shutdown like Envoy: proxy_on_done(root); when it returns false the root stays alive
+   *  (ticks keep firing) until the guest calls proxy_done, then proxy_on_delete(root). */
+  shutdown(): void {
+    if (this.failed || this.rootContextId === 0 || this.awaitingDone) return;
+    if (this.call("proxy_on_done", this.rootContextId) === 0) {
+      this.awaitingDone = true;
+      return;
+    }
+    this.deleteRoot();
+  }
+
+  /** proxy_done from the guest: completes a delayed shutdown (after the current callback). */
+  rootDone(): boolean {
+    if (!this.awaitingDone) return false;
+    this.awaitingDone = false;
+    this.defer(() => this.deleteRoot());
+    return true;
+  }
+
+  private deleteRoot(): void {
+    this.call("proxy_on_delete", this.rootContextId);
+    this.tickPeriodMs = 0;
+    this.rootDeleted = true;
   }
 
   newContextId(): number {

@@ -126,6 +126,25 @@ describe("workers, shared state and time", () => {
     expect(starts).toEqual(["canary", "worker_0", "worker_1", "worker_2"]);
   });
 
+  it("deletes a root at shutdown, or only after proxy_done when on_done returned false", () => {
+    const rootLogs = (host: ReturnType<typeof startConformanceHost>) =>
+      host.logs.filter((l) => l.message.startsWith("conformance root")).map((l) => l.message);
+    const prompt = conformance().start();
+    prompt.shutdown();
+    expect(rootLogs(prompt)).toEqual(["conformance root on_done delay=false", "conformance root on_delete"]);
+
+    const delayed = conformance().withConfig("tick_ms=100;delay_done").start();
+    delayed.shutdown();
+    expect(rootLogs(delayed)).toEqual(["conformance root on_done delay=true"]);
+    delayed.advance(100);
+    expect(rootLogs(delayed)).toEqual([
+      "conformance root on_done delay=true",
+      "conformance root done() Ok",
+      "conformance root on_delete",
+    ]);
+    expect(delayed.workers[0]?.rootDeleted).toBe(true);
+  });
+
   it("shares data across workers and fires ticks per worker from the manual clock", () => {
     const host = startConformanceHost();
     const hits = [0, 1, 0, 1].map((worker) => host.exchange({ path: "/", worker }, app));
