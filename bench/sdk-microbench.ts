@@ -96,7 +96,7 @@ const filters = Object.keys(JSON.parse(readFileSync(join(repoRoot, "asconfig.jso
 const report = {
   node: process.version,
   v8: process.versions.v8,
-  flags: process.execArgv.filter((a) => a.startsWith("--") && !a.includes("tsx")),
+  flags: process.execArgv.filter((a) => a.startsWith("--") && a !== "--import"),
   rounds: ROUNDS,
   batch: BATCH,
   A_empty: {
