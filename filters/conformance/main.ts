@@ -19,6 +19,10 @@ import {
   StreamType,
   Utf8,
   addHeaderString,
+  appendBuffer,
+  hasHeader,
+  prependBuffer,
+  setEffectiveContext,
   bufferLength,
   callForeignFunction,
   casUpdate,
@@ -234,6 +238,10 @@ class ConformanceStream extends HttpContext {
     this.report.add("x-conf-enqueue", statusName(enqueueSharedQueue(queue, String.UTF8.encode("item"))));
     resolveSharedQueue("no_such_vm", QUEUE_NAME);
     this.report.add("x-conf-resolve-unknown", statusName(lastStatus()));
+    dequeueSharedQueue(0x7fff0000);
+    this.report.add("x-conf-dequeue-unknown", statusName(lastStatus()));
+    this.report.add("x-conf-effective-unknown", statusName(setEffectiveContext(0x7fff0000)));
+    this.report.add("x-conf-has-in", bool01(hasHeader(MapType.RequestHeaders, IN)));
     logWarn("conformance echo tag=" + this.tag);
   }
 
@@ -320,6 +328,7 @@ class ConformanceStream extends HttpContext {
     if (!endOfStream) return DataStatus.StopIterationAndBuffer;
     const text = getBufferString(BufferType.RequestBody, 0, bodySize);
     this.report.add("x-conf-request-body", orNull(text));
+    this.report.add("x-conf-request-body-slice", orNull(getBufferString(BufferType.RequestBody, 6, 4)));
     this.report.add("x-conf-request-body-length", bufferLength(BufferType.RequestBody).toString());
     getBuffer(BufferType.PluginConfiguration, 0, 10);
     this.report.add("x-conf-config-buffer-later", statusName(lastStatus()));
@@ -352,6 +361,8 @@ class ConformanceStream extends HttpContext {
     if (!endOfStream) return DataStatus.StopIterationAndBuffer;
     const replaced = "conformance:" + bodySize.toString();
     replaceBuffer(BufferType.ResponseBody, String.UTF8.encode(replaced));
+    prependBuffer(BufferType.ResponseBody, String.UTF8.encode("<<"));
+    appendBuffer(BufferType.ResponseBody, String.UTF8.encode(">>"));
     return DataStatus.Continue;
   }
 

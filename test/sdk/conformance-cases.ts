@@ -27,6 +27,7 @@ export function conformanceCases(target: () => ConformanceTarget): void {
     expect(header(res, "x-conf-eos")).toBe("true");
     expect(header(res, "x-conf-in-echo")).toBe("hello");
     expect(header(res, "x-conf-in-equals-hello")).toBe("true");
+    expect(header(res, "x-conf-has-in")).toBe("true");
     expect(header(res, "x-conf-absent-status")).toBe("NotFound");
     expect(header(res, "x-conf-multi-first")).toBe("a");
     expect(header(res, "x-conf-multi-all")).toBe("a|b");
@@ -98,6 +99,11 @@ export function conformanceCases(target: () => ConformanceTarget): void {
     expect(header(first, "x-conf-cas-update-value")).toBe("x!");
   });
 
+  it("refuses to make an unknown context effective (BadArgument)", async () => {
+    const res = await echo(randomUUID());
+    expect(header(res, "x-conf-effective-unknown")).toBe("BadArgument");
+  });
+
   it("runs foreign functions: clear_route_cache is Ok, an unknown name is NotFound", async () => {
     const res = await echo(randomUUID());
     expect(header(res, "x-conf-clear-route-cache")).toBe("Ok");
@@ -109,6 +115,7 @@ export function conformanceCases(target: () => ConformanceTarget): void {
     const res = await echo(randomUUID());
     expect(header(res, "x-conf-enqueue")).toBe("Ok");
     expect(header(res, "x-conf-resolve-unknown")).toBe("NotFound");
+    expect(header(res, "x-conf-dequeue-unknown")).toBe("NotFound");
     const after = await eventually(
       target(),
       () => target().stat("conformance_queue_items"),
@@ -207,7 +214,8 @@ export function conformanceCases(target: () => ConformanceTarget): void {
     expect(res.status).toBe(200);
     expect(header(res, "x-conf-request-body")).toBe("hello body");
     expect(header(res, "x-conf-request-body-length")).toBe("10");
-    expect(res.body).toMatch(/^conformance:[1-9]\d*$/);
+    expect(header(res, "x-conf-request-body-slice")).toBe("body");
+    expect(res.body).toMatch(/^<<conformance:[1-9]\d*>>$/);
   });
 
   it("replaces the whole response header map with set_header_map_pairs", async () => {
