@@ -5,96 +5,35 @@
 // `malloc`) traps like Envoy's restricted_callback.
 import { WASI_MODULES } from "../../scripts/lib/envoy-abi.ts";
 import { resolveProperty } from "./attributes.ts";
+import { deliverCallout } from "./callouts.ts";
+import { OutOfBounds } from "./guest-memory.ts";
+import {
+  byteSize,
+  editBody,
+  readableBuffer,
+  readableMap,
+  removeAll,
+  setBody,
+  setCopy,
+  writableMap,
+} from "./maps-and-buffers.ts";
 import { decodePairs, encodePairs, type Pair } from "./pairs.ts";
 import { Status } from "./shared-data.ts";
-import { OutOfBounds, RestrictedCall, type StreamState, type WasmVm } from "./vm.ts";
+import { RestrictedCall, type WasmVm } from "./vm.ts";
+import { wasiFunctions } from "./wasi.ts";
 
 type Impl = (...args: (number | bigint)[]) => number | undefined;
 type Args = (number | bigint)[];
 const n = (v: number | bigint | undefined): number => Number(v ?? 0);
 const ENOSYS = 52;
 
-// ---- header maps (Envoy getConstMap / getMap) ------------------------------------------------------
-
-function readableMap(vm: WasmVm, type: number): Pair[] | null {
-  if (type === 6) return vm.calloutResponse?.headers ?? null;
-  if (type === 7) return vm.calloutResponse?.trailers ?? null;
-  const s = vm.effectiveStream();
-  if (!s) return null;
-  if (s.accessLogPhase) {
-    if (type === 0) return s.requestSnapshot;
-    if (type === 2) return s.responseSnapshot;
-    if (type === 3) return s.responseTrailers;
-    return null;
-  }
-  return [s.requestHeaders, s.requestTrailers, s.responseHeaders, s.responseTrailers][type] ?? null;
-}
-
-function writableMap(vm: WasmVm, type: number): Pair[] | null {
-  const s = vm.effectiveStream();
-  if (!s) return null;
-  return [s.requestHeaders, s.requestTrailers, s.responseHeaders, s.responseTrailers][type] ?? null;
-}
-
-/** Envoy HeaderMap::setCopy: first entry takes the value, later duplicates go; adds when missing. */
-function setCopy(map: Pair[], key: string, value: string): void {
-  const first = map.findIndex(([k]) => k === key);
-  if (first < 0) {
-    map.push([key, value]);
-    return;
-  }
-  (map[first] as Pair)[1] = value;
-  for (let i = map.length - 1; i > first; i--) if ((map[i] as Pair)[0] === key) map.splice(i, 1);
-}
-
-function removeAll(map: Pair[], key: string): void {
-  for (let i = map.length - 1; i >= 0; i--) if ((map[i] as Pair)[0] === key) map.splice(i, 1);
-}
-
-const byteSize = (map: Pair[]): number =>
-  map.reduce((sum, [k, v]) => sum + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
-
-// ---- buffers (Envoy getBuffer) ---------------------------------------------------------------------
-
-function readableBuffer(vm: WasmVm, type: number): Uint8Array | null {
-  const s = vm.effectiveStream();
-  switch (type) {
-    case 0:
-      return s?.requestBody ?? null;
-    case 1:
-      return s?.responseBody ?? null;
-    case 4:
-      return vm.calloutResponse?.body ?? null;
-    case 6:
-      return vm.spec.vmConfig;
-    case 7:
-      return vm.pluginConfigAvailable ? vm.spec.pluginConfig : null;
-    case 8:
-      return vm.foreignArgs ?? null;
-    default:
-      return null;
-  }
-}
-
-/** Envoy's BufferWrapper::copyFrom: start 0 drains `size` then prepends; start >= length appends. */
-function editBody(current: Uint8Array, start: number, size: number, data: Uint8Array): Uint8Array | null {
-  if (start === 0) return Buffer.concat([data, current.subarray(Math.min(size, current.length))]);
-  if (start >= current.length) return Buffer.concat([current, data]);
-  return null;
-}
-
-function setBody(s: StreamState, type: number, body: Uint8Array): void {
-  if (type === 0) s.requestBody = body;
-  else s.responseBody = body;
-}
-
 // ---- the table ----------------------------------------------------------------------------------------
 
 function envFunctions(vm: WasmVm): Record<string, Impl> {
   const svc = vm.services;
-  const str = (p: number | bigint | undefined, l: number | bigint | undefined) => vm.readString(n(p), n(l));
+  const str = (p: number | bigint | undefined, l: number | bigint | undefined) => vm.mem.readString(n(p), n(l));
   const pairsAt = (p: number | bigint | undefined, l: number | bigint | undefined): Pair[] =>
-    decodePairs(vm.readBytes(n(p), n(l))) ?? [];
+    decodePairs(vm.mem.readBytes(n(p), n(l))) ?? [];
   return {
     proxy_log: (level, p, l) => {
       if (n(level) > 5) return Status.BadArgument;
@@ -102,11 +41,11 @@ function envFunctions(vm: WasmVm): Record<string, Impl> {
       return Status.Ok;
     },
     proxy_get_log_level: (out) => {
-      vm.writeU32(n(out), vm.spec.logLevel);
+      vm.mem.writeU32(n(out), vm.spec.logLevel);
       return Status.Ok;
     },
     proxy_get_current_time_nanoseconds: (out) => {
-      vm.writeU64(n(out), svc.clock.nowNanos());
+      vm.mem.writeU64(n(out), svc.clock.nowNanos());
       return Status.Ok;
     },
     proxy_set_tick_period_milliseconds: (ms) => {
@@ -120,13 +59,13 @@ function envFunctions(vm: WasmVm): Record<string, Impl> {
       if (!buffer) return Status.NotFound;
       const from = Math.min(n(start), buffer.length);
       const to = Math.min(buffer.length, from + n(max));
-      return vm.returnBytes(buffer.subarray(from, to), n(pp), n(sp));
+      return vm.mem.returnBytes(buffer.subarray(from, to), n(pp), n(sp));
     },
     proxy_get_buffer_status: (type, lp, fp) => {
       const buffer = readableBuffer(vm, n(type));
       if (!buffer) return Status.NotFound;
-      vm.writeU32(n(lp), buffer.length);
-      vm.writeU32(n(fp), 0);
+      vm.mem.writeU32(n(lp), buffer.length);
+      vm.mem.writeU32(n(fp), 0);
       return Status.Ok;
     },
     proxy_set_buffer_bytes: (type, start, size, dp, dl) => {
@@ -136,7 +75,7 @@ function envFunctions(vm: WasmVm): Record<string, Impl> {
         return t > 8 ? Status.BadArgument : readableBuffer(vm, t) ? Status.BadArgument : Status.NotFound;
       const current = readableBuffer(vm, t);
       if (!current || !s) return Status.NotFound;
-      const edited = editBody(current, n(start), n(size), vm.readBytes(n(dp), n(dl)));
+      const edited = editBody(current, n(start), n(size), vm.mem.readBytes(n(dp), n(dl)));
       if (!edited) return Status.BadArgument;
       setBody(s, t, edited);
       return Status.Ok;
@@ -144,7 +83,7 @@ function envFunctions(vm: WasmVm): Record<string, Impl> {
 
     proxy_get_header_map_pairs: (type, pp, sp) => {
       const map = readableMap(vm, n(type));
-      return vm.returnBytes(map && map.length > 0 ? encodePairs(map) : new Uint8Array(0), n(pp), n(sp));
+      return vm.mem.returnBytes(map && map.length > 0 ? encodePairs(map) : new Uint8Array(0), n(pp), n(sp));
     },
     proxy_set_header_map_pairs: (type, p, l) => {
       const map = writableMap(vm, n(type));
@@ -156,7 +95,7 @@ function envFunctions(vm: WasmVm): Record<string, Impl> {
     proxy_get_header_map_size: (type, out) => {
       const map = writableMap(vm, n(type));
       if (!map) return Status.BadArgument;
-      vm.writeU32(n(out), byteSize(map));
+      vm.mem.writeU32(n(out), byteSize(map));
       return Status.Ok;
     },
     proxy_get_header_map_value: (type, kp, kl, pp, sp) => {
@@ -165,7 +104,7 @@ function envFunctions(vm: WasmVm): Record<string, Impl> {
       const key = str(kp, kl).toLowerCase();
       const entry = map.find(([k]) => k === key);
       if (!entry) return Status.NotFound;
-      return vm.returnString(entry[1], n(pp), n(sp));
+      return vm.mem.returnString(entry[1], n(pp), n(sp));
     },
     proxy_add_header_map_value: (type, kp, kl, vp, vl) => {
       const map = writableMap(vm, n(type));
@@ -188,12 +127,12 @@ function envFunctions(vm: WasmVm): Record<string, Impl> {
 
     proxy_get_property: (pp, pl, rp, rs) => {
       const value = resolveProperty(str(pp, pl), vm.spec, vm.effectiveStream());
-      return value ? vm.returnBytes(value, n(rp), n(rs)) : Status.NotFound;
+      return value ? vm.mem.returnBytes(value, n(rp), n(rs)) : Status.NotFound;
     },
     proxy_set_property: (pp, pl, vp, vl) => {
       const s = vm.effectiveStream();
       if (!s) return Status.NotFound;
-      s.filterState.set(str(pp, pl), vm.readBytes(n(vp), n(vl)));
+      s.filterState.set(str(pp, pl), vm.mem.readBytes(n(vp), n(vl)));
       return Status.Ok;
     },
 
@@ -202,7 +141,7 @@ function envFunctions(vm: WasmVm): Record<string, Impl> {
       const reply = {
         status: n(status),
         details: str(dp, dl).replace(/\s/g, "_"),
-        body: vm.readBytes(n(bp), n(bl)),
+        body: vm.mem.readBytes(n(bp), n(bl)),
         headers: pairsAt(hp, hl).map(([k, v]): Pair => [k.toLowerCase(), v]),
         grpcStatus: n(grpc) | 0,
       };
@@ -241,50 +180,50 @@ function envFunctions(vm: WasmVm): Record<string, Impl> {
       const request = {
         cluster,
         headers,
-        body: vm.readBytes(n(bp), n(bl)),
+        body: vm.mem.readBytes(n(bp), n(bl)),
         trailers: pairsAt(tp, tl),
         timeoutMs: n(timeout),
       };
       const id = vm.nextHttpCallId();
-      vm.writeU32(n(out), id);
+      vm.mem.writeU32(n(out), id);
       vm.pendingCallouts.set(id, { owner: vm.effectiveContextId });
       svc.post(() => deliverCallout(vm, id, request));
       return Status.Ok;
     },
     proxy_get_status: (cp, mp, ms) => {
-      vm.writeU32(n(cp), vm.calloutStatus.code);
-      return vm.returnString(vm.calloutStatus.message, n(mp), n(ms));
+      vm.mem.writeU32(n(cp), vm.calloutStatus.code);
+      return vm.mem.returnString(vm.calloutStatus.message, n(mp), n(ms));
     },
 
     proxy_set_shared_data: (kp, kl, vp, vl, cas) =>
-      svc.sharedData.set(vm.spec.vmId, str(kp, kl), vm.readBytes(n(vp), n(vl)), n(cas)),
+      svc.sharedData.set(vm.spec.vmId, str(kp, kl), vm.mem.readBytes(n(vp), n(vl)), n(cas)),
     proxy_get_shared_data: (kp, kl, pp, sp, cp) => {
       const entry = svc.sharedData.get(vm.spec.vmId, str(kp, kl));
       if (!entry) return Status.NotFound;
-      const status = vm.returnBytes(entry.value, n(pp), n(sp));
-      if (status === Status.Ok) vm.writeU32(n(cp), entry.cas);
+      const status = vm.mem.returnBytes(entry.value, n(pp), n(sp));
+      if (status === Status.Ok) vm.mem.writeU32(n(cp), entry.cas);
       return status;
     },
     proxy_register_shared_queue: (np, nl, out) => {
-      vm.writeU32(n(out), svc.queues.register(vm.spec.vmId, str(np, nl), vm, vm.rootContextId));
+      vm.mem.writeU32(n(out), svc.queues.register(vm.spec.vmId, str(np, nl), vm, vm.rootContextId));
       return Status.Ok;
     },
     proxy_resolve_shared_queue: (vp, vl, np, nl, out) => {
       const id = svc.queues.resolve(str(vp, vl), str(np, nl));
       if (id === undefined) return Status.NotFound;
-      vm.writeU32(n(out), id);
+      vm.mem.writeU32(n(out), id);
       return Status.Ok;
     },
-    proxy_enqueue_shared_queue: (id, vp, vl) => svc.queues.enqueue(n(id), vm.readBytes(n(vp), n(vl))),
+    proxy_enqueue_shared_queue: (id, vp, vl) => svc.queues.enqueue(n(id), vm.mem.readBytes(n(vp), n(vl))),
     proxy_dequeue_shared_queue: (id, pp, sp) => {
       const item = svc.queues.dequeue(n(id));
-      return typeof item === "number" ? item : vm.returnBytes(item, n(pp), n(sp));
+      return typeof item === "number" ? item : vm.mem.returnBytes(item, n(pp), n(sp));
     },
 
     proxy_define_metric: (type, np, nl, out) => {
       const id = vm.metrics.define(n(type), str(np, nl));
       if (id === Status.BadArgument) return id;
-      vm.writeU32(n(out), id);
+      vm.mem.writeU32(n(out), id);
       return Status.Ok;
     },
     proxy_increment_metric: (id, delta) => vm.metrics.increment(n(id), BigInt(delta ?? 0)),
@@ -292,7 +231,7 @@ function envFunctions(vm: WasmVm): Record<string, Impl> {
     proxy_get_metric: (id, out) => {
       const value = vm.metrics.get(n(id));
       if (typeof value !== "bigint") return value;
-      vm.writeU64(n(out), value);
+      vm.mem.writeU64(n(out), value);
       return Status.Ok;
     },
 
@@ -305,16 +244,16 @@ function envFunctions(vm: WasmVm): Record<string, Impl> {
     proxy_done: () => (vm.rootDone() ? Status.Ok : Status.NotFound),
     proxy_call_foreign_function: (np, nl, ap, al, rp, rs) => {
       const name = str(np, nl);
-      const args = vm.readBytes(n(ap), n(al));
+      const args = vm.mem.readBytes(n(ap), n(al));
       if (name === "clear_route_cache") {
         const s = vm.effectiveStream();
         if (s) s.filterState.set("\u0000route_cache_cleared", Uint8Array.of(1));
-        return vm.returnBytes(new Uint8Array(0), n(rp), n(rs));
+        return vm.mem.returnBytes(new Uint8Array(0), n(rp), n(rs));
       }
       const fn = vm.spec.foreignFunctions.get(name);
       if (!fn) return Status.NotFound;
       const result = fn(args);
-      return typeof result === "number" ? result : vm.returnBytes(result, n(rp), n(rs));
+      return typeof result === "number" ? result : vm.mem.returnBytes(result, n(rp), n(rs));
     },
     proxy_grpc_call: () => Status.Unimplemented,
     proxy_grpc_stream: () => Status.Unimplemented,
@@ -324,78 +263,6 @@ function envFunctions(vm: WasmVm): Record<string, Impl> {
     envoy_resolve_dns: () => Status.Unimplemented,
     emscripten_notify_memory_growth: () => undefined,
     pthread_equal: (a, b) => (n(a) === n(b) ? 1 : 0),
-  };
-}
-
-/** Runs a scripted http_call reply on the root context, as Envoy's onHttpCallSuccess/Failure do. */
-function deliverCallout(vm: WasmVm, id: number, request: Parameters<WasmVm["services"]["callout"]>[0]): void {
-  if (!vm.pendingCallouts.delete(id) || vm.failed) return;
-  const reply = vm.services.callout(request);
-  if ("failure" in reply) {
-    vm.calloutStatus = { code: Status.BrokenConnection, message: "reset" };
-    vm.call("proxy_on_http_call_response", vm.rootContextId, id, 0, 0, 0);
-    vm.calloutStatus = { code: 0, message: "" };
-    return;
-  }
-  const body = typeof reply.body === "string" ? Buffer.from(reply.body) : (reply.body ?? new Uint8Array(0));
-  const response = { headers: reply.headers, body, trailers: reply.trailers ?? [] };
-  vm.calloutResponse = response;
-  vm.call(
-    "proxy_on_http_call_response",
-    vm.rootContextId,
-    id,
-    response.headers.length,
-    body.length,
-    response.trailers.length,
-  );
-  vm.calloutResponse = undefined;
-}
-
-function wasiFunctions(vm: WasmVm): Record<string, Impl> {
-  return {
-    fd_write: (fd, iovs, count, out) => {
-      const chunks: Uint8Array[] = [];
-      let total = 0;
-      for (let i = 0; i < n(count); i++) {
-        const [ptr, len] = new Uint32Array(vm.readBytes(n(iovs) + i * 8, 8).buffer);
-        chunks.push(vm.readBytes(n(ptr), n(len)));
-        total += n(len);
-      }
-      vm.log(n(fd) === 2 ? 4 : 2, Buffer.concat(chunks).toString("utf8").replace(/\n$/, ""));
-      vm.writeU32(n(out), total);
-      return 0;
-    },
-    clock_time_get: (_id, _precision, out) => {
-      vm.writeU64(n(out), vm.services.clock.nowNanos());
-      return 0;
-    },
-    clock_res_get: (_id, out) => {
-      vm.writeU64(n(out), 1n);
-      return 0;
-    },
-    random_get: (ptr, len) => {
-      const bytes = new Uint8Array(n(len));
-      for (let at = 0; at < bytes.length; at += 65536) crypto.getRandomValues(bytes.subarray(at, at + 65536));
-      vm.writeBytes(n(ptr), bytes);
-      return 0;
-    },
-    environ_sizes_get: (c, s) => {
-      vm.writeU32(n(c), 0);
-      vm.writeU32(n(s), 0);
-      return 0;
-    },
-    environ_get: () => 0,
-    args_sizes_get: (c, s) => {
-      vm.writeU32(n(c), 0);
-      vm.writeU32(n(s), 0);
-      return 0;
-    },
-    args_get: () => 0,
-    proc_exit: (code) => {
-      vm.log(4, `wasi proc_exit(${n(code)}) ignored, as in Envoy`);
-      return undefined;
-    },
-    sched_yield: () => 0,
   };
 }
 

@@ -3,20 +3,18 @@
 // Envoy behaviours reproduced here (reference §1.1, §1.7, §6.2):
 //  - start: instantiate → `_initialize` (then `main`) or `_start`, with RESTRICTED host calls
 //    (only logging/WASI clock/random/env); context create(root, 0) → vm_start → configure;
-//  - allocation through `malloc` (else `proxy_on_memory_allocate`), restricted while it runs;
-//    zero-length results as (0, 0) without allocating; a 0 pointer is InvalidMemoryAccess;
-//  - memory views re-created after every guest call (memory.grow replaces the ArrayBuffer);
+//  - allocation through `malloc` (else `proxy_on_memory_allocate`), restricted while it runs
+//    (the memory contract itself is in guest-memory.ts);
 //  - the effective context is reset to the callee's context on every host→guest call;
 //  - deferred actions (continue/close/local reply) run after the outermost guest call returns;
 //  - a trap marks the VM failed (the stream driver then applies the failure policy).
 
+import { GuestMemory } from "./guest-memory.ts";
 import { buildImports } from "./host-functions.ts";
 import { type MetricStore, VmMetrics } from "./metrics.ts";
 import type { Pair } from "./pairs.ts";
-import { type QueueOwner, Status } from "./shared-data.ts";
+import type { QueueOwner } from "./shared-data.ts";
 import type { HostServices, PluginSpec } from "./types.ts";
-
-export class OutOfBounds extends Error {}
 
 /** A host call made where Envoy forbids it (during `_initialize` or `malloc`): traps the VM. */
 export class RestrictedCall extends Error {
@@ -104,10 +102,8 @@ export class WasmVm implements QueueOwner {
   private readonly afterCall: (() => void)[] = [];
   private depth = 0;
   private instance!: WebAssembly.Instance;
-  private memory!: WebAssembly.Memory;
-  private u8 = new Uint8Array(0);
-  private buf = Buffer.alloc(0);
-  private dv = new DataView(new ArrayBuffer(0));
+  /** Guest memory access (bounds-checked, views refreshed after growth). */
+  readonly mem = new GuestMemory((size) => this.guestAlloc(size));
   private allocator: GuestFunction | undefined;
   private guest: Record<string, GuestFunction> = {};
 
@@ -135,8 +131,7 @@ export class WasmVm implements QueueOwner {
       this.restriction = null;
     }
     this.guest = this.instance.exports as unknown as Record<string, GuestFunction>;
-    this.memory = this.instance.exports.memory as WebAssembly.Memory;
-    this.refresh();
+    this.mem.attach(this.instance.exports.memory as WebAssembly.Memory);
     this.allocator = this.guest.malloc ?? this.guest.proxy_on_memory_allocate;
     if (this.guest._initialize) {
       this.callRestricted("_initialize");
@@ -204,7 +199,7 @@ export class WasmVm implements QueueOwner {
       this.fail(name, err);
     } finally {
       this.restriction = null;
-      this.refresh();
+      this.mem.refresh();
     }
   }
 
@@ -226,7 +221,7 @@ export class WasmVm implements QueueOwner {
     } finally {
       this.depth--;
       this.effectiveContextId = savedEffective;
-      this.refresh();
+      this.mem.refresh();
     }
     if (this.depth === 0) this.runDeferred();
     return result;
@@ -246,91 +241,18 @@ export class WasmVm implements QueueOwner {
     this.log(5, this.failed);
   }
 
-  // ---- guest memory ------------------------------------------------------------------------------
-
-  /** Re-creates the views over guest memory. Called after every guest call; check() also calls it
-   *  when an access falls outside the current view, because memory.grow inside the guest detaches
-   *  the old ArrayBuffer (its views then have length 0) before the guest calls back into the host. */
-  private refresh(): void {
-    if (this.memory && this.u8.buffer !== this.memory.buffer) {
-      this.u8 = new Uint8Array(this.memory.buffer);
-      this.buf = Buffer.from(this.memory.buffer);
-      this.dv = new DataView(this.memory.buffer);
-    }
-  }
-
-  private check(ptr: number, size: number): void {
-    if (ptr >= 0 && size >= 0 && ptr + size <= this.u8.length) return;
-    this.refresh();
-    if (ptr < 0 || size < 0 || ptr + size > this.u8.length) throw new OutOfBounds(`${ptr}+${size}`);
-  }
-
-  readBytes(ptr: number, size: number): Uint8Array {
-    this.check(ptr, size);
-    return this.u8.slice(ptr, ptr + size);
-  }
-
-  readString(ptr: number, size: number): string {
-    this.check(ptr, size);
-    return this.buf.toString("utf8", ptr, ptr + size);
-  }
-
-  writeBytes(ptr: number, data: Uint8Array): void {
-    this.check(ptr, data.length);
-    this.u8.set(data, ptr);
-  }
-
-  writeU32(ptr: number, value: number): void {
-    this.check(ptr, 4);
-    this.dv.setUint32(ptr, value >>> 0, true);
-  }
-
-  writeU64(ptr: number, value: bigint): void {
-    this.check(ptr, 8);
-    this.dv.setBigUint64(ptr, BigInt.asUintN(64, value), true);
-  }
-
-  /** Copies `data` into a guest block from the guest's allocator and writes (ptr, size) to the
-   *  out-slots; (0, 0) for empty data. */
-  returnBytes(data: Uint8Array, ptrSlot: number, sizeSlot: number): Status {
-    const ptr = this.allocateResult(data.length, ptrSlot, sizeSlot);
-    if (ptr > 0) this.u8.set(data, ptr);
-    return ptr < 0 ? Status.InvalidMemoryAccess : Status.Ok;
-  }
-
-  /** Same as returnBytes for a string, encoded as UTF-8 straight into guest memory. */
-  returnString(text: string, ptrSlot: number, sizeSlot: number): Status {
-    const size = Buffer.byteLength(text);
-    const ptr = this.allocateResult(size, ptrSlot, sizeSlot);
-    if (ptr > 0) this.buf.write(text, ptr, size, "utf8");
-    return ptr < 0 ? Status.InvalidMemoryAccess : Status.Ok;
-  }
-
-  /** Allocates `size` bytes in the guest (malloc, restricted) and fills the out-slots. Returns the
-   *  block (0 for size 0, written as (0, 0)), or -1 when the allocator is missing or failed. */
-  private allocateResult(size: number, ptrSlot: number, sizeSlot: number): number {
-    this.check(ptrSlot, 4);
-    this.check(sizeSlot, 4);
-    if (size === 0) {
-      this.writeU32(ptrSlot, 0);
-      this.writeU32(sizeSlot, 0);
-      return 0;
-    }
-    if (!this.allocator) return -1;
+  /** Runs the guest allocator with host calls restricted as Envoy does while `malloc` runs.
+   *  Returns the block, or 0 when the allocator is missing or failed. */
+  private guestAlloc(size: number): number {
+    if (!this.allocator) return 0;
     const previous = this.restriction;
     this.restriction = "malloc";
-    let ptr: number;
     try {
-      ptr = Number(this.allocator(size));
+      return Number(this.allocator(size));
     } finally {
       this.restriction = previous;
-      this.refresh();
+      this.mem.refresh();
     }
-    if (ptr === 0) return -1;
-    this.check(ptr, size);
-    this.writeU32(ptrSlot, ptr);
-    this.writeU32(sizeSlot, size);
-    return ptr;
   }
 
   allowed(name: string): boolean {
@@ -375,6 +297,6 @@ export class WasmVm implements QueueOwner {
   }
 
   memoryPages(): number {
-    return this.memory ? this.memory.buffer.byteLength / 65536 : 0;
+    return this.mem.pages();
   }
 }
