@@ -1,6 +1,11 @@
 // The idiomatic layer filter authors extend: one RootContext per plugin (root_id), one HttpContext
-// per HTTP stream. exports.ts routes every proxy_on_* callback to these objects.
+// per HTTP stream. exports.ts routes every proxy_on_* callback to these objects. Configuration is
+// handed over as bytes; each filter parses it itself.
+// Envoy runs onVmStart/onConfigure in a throw-away canary copy and then once per worker VM, so
+// module globals are per worker: cross-worker state belongs in shared data (shared-data.ts).
 import { DataStatus, HeadersStatus, TrailersStatus } from "./enums";
+import { dispatchHttpCall } from "./http-call";
+import { HeaderPairs } from "./pairs";
 
 export class RootContext {
   constructor(public readonly contextId: u32) {}
@@ -16,13 +21,30 @@ export class RootContext {
     return true;
   }
 
+  /** Timer set with setTickPeriod (time.ts), per worker VM. */
   onTick(): void {}
+
+  /** A shared queue this root registered has items (dequeue them with dequeueSharedQueue). */
+  onQueueReady(_queueId: u32): void {}
+
+  /** The host called a foreign function on this plugin; arguments via
+   *  getBuffer(BufferType.ForeignFunctionArguments, 0, argumentsSize). */
+  onForeignFunction(_functionId: u32, _argumentsSize: u32): void {}
+
+  /** Response to an http_call this ROOT issued (streams get theirs on HttpContext). headerCount 0
+   *  means the call failed (see lastCalloutStatus). */
+  onHttpCallResponse(_callId: u32, _headerCount: u32, _bodySize: u32, _trailerCount: u32): void {}
 
   newHttpContext(contextId: u32): HttpContext {
     return new HttpContext(contextId, this);
   }
 
-  /** Return false to make Envoy wait for proxy_done(). */
+  /** Issues an http_call owned by this root. Returns the call id or 0 (lastStatus() says why). */
+  httpCall(cluster: string, headers: HeaderPairs, body: ArrayBuffer | null, timeoutMs: u32): u32 {
+    return dispatchHttpCall(this.contextId, cluster, headers, body, null, timeoutMs);
+  }
+
+  /** Return false to make Envoy wait for done() (time.ts). */
   onDone(): bool {
     return true;
   }
@@ -60,11 +82,23 @@ export class HttpContext {
     return TrailersStatus.Continue;
   }
 
-  /** Envoy calls on_log before on_done and on_delete for HTTP streams. */
+  /** Response to an http_call this stream issued. The SDK has already made this stream the
+   *  effective context, so continueRequest()/sendLocalResponse() act on it. headerCount 0 means
+   *  the call failed. */
+  onHttpCallResponse(_callId: u32, _headerCount: u32, _bodySize: u32, _trailerCount: u32): void {}
+
+  /** Issues an http_call whose response comes back to this stream. Pause the stream
+   *  (StopAllIterationAndWatermark) until then. Returns the call id or 0 (lastStatus()). */
+  httpCall(cluster: string, headers: HeaderPairs, body: ArrayBuffer | null, timeoutMs: u32): u32 {
+    return dispatchHttpCall(this.contextId, cluster, headers, body, null, timeoutMs);
+  }
+
+  /** Envoy calls on_log BEFORE on_done and on_delete for HTTP streams; header maps are readable. */
   onLog(): void {}
 
   onDone(): void {}
 
+  /** Last call for this stream: free per-request state here. */
   onDelete(): void {}
 }
 

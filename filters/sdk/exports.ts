@@ -2,11 +2,13 @@
 // proxy-wasm-cpp-host type-checks (include/proxy-wasm/wasm.h). Re-export from a filter's entry file:
 //   export * from "../sdk/exports";
 // The abort handler must be part of the program for `--use abort=filters/sdk/abort/proxyAbort`.
+// Unknown context ids are ignored (Continue), never trapped on.
 import "./abort";
 import { BufferType } from "./enums";
-import { proxy_get_buffer_bytes } from "./imports";
+import { proxy_get_buffer_bytes, proxy_set_effective_context } from "./imports";
 import { allocate, RETURN_PTR, RETURN_SIZE, takeReturnedBytes } from "./memory";
 import { createRoot, HttpContext, RootContext } from "./context";
+import { ORPHANED_CALL, orphanCallsOf, takeCallOwner } from "./http-call";
 
 const roots = new Map<u32, RootContext>();
 const streams = new Map<u32, HttpContext>();
@@ -50,6 +52,34 @@ export function proxy_on_configure(rootContextId: u32, pluginConfigurationSize: 
 
 export function proxy_on_tick(rootContextId: u32): void {
   if (roots.has(rootContextId)) roots.get(rootContextId).onTick();
+}
+
+export function proxy_on_queue_ready(rootContextId: u32, queueId: u32): void {
+  if (roots.has(rootContextId)) roots.get(rootContextId).onQueueReady(queueId);
+}
+
+export function proxy_on_foreign_function(rootContextId: u32, functionId: u32, argumentsSize: u32): void {
+  if (roots.has(rootContextId)) roots.get(rootContextId).onForeignFunction(functionId, argumentsSize);
+}
+
+/** Envoy delivers every callout response to the root context. Route it to the stream that issued
+ *  the call, after making that stream the effective context; to the root when the root issued it;
+ *  nowhere when the issuing stream was deleted in the meantime. */
+export function proxy_on_http_call_response(
+  rootContextId: u32,
+  callId: u32,
+  headerCount: u32,
+  bodySize: u32,
+  trailerCount: u32,
+): void {
+  const owner = takeCallOwner(callId);
+  if (owner == ORPHANED_CALL) return;
+  if (owner != 0 && owner != rootContextId && streams.has(owner)) {
+    proxy_set_effective_context(owner);
+    streams.get(owner).onHttpCallResponse(callId, headerCount, bodySize, trailerCount);
+    return;
+  }
+  if (roots.has(rootContextId)) roots.get(rootContextId).onHttpCallResponse(callId, headerCount, bodySize, trailerCount);
 }
 
 export function proxy_on_request_headers(contextId: u32, headerCount: u32, endOfStream: u32): u32 {
@@ -99,6 +129,7 @@ export function proxy_on_delete(contextId: u32): void {
   if (streams.has(contextId)) {
     streams.get(contextId).onDelete();
     streams.delete(contextId);
+    orphanCallsOf(contextId);
     return;
   }
   if (roots.has(contextId)) {

@@ -16,6 +16,17 @@ export interface WasmFilterSpec {
   pluginConfig?: string;
   vmId?: string;
   failurePolicy?: "FAIL_CLOSED" | "FAIL_OPEN" | "FAIL_RELOAD";
+  /** Delivered to proxy_on_vm_start as bytes (vm_config.configuration, a StringValue). */
+  vmConfig?: string;
+  /** PluginConfig.allow_on_headers_stop_iteration (Envoy >= 1.35): keep StopIteration as is. */
+  allowOnHeadersStopIteration?: boolean;
+}
+
+/** An additional STATIC cluster, e.g. the target of a filter's proxy_http_call. */
+export interface ExtraCluster {
+  name: string;
+  endpoints: Endpoint[];
+  http2?: boolean;
 }
 
 export interface ExtAuthzSpec {
@@ -39,6 +50,7 @@ export interface MeshEnvoyConfig {
   /** Further HTTP filters (raw Envoy config objects), placed after the Wasm filters. */
   extraHttpFilters?: Record<string, unknown>[];
   listenerPort?: number;
+  extraClusters?: ExtraCluster[];
 }
 
 const typed = (type: string, body: Record<string, unknown> = {}) => ({
@@ -116,6 +128,14 @@ function wasmFilter(spec: WasmFilterSpec): Record<string, unknown> {
   if (spec.pluginConfig !== undefined) {
     config.configuration = typed("google.protobuf.StringValue", { value: spec.pluginConfig });
   }
+  if (spec.vmConfig !== undefined) {
+    (config.vm_config as Record<string, unknown>).configuration = typed("google.protobuf.StringValue", {
+      value: spec.vmConfig,
+    });
+  }
+  if (spec.allowOnHeadersStopIteration !== undefined) {
+    config.allow_on_headers_stop_iteration = spec.allowOnHeadersStopIteration;
+  }
   return {
     name: "envoy.filters.http.wasm",
     typed_config: typed("envoy.extensions.filters.http.wasm.v3.Wasm", { config }),
@@ -142,6 +162,7 @@ export function meshEnvoyConfig(spec: MeshEnvoyConfig): Record<string, unknown> 
   ];
   const clusters = [cluster("upstream", spec.upstreams, false, spec.upstreamLbPolicy)];
   if (spec.extAuthz) clusters.push(cluster("meshward_authz", [spec.extAuthz.server], true));
+  for (const extra of spec.extraClusters ?? []) clusters.push(cluster(extra.name, extra.endpoints, extra.http2));
   return {
     admin: { address: socket({ host: "127.0.0.1", port: 0 }) },
     static_resources: {
