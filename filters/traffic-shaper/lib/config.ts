@@ -1,0 +1,362 @@
+/**
+ * The traffic-shaper `pluginConfig` schema: strict parser over the shared building blocks
+ * (`filters/lib/config-reader.ts`), named defaults, cross-field checks, and `toJson` for the round
+ * trip. Field table: `filters/traffic-shaper/README.md`.
+ */
+import { ConfigErrors, ObjectReader, childPath, fmt, indexPath, isLowerToken } from "../../lib/config-reader";
+import { JsonValue, parseJson, quoteJson } from "../../lib/json";
+import { msToNs } from "../../lib/time";
+import { parseCidr } from "./cidr";
+import { GradientPolicy } from "./concurrency-limiter";
+import { parseDescriptor } from "./descriptor";
+import { PriorityClass } from "./priority";
+import { HeaderMatch, RequestMatch, StringMatch, StringMatchKind } from "./request-match";
+import { RateLimitRule } from "./rules";
+
+const RISK_LEVELS: Array<string> = ["low", "medium", "high", "critical"];
+const UNITS: Array<string> = ["second", "minute", "hour"];
+const DAY_MS: i64 = 86_400_000;
+
+export class ConcurrencyConfig {
+  enabled: bool = false;
+  minLimit: i32 = 4;
+  maxLimit: i32 = 1000;
+  initialLimit: i32 = 50;
+  sampleWindowMs: i64 = 250;
+  minSamplesPerWindow: i32 = 10;
+  percentile: f64 = 0.9;
+  minRttIntervalMs: i64 = 30_000;
+  minRttJitter: f64 = 0.15;
+  minRttSamples: i32 = 25;
+  minRttConcurrency: i32 = 3;
+  buffer: f64 = 0.25;
+  smoothing: f64 = 0.2;
+  rejectStatus: i32 = 503;
+  reasonHeader: string = "x-meshward-shed-reason";
+
+  /** The controller's parameters in algorithm units (ns). */
+  toGradientPolicy(): GradientPolicy {
+    const p = new GradientPolicy();
+    p.minLimit = <f64>this.minLimit;
+    p.maxLimit = <f64>this.maxLimit;
+    p.initialLimit = <f64>this.initialLimit;
+    p.sampleWindowNs = msToNs(<f64>this.sampleWindowMs);
+    p.minSamplesPerWindow = this.minSamplesPerWindow;
+    p.percentile = this.percentile;
+    p.minRttIntervalNs = msToNs(<f64>this.minRttIntervalMs);
+    p.minRttJitter = this.minRttJitter;
+    p.minRttSamples = this.minRttSamples;
+    p.minRttConcurrency = this.minRttConcurrency;
+    p.buffer = this.buffer;
+    p.smoothing = this.smoothing;
+    return p;
+  }
+}
+
+export class TrafficShaperConfig {
+  subjectHeader: string = "x-meshward-subject";
+  riskScoreHeader: string = "x-meshward-risk-score";
+  riskLevelHeader: string = "x-meshward-risk-level";
+  rules: Array<RateLimitRule> = new Array<RateLimitRule>();
+  maxDescriptorKeys: i32 = 10_000;
+  descriptorIdleMs: i64 = 60_000;
+  /** What to do when shared data fails (CAS retries exhausted, corrupt bucket): deny|allow|local. */
+  failureMode: string = "deny";
+  casRetries: i32 = 8;
+  /** Which responses carry RateLimit/RateLimit-Policy: off|limited|all. */
+  rateLimitHeaders: string = "limited";
+  limitedStatus: i32 = 429;
+  concurrency: ConcurrencyConfig = new ConcurrencyConfig();
+  priorities: Array<PriorityClass> = new Array<PriorityClass>();
+
+  toJson(): string {
+    const rules = new Array<string>();
+    for (let i = 0; i < this.rules.length; i++) rules.push(ruleJson(this.rules[i]));
+    const prios = new Array<string>();
+    for (let i = 0; i < this.priorities.length; i++) {
+      const p = this.priorities[i];
+      prios.push('{"name":' + quoteJson(p.name) + ',"share":' + fmt(p.share) + ',"match":' + matchJson(p.match) + "}");
+    }
+    const c = this.concurrency;
+    return (
+      '{"identityHeaders":{"subject":' + quoteJson(this.subjectHeader) +
+      ',"riskScore":' + quoteJson(this.riskScoreHeader) +
+      ',"riskLevel":' + quoteJson(this.riskLevelHeader) + "}" +
+      ',"rules":[' + rules.join(",") + "]" +
+      ',"descriptors":{"maxKeys":' + this.maxDescriptorKeys.toString() + ',"idleMs":' + this.descriptorIdleMs.toString() + "}" +
+      ',"failureMode":' + quoteJson(this.failureMode) +
+      ',"casRetries":' + this.casRetries.toString() +
+      ',"rateLimitHeaders":' + quoteJson(this.rateLimitHeaders) +
+      ',"limitedStatus":' + this.limitedStatus.toString() +
+      ',"concurrency":{"enabled":' + (c.enabled ? "true" : "false") +
+      ',"minLimit":' + c.minLimit.toString() +
+      ',"maxLimit":' + c.maxLimit.toString() +
+      ',"initialLimit":' + c.initialLimit.toString() +
+      ',"sampleWindowMs":' + c.sampleWindowMs.toString() +
+      ',"minSamplesPerWindow":' + c.minSamplesPerWindow.toString() +
+      ',"percentile":' + fmt(c.percentile) +
+      ',"minRttIntervalMs":' + c.minRttIntervalMs.toString() +
+      ',"minRttJitter":' + fmt(c.minRttJitter) +
+      ',"minRttSamples":' + c.minRttSamples.toString() +
+      ',"minRttConcurrency":' + c.minRttConcurrency.toString() +
+      ',"buffer":' + fmt(c.buffer) +
+      ',"smoothing":' + fmt(c.smoothing) +
+      ',"rejectStatus":' + c.rejectStatus.toString() +
+      ',"reasonHeader":' + quoteJson(c.reasonHeader) + "}" +
+      ',"priorities":[' + prios.join(",") + "]}"
+    );
+  }
+}
+
+export class TrafficShaperConfigResult {
+  config: TrafficShaperConfig | null = null;
+  error: string = "";
+}
+
+export function parseTrafficShaperConfig(text: string): TrafficShaperConfigResult {
+  const result = new TrafficShaperConfigResult();
+  const c = new TrafficShaperConfig();
+  if (text.trim().length == 0) {
+    result.config = c;
+    return result;
+  }
+  const json = parseJson(text);
+  const value = json.value;
+  if (value === null) {
+    result.error = "invalid JSON: " + json.error;
+    return result;
+  }
+  const errors = new ConfigErrors();
+  const root = ObjectReader.of(value, "", errors);
+  if (root !== null) readRoot(root, c);
+  if (errors.count() > 0) {
+    result.error = errors.summary();
+    return result;
+  }
+  result.config = c;
+  return result;
+}
+
+function readRoot(r: ObjectReader, c: TrafficShaperConfig): void {
+  const ids = r.object("identityHeaders");
+  if (ids !== null) {
+    c.subjectHeader = headerName(ids, "subject", c.subjectHeader);
+    c.riskScoreHeader = headerName(ids, "riskScore", c.riskScoreHeader);
+    c.riskLevelHeader = headerName(ids, "riskLevel", c.riskLevelHeader);
+    ids.finish();
+  }
+  const d = r.object("descriptors");
+  if (d !== null) {
+    c.maxDescriptorKeys = <i32>d.integer("maxKeys", c.maxDescriptorKeys, 1, 1_000_000);
+    c.descriptorIdleMs = d.integer("idleMs", c.descriptorIdleMs, 1_000, DAY_MS);
+    d.finish();
+  }
+  c.failureMode = r.choice("failureMode", c.failureMode, ["deny", "allow", "local"]);
+  c.casRetries = <i32>r.integer("casRetries", c.casRetries, 1, 100);
+  c.rateLimitHeaders = r.choice("rateLimitHeaders", c.rateLimitHeaders, ["off", "limited", "all"]);
+  c.limitedStatus = <i32>r.integer("limitedStatus", c.limitedStatus, 400, 599);
+  const rules = r.array("rules", 256);
+  if (rules !== null) {
+    for (let i = 0; i < rules.length; i++) {
+      const rule = readRule(rules[i], indexPath("rules", i), r.errors);
+      if (rule === null) continue;
+      for (let j = 0; j < c.rules.length; j++) {
+        if (c.rules[j].name == rule.name) r.errors.add(indexPath("rules", i) + ".name", 'duplicate rule name "' + rule.name + '"');
+      }
+      c.rules.push(rule);
+    }
+  }
+  const conc = r.object("concurrency");
+  if (conc !== null) readConcurrency(conc, c.concurrency);
+  const prios = r.array("priorities", 16);
+  if (prios !== null) readPriorities(prios, r.errors, c);
+  r.finish();
+}
+
+function headerName(r: ObjectReader, field: string, def: string): string {
+  const v = r.string(field, def, 128, false);
+  if (!isLowerToken(v)) r.errors.add(r.fieldPath(field), "must be a lowercase HTTP header name");
+  return v;
+}
+
+function readRule(value: JsonValue, path: string, errors: ConfigErrors): RateLimitRule | null {
+  const r = ObjectReader.of(value, path, errors);
+  if (r === null) return null;
+  const rule = new RateLimitRule();
+  if (!r.has("name")) errors.add(childPath(path, "name"), "required");
+  rule.name = r.string("name", "", 64, false);
+  if (rule.name.length > 0 && !isLowerToken(rule.name)) errors.add(childPath(path, "name"), "must use only a-z 0-9 . _ -");
+  const m = r.object("match");
+  if (m !== null) rule.match = readMatch(m);
+  const desc = r.string("descriptor", "global", 140, false);
+  const parsed = parseDescriptor(desc);
+  if (parsed === null || (parsed.header.length > 0 && !isLowerToken(parsed.header))) {
+    errors.add(childPath(path, "descriptor"), 'must be global|subject|source|authority|riskLevel|header:<lowercase name>, got "' + desc + '"');
+  } else rule.descriptor = parsed;
+  const limit = r.object("limit");
+  if (limit === null) {
+    if (!r.has("limit")) errors.add(childPath(path, "limit"), "required");
+  } else {
+    rule.rate = limit.number("rate", 0, 0.001, 1e9);
+    if (!limit.has("rate")) errors.add(limit.fieldPath("rate"), "required");
+    const unit = limit.choice("unit", "second", UNITS);
+    rule.unitSeconds = unit == "minute" ? 60 : unit == "hour" ? 3600 : 1;
+    rule.burst = limit.number("burst", Math.max(1, Math.ceil(rule.rate)), 1, 1e9);
+    limit.finish();
+  }
+  rule.shadow = r.bool("shadow", false);
+  r.finish();
+  return rule;
+}
+
+function readConcurrency(r: ObjectReader, c: ConcurrencyConfig): void {
+  c.enabled = r.bool("enabled", c.enabled);
+  c.minLimit = <i32>r.integer("minLimit", c.minLimit, 1, 100_000);
+  c.maxLimit = <i32>r.integer("maxLimit", c.maxLimit, 1, 100_000);
+  c.initialLimit = <i32>r.integer("initialLimit", c.initialLimit, 1, 100_000);
+  c.sampleWindowMs = r.integer("sampleWindowMs", c.sampleWindowMs, 10, 60_000);
+  c.minSamplesPerWindow = <i32>r.integer("minSamplesPerWindow", c.minSamplesPerWindow, 1, 1_000);
+  c.percentile = r.number("percentile", c.percentile, 0.01, 1);
+  c.minRttIntervalMs = r.integer("minRttIntervalMs", c.minRttIntervalMs, 1_000, DAY_MS);
+  c.minRttJitter = r.number("minRttJitter", c.minRttJitter, 0, 1);
+  c.minRttSamples = <i32>r.integer("minRttSamples", c.minRttSamples, 1, 1_000);
+  c.minRttConcurrency = <i32>r.integer("minRttConcurrency", c.minRttConcurrency, 1, 1_000);
+  c.buffer = r.number("buffer", c.buffer, 0, 10);
+  c.smoothing = r.number("smoothing", c.smoothing, 0.01, 1);
+  c.rejectStatus = <i32>r.integer("rejectStatus", c.rejectStatus, 400, 599);
+  c.reasonHeader = r.string("reasonHeader", c.reasonHeader, 128, false);
+  if (!isLowerToken(c.reasonHeader)) r.errors.add(r.fieldPath("reasonHeader"), "must be a lowercase HTTP header name");
+  if (c.maxLimit < c.minLimit) r.errors.add(r.fieldPath("maxLimit"), "must be ≥ minLimit (" + c.minLimit.toString() + ")");
+  if (c.initialLimit < c.minLimit || c.initialLimit > c.maxLimit) {
+    r.errors.add(r.fieldPath("initialLimit"), "must be within [minLimit, maxLimit]");
+  }
+  r.finish();
+}
+
+function readPriorities(items: Array<JsonValue>, errors: ConfigErrors, c: TrafficShaperConfig): void {
+  for (let i = 0; i < items.length; i++) {
+    const path = indexPath("priorities", i);
+    const r = ObjectReader.of(items[i], path, errors);
+    if (r === null) continue;
+    if (!r.has("name")) errors.add(childPath(path, "name"), "required");
+    const name = r.string("name", "", 64, false);
+    if (name.length > 0 && !isLowerToken(name)) errors.add(childPath(path, "name"), "must use only a-z 0-9 . _ -");
+    const share = r.number("share", 1, 0.01, 1);
+    const m = r.object("match");
+    const match = m !== null ? readMatch(m) : new RequestMatch();
+    r.finish();
+    if (c.priorities.length > 0 && share > c.priorities[c.priorities.length - 1].share) {
+      errors.add(childPath(path, "share"), "must not exceed the share of the class above it (classes are listed highest first)");
+    }
+    for (let j = 0; j < c.priorities.length; j++) {
+      if (c.priorities[j].name == name) errors.add(childPath(path, "name"), 'duplicate class "' + name + '"');
+    }
+    c.priorities.push(new PriorityClass(name, share, match));
+  }
+}
+
+/** Reads a `match` object (shared by rules and priority classes). */
+export function readMatch(r: ObjectReader): RequestMatch {
+  const m = new RequestMatch();
+  m.methods = r.stringArray("methods", 16, 32);
+  const path = r.object("path");
+  if (path !== null) m.path = readStringMatch(path, false);
+  m.authority = r.string("authority", "", 256, true).toLowerCase();
+  const headers = r.array("headers", 16);
+  if (headers !== null) {
+    for (let i = 0; i < headers.length; i++) {
+      const hr = ObjectReader.of(headers[i], indexPath(r.fieldPath("headers"), i), r.errors);
+      if (hr === null) continue;
+      if (!hr.has("name")) r.errors.add(hr.fieldPath("name"), "required");
+      const name = hr.string("name", "", 128, false);
+      if (name.length > 0 && !isLowerToken(name)) r.errors.add(hr.fieldPath("name"), "must be a lowercase HTTP header name");
+      const sm = readStringMatch(hr, true);
+      m.headers.push(new HeaderMatch(name, sm));
+    }
+  }
+  const cidrs = r.stringArray("sourceCidrs", 64, 64);
+  for (let i = 0; i < cidrs.length; i++) {
+    const cidr = parseCidr(cidrs[i]);
+    if (cidr === null) r.errors.add(indexPath(r.fieldPath("sourceCidrs"), i), 'invalid CIDR "' + cidrs[i] + '"');
+    else {
+      m.sourceCidrs.push(cidr);
+      m.sourceCidrTexts.push(cidrs[i]);
+    }
+  }
+  m.subjects = r.stringArray("subjects", 64, 512);
+  const levels = r.stringArray("riskLevels", 4, 16);
+  for (let i = 0; i < levels.length; i++) {
+    if (!RISK_LEVELS.includes(levels[i])) r.errors.add(indexPath(r.fieldPath("riskLevels"), i), "must be one of low|medium|high|critical");
+  }
+  m.riskLevels = levels;
+  m.minRiskScore = <i32>r.integer("minRiskScore", -1, 0, 100);
+  r.finish();
+  return m;
+}
+
+/**
+ * Exactly one of exact / prefix / glob (and, for headers, present: true). For headers (`isHeader`), the
+ * caller has already read `name`, and `present: true` is accepted too.
+ */
+function readStringMatch(r: ObjectReader, isHeader: bool): StringMatch {
+  let result = new StringMatch(StringMatchKind.Any, "");
+  let found = 0;
+  const kinds: Array<string> = ["exact", "prefix", "glob"];
+  for (let k = 0; k < kinds.length; k++) {
+    if (!r.has(kinds[k])) {
+      r.raw(kinds[k]);
+      continue;
+    }
+    found++;
+    const v = r.string(kinds[k], "", 1024, k == 0);
+    result = new StringMatch(<StringMatchKind>(k + 1), v);
+  }
+  if (isHeader) {
+    if (r.has("present")) {
+      found++;
+      if (!r.bool("present", true)) r.errors.add(r.fieldPath("present"), "only true is supported");
+      result = new StringMatch(StringMatchKind.Present, "");
+    } else r.raw("present");
+  }
+  if (found != 1) r.errors.add(r.path, "needs exactly one of exact|prefix|glob" + (isHeader ? "|present" : ""));
+  r.finish();
+  return result;
+}
+
+function ruleJson(r: RateLimitRule): string {
+  const unit = r.unitSeconds == 60 ? "minute" : r.unitSeconds == 3600 ? "hour" : "second";
+  return (
+    '{"name":' + quoteJson(r.name) +
+    ',"match":' + matchJson(r.match) +
+    ',"descriptor":' + quoteJson(r.descriptor.toString()) +
+    ',"limit":{"rate":' + fmt(r.rate) + ',"unit":"' + unit + '","burst":' + fmt(r.burst) + "}" +
+    ',"shadow":' + (r.shadow ? "true" : "false") + "}"
+  );
+}
+
+function matchJson(m: RequestMatch): string {
+  const parts = new Array<string>();
+  if (m.methods.length > 0) parts.push('"methods":' + stringsJson(m.methods));
+  if (m.path.kind != StringMatchKind.Any) parts.push('"path":{"' + m.path.kindName() + '":' + quoteJson(m.path.value) + "}");
+  if (m.authority.length > 0) parts.push('"authority":' + quoteJson(m.authority));
+  if (m.headers.length > 0) {
+    const hs = new Array<string>();
+    for (let i = 0; i < m.headers.length; i++) {
+      const h = m.headers[i];
+      const v = h.match.kind == StringMatchKind.Present ? "true" : quoteJson(h.match.value);
+      hs.push('{"name":' + quoteJson(h.name) + ',"' + h.match.kindName() + '":' + v + "}");
+    }
+    parts.push('"headers":[' + hs.join(",") + "]");
+  }
+  if (m.sourceCidrTexts.length > 0) parts.push('"sourceCidrs":' + stringsJson(m.sourceCidrTexts));
+  if (m.subjects.length > 0) parts.push('"subjects":' + stringsJson(m.subjects));
+  if (m.riskLevels.length > 0) parts.push('"riskLevels":' + stringsJson(m.riskLevels));
+  if (m.minRiskScore >= 0) parts.push('"minRiskScore":' + m.minRiskScore.toString());
+  return "{" + parts.join(",") + "}";
+}
+
+function stringsJson(list: Array<string>): string {
+  const q = new Array<string>();
+  for (let i = 0; i < list.length; i++) q.push(quoteJson(list[i]));
+  return "[" + q.join(",") + "]";
+}
