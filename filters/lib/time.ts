@@ -24,10 +24,13 @@ export function nsToMs(ns: i64): f64 {
 /**
  * Time elapsed from `thenNs` to `nowNs`, never negative. A clock that goes backwards (wall clock
  * adjusted, or two workers whose readings interleave) yields 0 rather than a negative interval, so
- * no estimator ever "un-decays" or refunds tokens.
+ * no estimator ever "un-decays" or refunds tokens. A difference too large for i64 (e.g. a corrupt
+ * stamp of i64.MIN_VALUE) saturates at i64.MAX_VALUE instead of wrapping negative.
  */
 export function elapsedNs(nowNs: i64, thenNs: i64): i64 {
-  return nowNs > thenNs ? nowNs - thenNs : 0;
+  if (nowNs <= thenNs) return 0;
+  const d = nowNs - thenNs;
+  return d > 0 ? d : i64.MAX_VALUE;
 }
 
 /** The later of two instants: stamps only move forward even if the clock steps back. */

@@ -74,11 +74,15 @@ export function takeTokens(state: BucketState, nowNs: i64, cost: f64, burst: f64
   return r;
 }
 
-/** ns needed to refill `missing` tokens, rounded up; 0 when nothing is missing. */
+/**
+ * ns needed to refill `missing` tokens, rounded up; 0 when nothing is missing. The quotient is
+ * nudged down by 1e-6 ns before rounding so that float noise (0.01 / 1e-8 = 1000000.0000000001)
+ * does not add a whole nanosecond.
+ */
 export function nsToRefill(missing: f64, refillPerNs: f64): i64 {
   if (!(missing > EPSILON_TOKENS)) return 0;
   if (!(refillPerNs > 0)) return i64.MAX_VALUE;
-  const ns = Math.ceil(missing / refillPerNs);
+  const ns = Math.ceil(missing / refillPerNs - 1e-6);
   return ns < 9.2e18 ? <i64>ns : i64.MAX_VALUE;
 }
 
