@@ -5,7 +5,7 @@
 
 import { AdaptiveBalancer } from "../../../filters/adaptive-lb/lib/balancer";
 import { parseAdaptiveLbConfig } from "../../../filters/adaptive-lb/lib/config";
-import { classifyOutcome as classify, type Outcome } from "../../../filters/adaptive-lb/lib/outcome";
+import { classifyOutcome as classify, Outcome } from "../../../filters/adaptive-lb/lib/outcome";
 import { ejectionDurationNs, maxEjectable as maxEject, OutlierPolicy } from "../../../filters/adaptive-lb/lib/outlier";
 import { distinctPair, LoadView, pickP2c } from "../../../filters/adaptive-lb/lib/p2c";
 import { loadCost as cost, PeakEwma } from "../../../filters/adaptive-lb/lib/peak-ewma";
@@ -17,7 +17,7 @@ import { Rng } from "../../../filters/lib/prng";
 import { elapsedNs } from "../../../filters/lib/time";
 import { parseCidr } from "../../../filters/traffic-shaper/lib/cidr";
 import { GradientLimiter } from "../../../filters/traffic-shaper/lib/concurrency-limiter";
-import { parseTrafficShaperConfig, type TrafficShaperConfig } from "../../../filters/traffic-shaper/lib/config";
+import { parseTrafficShaperConfig, TrafficShaperConfig } from "../../../filters/traffic-shaper/lib/config";
 import { DescriptorTable } from "../../../filters/traffic-shaper/lib/descriptor";
 import { globMatch as glob } from "../../../filters/traffic-shaper/lib/glob";
 import {
