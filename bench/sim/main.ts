@@ -19,16 +19,17 @@ const results = runAll(api, seed, scale);
 const seconds = Number(process.hrtime.bigint() - started) / 1e9;
 
 const f = (n: number) => n.toFixed(2);
+const pct = (n: number) => `${(n * 100).toFixed(2)}%`;
 console.log(`# Meshward load-balancing simulation (seed ${seed}, scale ${scale}, node ${process.version})\n`);
 for (const s of scenarios(scale))
   console.log(`- ${s.name}: ${s.description}; ${s.durationMs / 1000} s at ${s.ratePerSec} req/s`);
 console.log(
-  "\n| scenario | policy | requests | errors | p50 ms | p99 ms | p99.9 ms | share to bad endpoint | per endpoint |",
+  "\n| scenario | policy | requests | errors | p50 ms | p99 ms | p99.9 ms | share to bad endpoint | … per phase of the bad endpoint | per endpoint |",
 );
-console.log("|---|---|---|---|---|---|---|---|---|");
+console.log("|---|---|---|---|---|---|---|---|---|---|");
 for (const r of results) {
   console.log(
-    `| ${r.scenario} | ${r.policy} | ${r.requests} | ${r.errors} | ${f(r.p50Ms)} | ${f(r.p99Ms)} | ${f(r.p999Ms)} | ${(r.badShare * 100).toFixed(2)}% | ${r.perEndpoint.join("/")} |`,
+    `| ${r.scenario} | ${r.policy} | ${r.requests} | ${r.errors} | ${f(r.p50Ms)} | ${f(r.p99Ms)} | ${f(r.p999Ms)} | ${pct(r.badShare)} | ${r.badSharePerPhase.map(pct).join(" → ")} | ${r.perEndpoint.join("/")} |`,
   );
 }
 

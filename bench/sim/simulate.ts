@@ -50,6 +50,8 @@ export interface SimResult {
   p999Ms: number;
   /** Share of all requests sent to `badEndpoint` (0 when none). */
   badShare: number;
+  /** Share of the requests arriving during each of `badEndpoint`'s phases that were sent to it. */
+  badSharePerPhase: number[];
   perEndpoint: number[];
   fallbacks: number;
 }
@@ -74,6 +76,9 @@ export function simulate(scenario: Scenario, policy: Policy, seed: number): SimR
   const queues: number[][] = scenario.endpoints.map(() => []);
   const perEndpoint = scenario.endpoints.map(() => 0);
   const latenciesMs: number[] = [];
+  const badModel = scenario.endpoints[scenario.badEndpoint];
+  const phaseArrivals = badModel ? badModel.phases.map(() => 0) : [];
+  const phaseToBad = badModel ? badModel.phases.map(() => 0) : [];
   let errors = 0;
 
   // Pre-draw arrivals and each request's fate on every endpoint-independent dimension, so the
@@ -104,6 +109,11 @@ export function simulate(scenario: Scenario, policy: Policy, seed: number): SimR
       const e = policy.pick(now);
       r.endpoint = e;
       perEndpoint[e] = (perEndpoint[e] as number) + 1;
+      if (badModel) {
+        const p = phaseIndex(badModel, now / NS_PER_MS);
+        phaseArrivals[p] = (phaseArrivals[p] as number) + 1;
+        if (e === scenario.badEndpoint) phaseToBad[p] = (phaseToBad[p] as number) + 1;
+      }
       const model = scenario.endpoints[e] as EndpointModel;
       const phase = phaseAt(model, now / NS_PER_MS);
       r.failed = r.failDraw < phase.errorRate;
@@ -135,15 +145,22 @@ export function simulate(scenario: Scenario, policy: Policy, seed: number): SimR
     p99Ms: percentile(latenciesMs, 0.99),
     p999Ms: percentile(latenciesMs, 0.999),
     badShare: requests.length > 0 ? bad / requests.length : 0,
+    badSharePerPhase: phaseToBad.map((n, i) => n / Math.max(1, phaseArrivals[i] as number)),
     perEndpoint,
     fallbacks: policy.fallbacks(),
   };
 }
 
-function phaseAt(model: EndpointModel, ms: number): Phase {
-  let current = model.phases[0] as Phase;
-  for (const p of model.phases) if (p.fromMs <= ms) current = p;
+function phaseIndex(model: EndpointModel, ms: number): number {
+  let current = 0;
+  model.phases.forEach((p, i) => {
+    if (p.fromMs <= ms) current = i;
+  });
   return current;
+}
+
+function phaseAt(model: EndpointModel, ms: number): Phase {
+  return model.phases[phaseIndex(model, ms)] as Phase;
 }
 
 /** Nearest-rank percentile of an ascending array (NaN when empty). */

@@ -194,24 +194,33 @@ describe("fault-prediction trend", () => {
   it("scores a latency rise: fast/slow EWMAs with α = 1 − exp(−Δ/τ), τf = 1 s, τs = 30 s", () => {
     const t = api.trendNew();
     api.trendObserve(t, 10 * MS, false, 0);
-    expect(api.trendScore(t)).toBe(0);
+    expect(api.trendScore(t, 0)).toBe(0);
     api.trendObserve(t, 30 * MS, false, 1 * S);
     const fast = 1e7 + (1 - Math.exp(-1)) * 2e7;
     const slow = 1e7 + (1 - Math.exp(-1 / 30)) * 2e7;
     const score = (fast / slow - 1) / (3 - 1);
-    expect(api.trendScore(t)).toBeCloseTo(score, 12);
-    expect(api.trendScore(t)).toBeCloseTo(0.5624575553547877, 12);
-    expect(api.trendWeight(t)).toBeCloseTo(1 - 0.8 * score, 12);
+    expect(api.trendScore(t, 1 * S)).toBeCloseTo(score, 12);
+    expect(api.trendScore(t, 1 * S)).toBeCloseTo(0.5624575553547877, 12);
+    expect(api.trendWeight(t, 1 * S)).toBeCloseTo(1 - 0.8 * score, 12);
+  });
+
+  it("fades with exp(−Δ/τf) once samples stop, so a starved endpoint is not penalised for ever", () => {
+    const t = api.trendNew();
+    api.trendObserve(t, 10 * MS, false, 0);
+    api.trendObserve(t, 30 * MS, false, 1 * S);
+    const at1 = api.trendScore(t, 1 * S);
+    expect(api.trendScore(t, 3 * S)).toBeCloseTo(at1 * Math.exp(-2), 12);
+    expect(api.trendScore(t, 0.5 * S)).toBe(at1); // clock going backwards: no fading backwards
   });
 
   it("a steady endpoint, however slow, scores 0; an error burst scores by (fastErr − slowErr) / 0.5", () => {
     const t = api.trendNew();
     for (let i = 0; i <= 100; i++) api.trendObserve(t, 200 * MS, false, i * 100 * MS);
-    expect(api.trendScore(t)).toBeCloseTo(0, 12);
+    expect(api.trendScore(t, 10 * S)).toBeCloseTo(0, 12);
     api.trendObserve(t, 200 * MS, true, 10.1 * S);
     const fastErr = 1 - Math.exp(-0.1);
     const slowErr = 1 - Math.exp(-0.1 / 30);
-    expect(api.trendScore(t)).toBeCloseTo((fastErr - slowErr) / 0.5, 12);
+    expect(api.trendScore(t, 10.1 * S)).toBeCloseTo((fastErr - slowErr) / 0.5, 12);
   });
 
   it("ignores NaN and gives a backwards-clock sample no weight; score is capped at 1", () => {
@@ -219,9 +228,9 @@ describe("fault-prediction trend", () => {
     api.trendObserve(t, 10 * MS, false, 5 * S);
     api.trendObserve(t, Number.NaN, false, 6 * S);
     api.trendObserve(t, 500 * MS, true, 4 * S);
-    expect(api.trendScore(t)).toBe(0);
+    expect(api.trendScore(t, 5 * S)).toBe(0);
     api.trendObserve(t, 1000 * MS, true, 6 * S); // error score (0.63 − 0.03) / 0.5 > 1 → capped
-    expect(api.trendScore(t)).toBe(1);
-    expect(api.trendWeight(t)).toBeCloseTo(0.2, 12);
+    expect(api.trendScore(t, 6 * S)).toBe(1);
+    expect(api.trendWeight(t, 6 * S)).toBeCloseTo(0.2, 12);
   });
 });

@@ -17,8 +17,8 @@ export interface AlgorithmsApi {
   slowStartWeight(nowNs: number, joinedNs: number, windowNs: number, aggression: number, minWeight: number): number;
   trendNew(): number;
   trendObserve(h: number, rttNs: number, failed: boolean, nowNs: number): void;
-  trendScore(h: number): number;
-  trendWeight(h: number): number;
+  trendScore(h: number, nowNs: number): number;
+  trendWeight(h: number, nowNs: number): number;
   p2cClear(): void;
   p2cPush(load: number): void;
   p2cPick(): number;
@@ -32,7 +32,7 @@ export interface AlgorithmsApi {
   lbStart(h: number, slot: number): void;
   lbComplete(h: number, slot: number, rttNs: number, outcome: number, nowNs: number): void;
   lbCost(h: number, slot: number, nowNs: number): number;
-  lbTrend(h: number, slot: number): number;
+  lbTrend(h: number, slot: number, nowNs: number): number;
   lbEjected(h: number, slot: number): boolean;
   lbPending(h: number, slot: number): number;
   lbSize(h: number): number;

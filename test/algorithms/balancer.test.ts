@@ -89,11 +89,17 @@ describe("adaptive balancer", () => {
     expect(api.lbPending(h, 0)).toBe(0);
   });
 
-  it("records a failure as max(rtt, estimate) × failurePenalty, so fast 503s do not attract traffic", () => {
+  it("records a failure as max(rtt, baseline RTT) × failurePenalty, so fast 503s do not attract traffic", () => {
     const h = create({ endpoints: addresses(2), ...noSlowStart, trend: { enabled: false } });
-    request(h, 0, 10 * MS, SUCCESS, 0);
+    request(h, 1, 1 * MS, SERVER_ERROR, 0); // no sample yet: baseline = defaultRttMs (10 ms)
+    expect(api.lbCost(h, 1, 0)).toBe(50 * MS);
+    request(h, 0, 20 * MS, SUCCESS, 0);
     request(h, 0, 1 * MS, SERVER_ERROR, 0);
-    expect(api.lbCost(h, 0, 0)).toBe(50 * MS);
+    expect(api.lbCost(h, 0, 0)).toBe(100 * MS);
+    // failures do not compound: the baseline (slow RTT average), not the inflated estimate, is penalised
+    request(h, 0, 1 * MS, SERVER_ERROR, 0);
+    request(h, 0, 1 * MS, SERVER_ERROR, 0);
+    expect(api.lbCost(h, 0, 0)).toBe(100 * MS);
   });
 
   it("ejects after consecutive failures, within the max-ejection budget, never all", () => {
@@ -159,11 +165,16 @@ describe("adaptive balancer", () => {
   it("lowers the weight of an endpoint whose latency is rising before any ejection", () => {
     const h = create({ endpoints: addresses(2), ...noSlowStart });
     for (let i = 0; i < 300; i++) request(h, 0, 10 * MS, SUCCESS, i * 100 * MS);
-    expect(api.lbTrend(h, 0)).toBeCloseTo(0, 9);
+    expect(api.lbTrend(h, 0, 29.9 * S)).toBeCloseTo(0, 9);
+    const before = api.lbCost(h, 0, 30 * S);
     for (let i = 0; i < 10; i++) request(h, 0, 25 * MS, SUCCESS, 30 * S + i * 100 * MS);
-    expect(api.lbTrend(h, 0)).toBeGreaterThan(0.3);
+    const score = api.lbTrend(h, 0, 30.9 * S);
+    expect(score).toBeGreaterThan(0.3);
     expect(api.lbEjected(h, 0)).toBe(false);
-    expect(api.lbTrend(h, 7)).toBe(-1);
+    // the cost carries the trend: peak 25 ms divided by weight (1 − 0.8 · score)
+    expect(api.lbCost(h, 0, 30.9 * S)).toBeCloseTo((25 * MS) / (1 - 0.8 * score), 0);
+    expect(before).toBeLessThan(11 * MS);
+    expect(api.lbTrend(h, 7, 0)).toBe(-1);
   });
 
   it("learns endpoints from responses, bounded by maxEndpoints (LRU eviction of idle learned ones)", () => {

@@ -38,6 +38,15 @@ describe("load-balancing simulation (seed 11, quarter length)", () => {
     expect(ours.badShare).toBeLessThan(rr.badShare);
   });
 
+  it("shifts traffic away while the endpoint is slow or failing and brings it back after it heals", () => {
+    const [healthy, slow, failing, healed] = find(results, "degrade-fail-heal", "meshward-adaptive")
+      .badSharePerPhase as [number, number, number, number];
+    expect(healthy).toBeGreaterThan(0.2);
+    expect(slow).toBeLessThan(0.02);
+    expect(failing).toBeLessThan(0.02);
+    expect(healed).toBeGreaterThan(0.03);
+  });
+
   it("is deterministic: the same seed gives the same results", async () => {
     const again = runAll(await loadAlgorithms(), 11, 0.05);
     const once = runAll(await loadAlgorithms(), 11, 0.05);

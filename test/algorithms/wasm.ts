@@ -53,7 +53,7 @@ export async function buildAlgorithms(): Promise<void> {
       "--config",
       "test/algorithms/assembly/asconfig.json",
       "--target",
-      "release",
+      "test",
       "--outFile",
       tmpWasm,
     ],

@@ -149,13 +149,13 @@ export class AdaptiveBalancer extends LoadView {
   weightOf(e: Endpoint, nowNs: i64): f64 {
     const c = this.config;
     const ramp = slowStartWeight(nowNs, e.joinedNs, msToNs(<f64>c.slowStartWindowMs), c.slowStartAggression, c.slowStartMinWeight);
-    return ramp * e.trend.weight(this.trendPolicy);
+    return ramp * e.trend.weight(this.trendPolicy, nowNs);
   }
 
-  /** Fault-prediction score in [0, 1] (metric / debug header). −1 for a free slot. */
-  trendScore(slot: i32): f64 {
+  /** Fault-prediction score in [0, 1] at `nowNs` (metric / debug header). −1 for a free slot. */
+  trendScore(slot: i32, nowNs: i64): f64 {
     const e = this.table.at(slot);
-    return e === null ? -1 : e.trend.score(this.trendPolicy);
+    return e === null ? -1 : e.trend.score(this.trendPolicy, nowNs);
   }
 
   /** A request was sent to `slot`. */
@@ -165,10 +165,13 @@ export class AdaptiveBalancer extends LoadView {
   }
 
   /**
-   * A request to `slot` finished after `rttNs` with `outcome`. Failures are recorded as an RTT of
-   * `max(rtt, current estimate) × failurePenalty` (a fast 503 must not make an endpoint look
-   * attractive — the "fast failure" trap linkerd's load-biaser also guards against), feed the
-   * trend, and may eject the endpoint if the max-ejection budget allows (never all of them).
+   * A request to `slot` finished after `rttNs` with `outcome`. A failure is recorded as an RTT of
+   * `max(rtt, baseline) × failurePenalty`, where the baseline is the endpoint's slow (30 s) RTT
+   * average, or the default RTT before any sample: a fast 503 must not make an endpoint look
+   * attractive (the "fast failure" trap linkerd's load-biaser also guards against). The baseline,
+   * not the current peak estimate, is multiplied so that a run of failures does not compound
+   * (5^k) into an estimate that would take minutes to decay after the endpoint heals. Outcomes
+   * also feed the trend and may eject the endpoint if the max-ejection budget allows (never all).
    */
   onComplete(slot: i32, rttNs: f64, outcome: Outcome, nowNs: i64): void {
     const e = this.table.at(slot);
@@ -180,8 +183,8 @@ export class AdaptiveBalancer extends LoadView {
     let sample = rttNs;
     if (failed) {
       e.failures++;
-      const current = e.ewma.costAt(nowNs);
-      sample = (rttNs > current ? rttNs : current) * this.config.failurePenalty;
+      const baseline = e.trend.samples > 0 ? e.trend.slowRttNs : this.defaultRttNs;
+      sample = (rttNs > baseline ? rttNs : baseline) * this.config.failurePenalty;
     }
     e.ewma.observe(sample, nowNs);
     e.trend.observe(rttNs, failed, nowNs, this.trendPolicy);

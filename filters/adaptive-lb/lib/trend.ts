@@ -7,11 +7,14 @@
  * sample, so the smoothing is in time, not in sample count). Then
  *   latencyScore = clamp01((fastRtt / slowRtt − 1) / (latencyRatioFull − 1))
  *   errorScore   = clamp01((fastErr − slowErr) / errorRateFull)
- *   score        = max(latencyScore, errorScore)
+ *   score(now)   = max(latencyScore, errorScore) · exp(−(now − lastSample) / τf)
  *   weight       = 1 − maxWeightReduction · score
  * A steady endpoint (even a slow one) scores 0: only change counts; the peak-EWMA cost already
- * handles steady slowness. The first sample initialises both EWMAs. NaN/negative RTTs are
- * ignored; a clock going backwards counts as Δ = 0 (the sample has no weight).
+ * handles steady slowness. The score fades with the fast time constant once samples stop: a
+ * prediction needs fresh evidence, and an endpoint that receives no traffic (because it was
+ * penalised) must not stay penalised for ever — that would block its recovery. The first sample
+ * initialises both EWMAs. NaN/negative RTTs are ignored; a clock going backwards counts as Δ = 0
+ * (the sample has no weight, and the score does not fade backwards).
  */
 import { elapsedNs, laterNs } from "../../lib/time";
 
@@ -52,16 +55,17 @@ export class TrendTracker {
     this.samples++;
   }
 
-  score(policy: TrendPolicy): f64 {
+  score(policy: TrendPolicy, nowNs: i64): f64 {
     if (this.samples == 0) return 0;
     let latency: f64 = 0;
     if (this.slowRttNs > 0) latency = clamp01((this.fastRttNs / this.slowRttNs - 1) / (policy.latencyRatioFull - 1));
     const error = clamp01((this.fastErr - this.slowErr) / policy.errorRateFull);
-    return latency > error ? latency : error;
+    const fade = Math.exp(-<f64>elapsedNs(nowNs, this.stampNs) / policy.fastDecayNs);
+    return (latency > error ? latency : error) * fade;
   }
 
-  weight(policy: TrendPolicy): f64 {
-    return 1 - policy.maxWeightReduction * this.score(policy);
+  weight(policy: TrendPolicy, nowNs: i64): f64 {
+    return 1 - policy.maxWeightReduction * this.score(policy, nowNs);
   }
 }
 

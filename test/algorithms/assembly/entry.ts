@@ -105,11 +105,11 @@ export function trendNew(): i32 {
 export function trendObserve(h: i32, rttNs: f64, failed: bool, nowNs: f64): void {
   trends[h].observe(rttNs, failed, <i64>nowNs, trendPolicy);
 }
-export function trendScore(h: i32): f64 {
-  return trends[h].score(trendPolicy);
+export function trendScore(h: i32, nowNs: f64): f64 {
+  return trends[h].score(trendPolicy, <i64>nowNs);
 }
-export function trendWeight(h: i32): f64 {
-  return trends[h].weight(trendPolicy);
+export function trendWeight(h: i32, nowNs: f64): f64 {
+  return trends[h].weight(trendPolicy, <i64>nowNs);
 }
 
 // ---- adaptive-lb: picker
@@ -175,8 +175,8 @@ export function lbComplete(h: i32, slot: i32, rttNs: f64, outcome: i32, nowNs: f
 export function lbCost(h: i32, slot: i32, nowNs: f64): f64 {
   return balancers[h].costOf(slot, <i64>nowNs);
 }
-export function lbTrend(h: i32, slot: i32): f64 {
-  return balancers[h].trendScore(slot);
+export function lbTrend(h: i32, slot: i32, nowNs: f64): f64 {
+  return balancers[h].trendScore(slot, <i64>nowNs);
 }
 export function lbEjected(h: i32, slot: i32): bool {
   const e = balancers[h].table.at(slot);
