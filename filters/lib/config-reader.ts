@@ -9,7 +9,7 @@
  * ones). Errors accumulate so one bad config shows all its problems at once; the caller rejects the
  * config if `errors.count() > 0`. Nothing here throws.
  */
-import { JsonKind, JsonValue, kindName } from "./json";
+import { JsonKind, JsonValue, kindName, parseJson } from "./json";
 
 /** Collects configuration errors; shared by all readers of one document. */
 export class ConfigErrors {
@@ -211,4 +211,30 @@ export function isLowerToken(s: string): bool {
     if (!ok) return false;
   }
   return true;
+}
+
+/**
+ * One `pluginConfig` document being read: parse errors and field errors end up in one place.
+ * Usage: `const doc = openConfig(text); if (doc.root !== null) readFields(doc.root!); const error = doc.close();`
+ * An empty (or all-whitespace) text has no root and no error: the filter runs on its defaults.
+ */
+export class ConfigDocument {
+  root: ObjectReader | null = null;
+  errors: ConfigErrors = new ConfigErrors();
+  private parseError: string = "";
+
+  constructor(text: string) {
+    // (no early return: AssemblyScript constructors must run to the end)
+    if (text.trim().length > 0) {
+      const json = parseJson(text);
+      const value = json.value;
+      if (value === null) this.parseError = "invalid JSON: " + json.error;
+      else this.root = ObjectReader.of(value, "", this.errors);
+    }
+  }
+
+  /** "" when the document is valid, else every problem on one line. */
+  close(): string {
+    return this.parseError.length > 0 ? this.parseError : this.errors.summary();
+  }
 }

@@ -4,6 +4,7 @@
  * §2.2 forms 1 and 2 (hex groups, one "::"); the embedded-IPv4 form 3 is refused. Malformed input
  * returns null (errors as values).
  */
+import { parseSmallDecimal } from "./decimal";
 
 /** IPv4 dotted quad or IPv6 text (with optional "::") → 16 bytes, or null. */
 export function parseIp(s: string): Uint8Array | null {
@@ -48,15 +49,8 @@ function parseV4Into(s: string, out: Uint8Array, at: i32): bool {
   const parts = s.split(".");
   if (parts.length != 4) return false;
   for (let i = 0; i < 4; i++) {
-    const p = parts[i];
-    if (p.length == 0 || p.length > 3) return false;
-    let v = 0;
-    for (let j = 0; j < p.length; j++) {
-      const d = p.charCodeAt(j) - 0x30;
-      if (d < 0 || d > 9) return false;
-      v = v * 10 + d;
-    }
-    if (v > 255) return false;
+    const v = parseSmallDecimal(parts[i], 3);
+    if (v < 0 || v > 255) return false;
     out[at + i] = <u8>v;
   }
   return true;

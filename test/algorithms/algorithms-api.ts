@@ -66,6 +66,7 @@ export interface AlgorithmsApi {
   shaperCreate(configJson: string): number;
   requestReset(method: string, path: string, authority: string, source: string): void;
   requestIdentity(subject: string, riskLevel: string, riskScore: number): void;
+  riskScore(text: string): number;
   requestHeader(name: string, value: string): void;
   shaperMatch(h: number, nowNs: number): string;
   shaperClassify(h: number): number;

@@ -4,9 +4,8 @@
 // the glue can import them as they are.
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import asc from "assemblyscript/asc";
 import { beforeAll, describe, expect, it } from "vitest";
-import { buildAlgorithms } from "./wasm.ts";
+import { buildAlgorithms, compileEntry } from "./wasm.ts";
 
 type WasmReflect = {
   compile(bytes: Uint8Array): Promise<WebAssembly.Module>;
@@ -30,25 +29,7 @@ describe("pure modules are host-free", () => {
   it("compiles with the filters' options (noAssert, no abort import) and then imports nothing at all", async () => {
     mkdirSync("build/test", { recursive: true });
     const outFile = join("build/test", `release-check.${process.pid}.wasm`);
-    let output = "";
-    const sink = {
-      write(chunk: string | Uint8Array) {
-        output += chunk.toString();
-        return true;
-      },
-    };
-    const { error } = await asc.main(
-      [
-        "test/algorithms/assembly/entry.ts",
-        "--config",
-        "test/algorithms/assembly/asconfig.json",
-        "--target",
-        "filter-options",
-        "--outFile",
-        outFile,
-      ],
-      { stdout: sink as never, stderr: sink as never },
-    );
+    const { error, output } = await compileEntry("filter-options", outFile);
     expect(error, output).toBeNull();
     try {
       expect(await importsOf(outFile)).toEqual([]);

@@ -171,6 +171,22 @@ describe("rule matching and descriptor keys", () => {
   });
 });
 
+describe("risk-score header", () => {
+  it.each([
+    ["0", 0],
+    ["100", 100],
+    [" 42 ", 42],
+    ["101", -1],
+    ["-1", -1],
+    ["4.5", -1],
+    ["", -1],
+    ["0x10", -1],
+    ["1000", -1],
+  ])("%j → %d (−1 = unknown)", (text, score) => {
+    expect(api.riskScore(text)).toBe(score);
+  });
+});
+
 describe("descriptor cardinality", () => {
   it("bounds keys: new values beyond maxKeys share the overflow bucket until idle keys are evicted", () => {
     const h = api.shaperCreate(

@@ -35,11 +35,11 @@ function isFresh(): boolean {
   }
 }
 
-/** Compiles the test entry if any source changed. Throws with the compiler output on failure. */
-export async function buildAlgorithms(): Promise<void> {
-  if (isFresh()) return;
-  mkdirSync(outDir, { recursive: true });
-  const tmpWasm = join(outDir, `algorithms.${process.pid}.wasm`);
+/**
+ * Compiles test/algorithms/assembly/entry.ts with a target of its asconfig into `outFile`;
+ * returns the compiler's error (or null) and everything it printed.
+ */
+export async function compileEntry(target: string, outFile: string): Promise<{ error: Error | null; output: string }> {
   let output = "";
   const sink = {
     write(chunk: string | Uint8Array) {
@@ -53,12 +53,21 @@ export async function buildAlgorithms(): Promise<void> {
       "--config",
       "test/algorithms/assembly/asconfig.json",
       "--target",
-      "test",
+      target,
       "--outFile",
-      tmpWasm,
+      outFile,
     ],
     { stdout: sink as never, stderr: sink as never },
   );
+  return { error, output };
+}
+
+/** Compiles the test entry if any source changed. Throws with the compiler output on failure. */
+export async function buildAlgorithms(): Promise<void> {
+  if (isFresh()) return;
+  mkdirSync(outDir, { recursive: true });
+  const tmpWasm = join(outDir, `algorithms.${process.pid}.wasm`);
+  const { error, output } = await compileEntry("test", tmpWasm);
   if (error) throw new Error(`asc failed: ${error.message}\n${output}`);
   const tmpJs = tmpWasm.replace(/\.wasm$/, ".js");
   const tmpDts = tmpWasm.replace(/\.wasm$/, ".d.ts");

@@ -5,9 +5,10 @@
  *
  * Durations are milliseconds in JSON and stay milliseconds here; the balancer converts once.
  */
-import { ConfigErrors, ObjectReader, fmt, indexPath, isLowerToken } from "../../lib/config-reader";
+import { ConfigDocument, ObjectReader, fmt, indexPath, isLowerToken } from "../../lib/config-reader";
+import { parseSmallDecimal } from "../../lib/decimal";
 import { parseIp } from "../../lib/ip";
-import { JsonKind, parseJson, quoteJson } from "../../lib/json";
+import { JsonKind, quoteJson } from "../../lib/json";
 
 export const DEFAULT_HEADER = "x-gateway-destination-endpoint";
 const MAX_ENDPOINTS_LIMIT: i64 = 4096;
@@ -97,24 +98,11 @@ export class AdaptiveLbConfigResult {
 export function parseAdaptiveLbConfig(text: string): AdaptiveLbConfigResult {
   const result = new AdaptiveLbConfigResult();
   const c = new AdaptiveLbConfig();
-  if (text.trim().length == 0) {
-    result.config = c;
-    return result;
-  }
-  const json = parseJson(text);
-  const value = json.value;
-  if (value === null) {
-    result.error = "invalid JSON: " + json.error;
-    return result;
-  }
-  const errors = new ConfigErrors();
-  const root = ObjectReader.of(value, "", errors);
+  const doc = new ConfigDocument(text);
+  const root = doc.root;
   if (root !== null) readRoot(root, c);
-  if (errors.count() > 0) {
-    result.error = errors.summary();
-    return result;
-  }
-  result.config = c;
+  result.error = doc.close();
+  if (result.error.length == 0) result.config = c;
   return result;
 }
 
@@ -210,15 +198,8 @@ function readEndpoints(r: ObjectReader, c: AdaptiveLbConfig): void {
 export function isHostPort(s: string): bool {
   const colon = s.lastIndexOf(":");
   if (colon <= 0) return false;
-  const port = s.substring(colon + 1);
-  if (port.length == 0 || port.length > 5) return false;
-  let p = 0;
-  for (let i = 0; i < port.length; i++) {
-    const d = port.charCodeAt(i) - 0x30;
-    if (d < 0 || d > 9) return false;
-    p = p * 10 + d;
-  }
-  if (p < 1 || p > 65535) return false;
+  const port = parseSmallDecimal(s.substring(colon + 1), 5);
+  if (port < 1 || port > 65535) return false;
   const host = s.substring(0, colon);
   if (host.startsWith("[")) return host.endsWith("]") && host.indexOf(":") > 0 && parseIp(host.substring(1, host.length - 1)) !== null;
   return host.indexOf(":") < 0 && parseIp(host) !== null;

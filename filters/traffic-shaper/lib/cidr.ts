@@ -4,6 +4,7 @@
  * comparison handles both families; an IPv4 range never matches an IPv6 peer unless it is
  * IPv4-mapped. Parsing returns null on any malformed input (errors as values).
  */
+import { parseSmallDecimal } from "../../lib/decimal";
 import { parseIp } from "../../lib/ip";
 
 export class Cidr {
@@ -33,15 +34,8 @@ export function parseCidr(s: string): Cidr | null {
   const max = v4 ? 32 : 128;
   let len = max;
   if (slash >= 0) {
-    const t = s.substring(slash + 1);
-    if (t.length == 0 || t.length > 3) return null;
-    len = 0;
-    for (let i = 0; i < t.length; i++) {
-      const d = t.charCodeAt(i) - 0x30;
-      if (d < 0 || d > 9) return null;
-      len = len * 10 + d;
-    }
-    if (len > max) return null;
+    len = parseSmallDecimal(s.substring(slash + 1), 3);
+    if (len < 0 || len > max) return null;
   }
   return new Cidr(addr, v4 ? len + 96 : len);
 }

@@ -3,8 +3,8 @@
  * (`filters/lib/config-reader.ts`), named defaults, cross-field checks, and `toJson` for the round
  * trip. Field table: `filters/traffic-shaper/README.md`.
  */
-import { ConfigErrors, ObjectReader, childPath, fmt, indexPath, isLowerToken } from "../../lib/config-reader";
-import { JsonValue, parseJson, quoteJson } from "../../lib/json";
+import { ConfigDocument, ConfigErrors, ObjectReader, childPath, fmt, indexPath, isLowerToken } from "../../lib/config-reader";
+import { JsonValue, quoteJson } from "../../lib/json";
 import { msToNs } from "../../lib/time";
 import { parseCidr } from "./cidr";
 import { GradientPolicy } from "./concurrency-limiter";
@@ -116,24 +116,11 @@ export class TrafficShaperConfigResult {
 export function parseTrafficShaperConfig(text: string): TrafficShaperConfigResult {
   const result = new TrafficShaperConfigResult();
   const c = new TrafficShaperConfig();
-  if (text.trim().length == 0) {
-    result.config = c;
-    return result;
-  }
-  const json = parseJson(text);
-  const value = json.value;
-  if (value === null) {
-    result.error = "invalid JSON: " + json.error;
-    return result;
-  }
-  const errors = new ConfigErrors();
-  const root = ObjectReader.of(value, "", errors);
+  const doc = new ConfigDocument(text);
+  const root = doc.root;
   if (root !== null) readRoot(root, c);
-  if (errors.count() > 0) {
-    result.error = errors.summary();
-    return result;
-  }
-  result.config = c;
+  result.error = doc.close();
+  if (result.error.length == 0) result.config = c;
   return result;
 }
 

@@ -5,6 +5,8 @@
  * `x-meshward-risk-level` (`low|medium|high|critical`); the names are configurable
  * (`identityHeaders`). Absent identity → subject "" and riskScore −1.
  */
+import { parseSmallDecimal } from "../../lib/decimal";
+
 export class RequestAttributes {
   method: string = "";
   /** `:path` without the query string (see `pathOnly`). */
@@ -46,13 +48,6 @@ export function pathOnly(path: string): string {
 
 /** Parses the risk-score header: an integer 0..100, else −1 (treated as unknown). */
 export function parseRiskScore(text: string): i32 {
-  const t = text.trim();
-  if (t.length == 0 || t.length > 3) return -1;
-  let v = 0;
-  for (let i = 0; i < t.length; i++) {
-    const d = t.charCodeAt(i) - 0x30;
-    if (d < 0 || d > 9) return -1;
-    v = v * 10 + d;
-  }
+  const v = parseSmallDecimal(text.trim(), 3);
   return v <= 100 ? v : -1;
 }

@@ -29,7 +29,7 @@ import {
   rateLimitValue,
   retryAfterValue,
 } from "../../../filters/traffic-shaper/lib/ratelimit-headers";
-import { pathOnly, RequestAttributes } from "../../../filters/traffic-shaper/lib/request";
+import { parseRiskScore, pathOnly, RequestAttributes } from "../../../filters/traffic-shaper/lib/request";
 import { matchRules } from "../../../filters/traffic-shaper/lib/rules";
 import {
   BucketState,
@@ -340,6 +340,9 @@ export function requestIdentity(subject: string, riskLevel: string, riskScore: i
   req.subject = subject;
   req.riskLevel = riskLevel;
   req.riskScore = riskScore;
+}
+export function riskScore(text: string): i32 {
+  return parseRiskScore(text);
 }
 export function requestHeader(name: string, value: string): void {
   req.addHeader(name, value);
