@@ -238,3 +238,10 @@ export class ConfigDocument {
     return this.parseError.length > 0 ? this.parseError : this.errors.summary();
   }
 }
+
+/** A parsed config of type T, or every problem found ("field.path: message; …"). */
+export class ConfigResult<T> {
+  config: T | null = null;
+  /** Empty when `config` is set. */
+  error: string = "";
+}

@@ -5,7 +5,7 @@
  *
  * Durations are milliseconds in JSON and stay milliseconds here; the balancer converts once.
  */
-import { ConfigDocument, ObjectReader, fmt, indexPath, isLowerToken } from "../../lib/config-reader";
+import { ConfigDocument, ConfigResult, ObjectReader, fmt, indexPath, isLowerToken } from "../../lib/config-reader";
 import { parseSmallDecimal } from "../../lib/decimal";
 import { parseIp } from "../../lib/ip";
 import { JsonKind, quoteJson } from "../../lib/json";
@@ -88,15 +88,9 @@ export class AdaptiveLbConfig {
   }
 }
 
-export class AdaptiveLbConfigResult {
-  config: AdaptiveLbConfig | null = null;
-  /** All problems, "field.path: message; …"; empty when `config` is set. */
-  error: string = "";
-}
-
 /** Parses `pluginConfig` bytes-as-string. Empty input (no pluginConfig) means all defaults. */
-export function parseAdaptiveLbConfig(text: string): AdaptiveLbConfigResult {
-  const result = new AdaptiveLbConfigResult();
+export function parseAdaptiveLbConfig(text: string): ConfigResult<AdaptiveLbConfig> {
+  const result = new ConfigResult<AdaptiveLbConfig>();
   const c = new AdaptiveLbConfig();
   const doc = new ConfigDocument(text);
   const root = doc.root;

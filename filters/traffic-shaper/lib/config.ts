@@ -3,7 +3,7 @@
  * (`filters/lib/config-reader.ts`), named defaults, cross-field checks, and `toJson` for the round
  * trip. Field table: `filters/traffic-shaper/README.md`.
  */
-import { ConfigDocument, ConfigErrors, ObjectReader, childPath, fmt, indexPath, isLowerToken } from "../../lib/config-reader";
+import { ConfigDocument, ConfigResult, ConfigErrors, ObjectReader, childPath, fmt, indexPath, isLowerToken } from "../../lib/config-reader";
 import { JsonValue, quoteJson } from "../../lib/json";
 import { msToNs } from "../../lib/time";
 import { parseCidr } from "./cidr";
@@ -108,13 +108,8 @@ export class TrafficShaperConfig {
   }
 }
 
-export class TrafficShaperConfigResult {
-  config: TrafficShaperConfig | null = null;
-  error: string = "";
-}
-
-export function parseTrafficShaperConfig(text: string): TrafficShaperConfigResult {
-  const result = new TrafficShaperConfigResult();
+export function parseTrafficShaperConfig(text: string): ConfigResult<TrafficShaperConfig> {
+  const result = new ConfigResult<TrafficShaperConfig>();
   const c = new TrafficShaperConfig();
   const doc = new ConfigDocument(text);
   const root = doc.root;
