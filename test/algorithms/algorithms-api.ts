@@ -72,5 +72,7 @@ export interface AlgorithmsApi {
   shaperClassify(h: number): number;
   shaperTableSize(h: number): number;
   shaperOverflowed(h: number): number;
+  shaperScans(h: number): number;
+  shaperTakeEvicted(h: number): string;
   admitByPriority(inFlight: number, limit: number, share: number): boolean;
 }

@@ -206,9 +206,33 @@ describe("descriptor cardinality", () => {
     expect(key("a", 0.9 * S)).toBe("per-key=per-key|a"); // known keys keep working (and refresh)
     expect(api.shaperOverflowed(h)).toBe(1);
     expect(key("c", 1.6 * S)).toBe("per-key=per-key|c"); // b idle ≥ 1 s → evicted, c gets its own
+    expect(api.shaperTakeEvicted(h)).toBe("per-key|b");
+    expect(api.shaperTakeEvicted(h)).toBe("");
     expect(api.shaperTableSize(h)).toBe(2);
-    for (let i = 0; i < 1000; i++) key(`random-${i}`, 1.7 * S);
-    expect(api.shaperTableSize(h)).toBe(2);
+  });
+
+  it("a flood of new values while nothing is idle costs one scan, not one per request", () => {
+    const h = api.shaperCreate(
+      JSON.stringify({
+        rules: [{ name: "k", descriptor: "header:x-k", limit: { rate: 1 } }],
+        descriptors: { maxKeys: 100, idleMs: 1000 },
+      }),
+    );
+    const key = (value: string, now: number) => {
+      api.requestReset("GET", "/", "a", "");
+      api.requestHeader("x-k", value);
+      return api.shaperMatch(h, now);
+    };
+    for (let i = 0; i < 100; i++) key(`v${i}`, i * 1e6); // v0 at 0 ms … v99 at 99 ms
+    for (let i = 0; i < 5000; i++) expect(key(`spray-${i}`, 0.5 * S)).toBe("k=k|#");
+    expect(api.shaperScans(h)).toBe(1);
+    expect(api.shaperTableSize(h)).toBe(100);
+    // the oldest key (v0, last used at 0) can be idle from 1 s on: the next scan waits until then
+    expect(key("late", 0.999 * S)).toBe("k=k|#");
+    expect(api.shaperScans(h)).toBe(1);
+    expect(key("late", 1.05 * S)).toBe("k=k|late"); // v0..v50 idle → evicted in one batch
+    expect(api.shaperScans(h)).toBe(2);
+    expect(api.shaperTakeEvicted(h).split("\n")).toHaveLength(51);
   });
 });
 

@@ -42,7 +42,7 @@ export class Descriptor {
       case DescriptorKind.Source:
         return req.sourceText;
       case DescriptorKind.Authority:
-        return req.authority.toLowerCase();
+        return req.authority;
       case DescriptorKind.RiskLevel:
         return req.riskLevel;
       case DescriptorKind.Header: {
@@ -88,11 +88,28 @@ export function descriptorKey(rule: string, value: string): string {
   return rule + KEY_SEPARATOR + value;
 }
 
-/** Bounded set of keys in use, with last-use times. */
+/** Idle keys evicted per scan: amortises one O(n) scan over many insertions. */
+export const EVICTION_BATCH: i32 = 64;
+/** Evicted keys kept for the glue to drain; beyond this they are dropped (and counted). */
+export const MAX_PENDING_EVICTIONS: i32 = 4096;
+
+/**
+ * Bounded set of keys in use, with last-use times.
+ *
+ * Cost under attack: when the table is full, finding idle keys is an O(n) scan. A scan evicts
+ * up to `EVICTION_BATCH` idle keys, and one that finds none records when the oldest key could
+ * first become idle (`oldest + idleNs`; last-use times only grow), so no scan repeats before
+ * then. A flood of new values while nothing is idle costs one scan, not one per request.
+ */
 export class DescriptorTable {
   private lastUse: Map<string, i64> = new Map<string, i64>();
+  private nextScanNs: i64 = i64.MIN_VALUE;
+  /** Keys evicted and not yet drained by `takeEvicted` (the glue clears their shared buckets). */
+  private evictedKeys: Array<string> = new Array<string>();
   overflowed: i64 = 0;
   evicted: i64 = 0;
+  droppedEvictions: i64 = 0;
+  scans: i64 = 0;
 
   constructor(
     public maxKeys: i32,
@@ -113,7 +130,7 @@ export class DescriptorTable {
       this.lastUse.set(key, laterNs(this.lastUse.get(key), nowNs));
       return key;
     }
-    if (this.lastUse.size >= this.maxKeys) this.evictIdle(nowNs, 1);
+    if (this.lastUse.size >= this.maxKeys && nowNs >= this.nextScanNs) this.evictIdle(nowNs);
     if (this.lastUse.size >= this.maxKeys) {
       this.overflowed++;
       return descriptorKey(rule, OVERFLOW_VALUE);
@@ -122,15 +139,32 @@ export class DescriptorTable {
     return key;
   }
 
-  /** Removes up to `limit` keys idle for ≥ `idleNs`; returns them (the glue clears their buckets). */
-  evictIdle(nowNs: i64, limit: i32): Array<string> {
-    const out = new Array<string>();
+  /** Evicts up to `EVICTION_BATCH` keys idle for ≥ `idleNs`; returns how many. */
+  evictIdle(nowNs: i64): i32 {
+    this.scans++;
     const keys = this.lastUse.keys();
-    for (let i = 0; i < keys.length && out.length < limit; i++) {
-      if (elapsedNs(nowNs, this.lastUse.get(keys[i])) >= this.idleNs) out.push(keys[i]);
+    const victims = new Array<string>();
+    let oldestKept: i64 = i64.MAX_VALUE;
+    for (let i = 0; i < keys.length; i++) {
+      const t = this.lastUse.get(keys[i]);
+      if (victims.length < EVICTION_BATCH && elapsedNs(nowNs, t) >= this.idleNs) victims.push(keys[i]);
+      else if (t < oldestKept) oldestKept = t;
     }
-    for (let i = 0; i < out.length; i++) this.lastUse.delete(out[i]);
-    this.evicted += out.length;
+    for (let i = 0; i < victims.length; i++) {
+      this.lastUse.delete(victims[i]);
+      if (this.evictedKeys.length < MAX_PENDING_EVICTIONS) this.evictedKeys.push(victims[i]);
+      else this.droppedEvictions++;
+    }
+    this.evicted += victims.length;
+    // Nothing kept can be idle before oldestKept + idleNs (saturating: no overflow near i64.MAX).
+    this.nextScanNs = oldestKept > i64.MAX_VALUE - this.idleNs ? i64.MAX_VALUE : oldestKept + this.idleNs;
+    return victims.length;
+  }
+
+  /** Hands the evicted keys to the glue (which clears their buckets if `isIdleFull`) and forgets them. */
+  takeEvicted(): Array<string> {
+    const out = this.evictedKeys;
+    this.evictedKeys = new Array<string>();
     return out;
   }
 }

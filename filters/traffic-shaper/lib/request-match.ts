@@ -5,7 +5,8 @@
  *
  * - `methods`: exact, case-sensitive (HTTP methods are).
  * - `path`: exact / prefix / glob on the path without query.
- * - `authority`: glob (`*.example.com`), case-insensitive as DNS names are (compared lowercase).
+ * - `authority`: glob (`*.example.com`), case-insensitive as DNS names are: the config value is
+ *   lowercased at parse time and `RequestAttributes.authority` is lowercase by contract.
  * - `headers`: each must hold: present / exact / prefix / glob on the first value.
  * - `sourceCidrs`: peer address in any range; an unknown peer never matches.
  * - `subjects`: glob on the verified subject (SPIFFE ID or JWT subject); "" (anonymous) matches
@@ -81,7 +82,7 @@ export class RequestMatch {
   matches(req: RequestAttributes): bool {
     if (this.methods.length > 0 && !this.methods.includes(req.method)) return false;
     if (!this.path.test(req.path)) return false;
-    if (this.authority.length > 0 && !globMatch(this.authority, req.authority.toLowerCase())) return false;
+    if (this.authority.length > 0 && !globMatch(this.authority, req.authority)) return false;
     for (let i = 0; i < this.headers.length; i++) {
       const h = this.headers[i];
       const v = req.header(h.name);

@@ -11,6 +11,7 @@ export class RequestAttributes {
   method: string = "";
   /** `:path` without the query string (see `pathOnly`). */
   path: string = "";
+  /** `:authority`, lowercased once by the glue (DNS names are case-insensitive). */
   authority: string = "";
   /** Peer IP, 16-byte normalised (`cidr.parseIp`), or null when unknown. */
   sourceIp: Uint8Array | null = null;

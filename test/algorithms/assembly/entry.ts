@@ -332,7 +332,7 @@ export function requestReset(method: string, path: string, authority: string, so
   req = new RequestAttributes();
   req.method = method;
   req.path = pathOnly(path);
-  req.authority = authority;
+  req.authority = authority.toLowerCase(); // as the glue does, once per request
   req.sourceText = strip(source);
   req.sourceIp = source.length > 0 ? parseIp(req.sourceText) : null;
 }
@@ -365,6 +365,13 @@ export function shaperTableSize(h: i32): i32 {
 }
 export function shaperOverflowed(h: i32): f64 {
   return <f64>tables[h].overflowed;
+}
+export function shaperScans(h: i32): f64 {
+  return <f64>tables[h].scans;
+}
+/** Evicted keys drained from the table, joined by "\n" (separator shown as '|'). */
+export function shaperTakeEvicted(h: i32): string {
+  return tables[h].takeEvicted().join("\n").replaceAll("\u001f", "|");
 }
 export function admitByPriority(inFlight: i32, limit: i32, share: f64): bool {
   return admitPriority(inFlight, limit, share);
