@@ -37,3 +37,9 @@ export function elapsedNs(nowNs: i64, thenNs: i64): i64 {
 export function laterNs(a: i64, b: i64): i64 {
   return a > b ? a : b;
 }
+
+/** `atNs + durationNs` for a non-negative duration, saturating at i64.MAX_VALUE (deadlines). */
+export function deadlineNs(atNs: i64, durationNs: i64): i64 {
+  if (durationNs <= 0) return atNs;
+  return atNs > i64.MAX_VALUE - durationNs ? i64.MAX_VALUE : atNs + durationNs;
+}

@@ -7,6 +7,7 @@ export interface AlgorithmsApi {
   rngFloat(): number;
   rngBelow(bound: number): number;
   elapsed(nowNs: bigint, thenNs: bigint): bigint;
+  deadline(atNs: bigint, durationNs: bigint): bigint;
   ewmaNew(defaultRttNs: number, decayNs: number, peak: number, nowNs: number): number;
   ewmaObserve(h: number, rttNs: number, nowNs: number): boolean;
   ewmaCostAt(h: number, nowNs: number): number;

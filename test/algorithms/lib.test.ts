@@ -101,4 +101,10 @@ describe("time", () => {
     expect(api.elapsed(2n ** 63n - 1n, -(2n ** 63n))).toBe(2n ** 63n - 1n); // saturates, never wraps
     expect(api.elapsed(2n ** 63n - 1n, -1n)).toBe(2n ** 63n - 1n);
   });
+
+  it("deadlines saturate instead of wrapping into the past", () => {
+    expect(api.deadline(10n, 5n)).toBe(15n);
+    expect(api.deadline(10n, -5n)).toBe(10n);
+    expect(api.deadline(2n ** 63n - 10n, 100n)).toBe(2n ** 63n - 1n);
+  });
 });

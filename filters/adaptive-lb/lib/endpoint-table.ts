@@ -11,6 +11,7 @@
  * Slots are stable indices (a slot is reused after removal), so callers may hold an index while a
  * request is in flight and look it up again by address when it completes.
  */
+import { elapsedNs } from "../../lib/time";
 import { Endpoint } from "./endpoint";
 
 export class EndpointTable {
@@ -70,7 +71,7 @@ export class EndpointTable {
     for (let i = 0; i < this.slots.length; i++) {
       const e = this.slots[i];
       if (e === null || e.isStatic || e.pending > 0) continue;
-      if (nowNs - e.lastSeenNs > this.ttlNs) {
+      if (elapsedNs(nowNs, e.lastSeenNs) > this.ttlNs) {
         this.remove(i);
         this.expired++;
       }

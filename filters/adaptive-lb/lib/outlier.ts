@@ -13,7 +13,7 @@
  *
  * Times in ns. A clock going backwards only delays the return (never returns early).
  */
-import { elapsedNs } from "../../lib/time";
+import { deadlineNs, elapsedNs } from "../../lib/time";
 
 export class OutlierPolicy {
   /** Eject after this many failures in a row; 0 disables. */
@@ -76,7 +76,7 @@ export class OutlierState {
     }
     this.ejectionStreak++;
     this.ejected = true;
-    this.ejectedUntilNs = nowNs + ejectionDurationNs(this.ejectionStreak, policy);
+    this.ejectedUntilNs = deadlineNs(nowNs, ejectionDurationNs(this.ejectionStreak, policy));
     this.totalEjections++;
   }
 

@@ -23,7 +23,7 @@
  * one window overwrite round-robin, which keeps memory bounded and the percentile representative.
  */
 import { Rng } from "../../lib/prng";
-import { elapsedNs } from "../../lib/time";
+import { deadlineNs, elapsedNs } from "../../lib/time";
 
 export const MAX_SAMPLES: i32 = 1024;
 
@@ -118,7 +118,7 @@ export class GradientLimiter {
     this.minRttNs = this.windowPercentile();
     this.phase = LimiterPhase.Sampling;
     const jitter = <f64>this.policy.minRttIntervalNs * this.policy.minRttJitter * rng.nextFloat();
-    this.nextProbeNs = nowNs + this.policy.minRttIntervalNs + <i64>jitter;
+    this.nextProbeNs = deadlineNs(nowNs, this.policy.minRttIntervalNs + <i64>jitter);
     this.resetWindow(nowNs);
   }
 

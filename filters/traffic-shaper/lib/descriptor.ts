@@ -12,7 +12,7 @@
  * the request is charged to the rule's single **overflow** key `<rule>` + U+001F + U+0000:
  * attackers spraying random values then share one bucket instead of each getting a fresh burst.
  */
-import { elapsedNs, laterNs } from "../../lib/time";
+import { deadlineNs, elapsedNs, laterNs } from "../../lib/time";
 import { RequestAttributes } from "./request";
 
 export const KEY_SEPARATOR = "\u001f";
@@ -156,8 +156,8 @@ export class DescriptorTable {
       else this.droppedEvictions++;
     }
     this.evicted += victims.length;
-    // Nothing kept can be idle before oldestKept + idleNs (saturating: no overflow near i64.MAX).
-    this.nextScanNs = oldestKept > i64.MAX_VALUE - this.idleNs ? i64.MAX_VALUE : oldestKept + this.idleNs;
+    // Nothing kept can be idle before oldestKept + idleNs.
+    this.nextScanNs = deadlineNs(oldestKept, this.idleNs);
     return victims.length;
   }
 

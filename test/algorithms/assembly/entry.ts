@@ -14,7 +14,7 @@ import { TrendPolicy, TrendTracker } from "../../../filters/adaptive-lb/lib/tren
 import { parseIp, stripPort as strip } from "../../../filters/lib/ip";
 import { parseJson } from "../../../filters/lib/json";
 import { Rng } from "../../../filters/lib/prng";
-import { elapsedNs } from "../../../filters/lib/time";
+import { deadlineNs, elapsedNs } from "../../../filters/lib/time";
 import { parseCidr } from "../../../filters/traffic-shaper/lib/cidr";
 import { GradientLimiter } from "../../../filters/traffic-shaper/lib/concurrency-limiter";
 import { parseTrafficShaperConfig, TrafficShaperConfig } from "../../../filters/traffic-shaper/lib/config";
@@ -64,6 +64,9 @@ export function rngBelow(bound: i32): i32 {
 }
 export function elapsed(nowNs: i64, thenNs: i64): i64 {
   return elapsedNs(nowNs, thenNs);
+}
+export function deadline(atNs: i64, durationNs: i64): i64 {
+  return deadlineNs(atNs, durationNs);
 }
 
 // ---- adaptive-lb: estimators
