@@ -5,6 +5,7 @@
 // all-healthy p99 while round robin's is several (≥ 3) times worse.
 import { parseArgs } from "node:util";
 import { loadAlgorithms } from "../../test/algorithms/wasm.ts";
+import { measurePickCost } from "./pick-cost.ts";
 import { find, runAll } from "./run.ts";
 import { scenarios } from "./scenarios.ts";
 
@@ -44,4 +45,13 @@ console.log(
   `\ngoal (issue 4): one-slow-10x p99 / all-healthy p99 — ours ${oursRatio.toFixed(2)}x (≤ 1.5x), round robin ${rrRatio.toFixed(2)}x (≥ 3x): ${met ? "MET" : "NOT MET"}`,
 );
 console.log(`simulated in ${seconds.toFixed(1)} s wall time`);
+
+console.log("\n| endpoints | CPU µs per request (pick+start+complete) | baseline: 4 trivial wasm calls | difference |");
+console.log("|---|---|---|---|");
+for (const n of [4, 16, 64]) {
+  const c = measurePickCost(api, n, 50_000);
+  console.log(
+    `| ${n} | ${c.balancerUs.toFixed(3)} | ${c.baselineUs.toFixed(3)} | ${(c.balancerUs - c.baselineUs).toFixed(3)} |`,
+  );
+}
 process.exit(met ? 0 : 1);

@@ -53,19 +53,29 @@ describe("adaptive balancer", () => {
     expect(api.lbStat(one, "picks")).toBe(0);
   });
 
-  it("writes primary then fallbacks in increasing cost, capped at maxHostsInHeader", () => {
+  it("writes primary then distinct P2C-chosen fallbacks, capped at maxHostsInHeader", () => {
     const h = create({ endpoints: addresses(4), maxHostsInHeader: 3, ...noSlowStart });
     request(h, 0, 40 * MS, SUCCESS, 1 * MS);
     request(h, 1, 30 * MS, SUCCESS, 1 * MS);
     request(h, 2, 5 * MS, SUCCESS, 1 * MS);
     request(h, 3, 20 * MS, SUCCESS, 1 * MS);
-    expect(api.lbPick(h, 2 * MS)).toBe(3);
-    const primary = api.lbPicked(h, 0);
-    const header = api.lbHeader(h).split(",");
-    expect(header).toHaveLength(3);
-    expect(header[0]).toBe(`10.0.0.${primary + 1}:80`);
-    const rest = ["10.0.0.3:80", "10.0.0.4:80", "10.0.0.2:80", "10.0.0.1:80"].filter((a) => a !== header[0]);
-    expect(header.slice(1)).toEqual(rest.slice(0, 2));
+    const seen = new Set<string>();
+    for (let i = 0; i < 200; i++) {
+      expect(api.lbPick(h, 2 * MS)).toBe(3);
+      const header = api.lbHeader(h).split(",");
+      expect(header[0]).toBe(`10.0.0.${api.lbPicked(h, 0) + 1}:80`);
+      expect(new Set(header).size).toBe(3);
+      // P2C never picks the worst of its candidates: with 4 → 3 → 2 candidates the slowest
+      // endpoint (40 ms) can never make it into a 3-host header
+      expect(header).not.toContain("10.0.0.1:80");
+      seen.add(header.join(","));
+    }
+    expect(seen.size).toBeGreaterThan(1);
+    const two = create({ endpoints: addresses(2), maxHostsInHeader: 8 });
+    expect(api.lbPick(two, 0)).toBe(2);
+    const one = create({ endpoints: addresses(4), maxHostsInHeader: 1 });
+    expect(api.lbPick(one, 0)).toBe(1);
+    expect(api.lbHeader(one).split(",")).toHaveLength(1);
   });
 
   it("prefers the fast endpoint: a 10x slower one gets almost nothing", () => {
