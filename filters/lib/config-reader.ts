@@ -245,3 +245,17 @@ export class ConfigResult<T> {
   /** Empty when `config` is set. */
   error: string = "";
 }
+
+/**
+ * Parses `text` into `config` (pre-filled with its defaults) with `readRoot`, a top-level function
+ * of the filter's schema (AssemblyScript passes it as a plain function reference, no closure).
+ */
+export function readConfig<T>(text: string, config: T, readRoot: (r: ObjectReader, c: T) => void): ConfigResult<T> {
+  const result = new ConfigResult<T>();
+  const doc = new ConfigDocument(text);
+  const root = doc.root;
+  if (root !== null) readRoot(root, config);
+  result.error = doc.close();
+  if (result.error.length == 0) result.config = config;
+  return result;
+}

@@ -5,7 +5,7 @@
  *
  * Durations are milliseconds in JSON and stay milliseconds here; the balancer converts once.
  */
-import { ConfigDocument, ConfigResult, ObjectReader, fmt, indexPath, isLowerToken } from "../../lib/config-reader";
+import { ConfigResult, readConfig, ObjectReader, fmt, indexPath, isLowerToken } from "../../lib/config-reader";
 import { parseSmallDecimal } from "../../lib/decimal";
 import { parseIp } from "../../lib/ip";
 import { JsonKind, quoteJson } from "../../lib/json";
@@ -90,14 +90,7 @@ export class AdaptiveLbConfig {
 
 /** Parses `pluginConfig` bytes-as-string. Empty input (no pluginConfig) means all defaults. */
 export function parseAdaptiveLbConfig(text: string): ConfigResult<AdaptiveLbConfig> {
-  const result = new ConfigResult<AdaptiveLbConfig>();
-  const c = new AdaptiveLbConfig();
-  const doc = new ConfigDocument(text);
-  const root = doc.root;
-  if (root !== null) readRoot(root, c);
-  result.error = doc.close();
-  if (result.error.length == 0) result.config = c;
-  return result;
+  return readConfig<AdaptiveLbConfig>(text, new AdaptiveLbConfig(), readRoot);
 }
 
 function readRoot(r: ObjectReader, c: AdaptiveLbConfig): void {

@@ -3,7 +3,7 @@
  * (`filters/lib/config-reader.ts`), named defaults, cross-field checks, and `toJson` for the round
  * trip. Field table: `filters/traffic-shaper/README.md`.
  */
-import { ConfigDocument, ConfigResult, ConfigErrors, ObjectReader, childPath, fmt, indexPath, isLowerToken } from "../../lib/config-reader";
+import { ConfigResult, readConfig, ConfigErrors, ObjectReader, childPath, fmt, indexPath, isLowerToken } from "../../lib/config-reader";
 import { JsonValue, quoteJson } from "../../lib/json";
 import { msToNs } from "../../lib/time";
 import { GradientPolicy } from "./concurrency-limiter";
@@ -108,14 +108,7 @@ export class TrafficShaperConfig {
 }
 
 export function parseTrafficShaperConfig(text: string): ConfigResult<TrafficShaperConfig> {
-  const result = new ConfigResult<TrafficShaperConfig>();
-  const c = new TrafficShaperConfig();
-  const doc = new ConfigDocument(text);
-  const root = doc.root;
-  if (root !== null) readRoot(root, c);
-  result.error = doc.close();
-  if (result.error.length == 0) result.config = c;
-  return result;
+  return readConfig<TrafficShaperConfig>(text, new TrafficShaperConfig(), readRoot);
 }
 
 function readRoot(r: ObjectReader, c: TrafficShaperConfig): void {
