@@ -13,10 +13,17 @@ export interface RunningServer {
 export async function startAuthzServer(config: AuthzConfig): Promise<RunningServer> {
   const policy = new ActivePolicy();
   await policy.activateFromFile(config.bundlePath);
-  const checks = new CheckService(policy, {
-    defaultEntrypoint: config.defaultEntrypoint,
-    errorStatus: config.errorStatus,
-  });
+  const checks = new CheckService(
+    {
+      defaultEntrypoint: config.defaultEntrypoint,
+      entrypointContextKey: "meshward_entrypoint",
+      errorStatus: config.errorStatus,
+      dryRun: false,
+      checkTimeoutMs: 1000,
+      translate: {},
+    },
+    { policy },
+  );
   const grpcTransport = new GrpcTransport(checks, () => policy.evaluator !== undefined);
   const grpcPort = await grpcTransport.listen(config.grpc);
   return {

@@ -2,7 +2,7 @@
 // it started with, and a bundle that fails to load never replaces the last good one.
 import { readFile } from "node:fs/promises";
 import { parseBundle } from "./bundle.ts";
-import { createEvaluator, type PolicyEvaluator } from "./evaluator.ts";
+import { createEvaluator, type EvaluatorOptions, type PolicyEvaluator } from "./evaluator.ts";
 
 export interface BundleStatus {
   active: boolean;
@@ -16,6 +16,8 @@ export class ActivePolicy {
   private current: PolicyEvaluator | undefined;
   private status: BundleStatus = { active: false };
 
+  constructor(private readonly evaluatorOptions: EvaluatorOptions = {}) {}
+
   get evaluator(): PolicyEvaluator | undefined {
     return this.current;
   }
@@ -27,7 +29,7 @@ export class ActivePolicy {
   /** Loads, checks and activates a bundle; on failure keeps the previous one and rethrows. */
   async activateFromBytes(archive: Uint8Array, source: string, now: Date = new Date()): Promise<PolicyEvaluator> {
     try {
-      const evaluator = await createEvaluator(parseBundle(archive));
+      const evaluator = await createEvaluator(parseBundle(archive), this.evaluatorOptions);
       this.current = evaluator;
       this.status = { active: true, revision: evaluator.revision, source, activatedAt: now.toISOString() };
       return evaluator;
