@@ -7,7 +7,14 @@ import type { EnrichContext, Enrichment, InputEnricher } from "./enrich.ts";
 import { type ErrorCode, ErrorCodes, errorCodeOf, MeshwardError } from "./errors.ts";
 import type { CheckRequest, CheckResponse } from "./gen/envoy/service/auth/v3/external_auth_pb.ts";
 import type { ActivePolicy } from "./policy/active-policy.ts";
-import { type Decision, emptyDecision, type HeaderPair, toDecision } from "./translate/decision.ts";
+import {
+  checkHeaderName,
+  checkHeaderValue,
+  type Decision,
+  emptyDecision,
+  type HeaderPair,
+  toDecision,
+} from "./translate/decision.ts";
 import { type PolicyInput, type TranslateOptions, toPolicyInput } from "./translate/input.ts";
 import { errorDecision, toCheckResponse } from "./translate/response.ts";
 
@@ -168,7 +175,14 @@ export class CheckService {
             cause: err,
           });
         }
-        for (const pair of enrichment?.upstreamHeaders ?? []) headers.push(pair);
+        for (const [name, value] of enrichment?.upstreamHeaders ?? []) {
+          // Header values may come from tokens (a JWT `sub`): never let them split headers.
+          try {
+            headers.push([checkHeaderName(name, enricher.name), checkHeaderValue(value, name, enricher.name)]);
+          } catch (err) {
+            throw new MeshwardError(ErrorCodes.enrich, (err as Error).message);
+          }
+        }
       }
     } finally {
       if (timer) clearTimeout(timer);

@@ -1,14 +1,23 @@
-// CLI entry: `meshward-authz [--grpc-port N] [--bundle file.tar.gz] ...`.
+// CLI entry: `meshward-authz [--config file.yaml] [flags]` (`--help` lists them).
 // Prints one JSON line `{"event":"listening",...}` once serving, so scripts can read the ports.
-import { parseArgs } from "./config.ts";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { HELP, loadConfig, parseCommandLine } from "./config/load.ts";
 import { startAuthzServer } from "./server.ts";
 
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+
 async function main(): Promise<void> {
-  const config = parseArgs(process.argv.slice(2));
+  const commandLine = parseCommandLine(process.argv.slice(2));
+  if (commandLine.help) {
+    process.stdout.write(HELP);
+    return;
+  }
+  const config = loadConfig(commandLine, process.env, repoRoot);
   const server = await startAuthzServer(config);
   const status = server.policy.bundleStatus;
   process.stdout.write(
-    `${JSON.stringify({ event: "listening", grpcPort: server.grpcPort, bundle: status.source, revision: status.revision })}\n`,
+    `${JSON.stringify({ event: "listening", grpcPort: server.grpcPort, httpPort: server.httpPort, bundle: status.source, revision: status.revision })}\n`,
   );
   let stopping = false;
   const stop = async (signal: string) => {

@@ -1,34 +1,179 @@
-// Composition root: wires the policy, the check service and the transports from a config.
+// Composition root: wires config → policy bundle source → enrichers (identity) → check service →
+// observers (decision log, metrics) → transports (gRPC, HTTP). The only place that reads key and
+// certificate files.
+import { createPublicKey, createSecretKey } from "node:crypto";
+import { readFileSync } from "node:fs";
+import pino, { type Logger } from "pino";
 import { CheckService } from "./check-service.ts";
-import type { AuthzConfig } from "./config.ts";
+import type { AuthzConfig, TlsConfig } from "./config/schema.ts";
+import type { InputEnricher } from "./enrich.ts";
+import { IdentityEnricher } from "./identity/identity-enricher.ts";
+import { JwksCache } from "./identity/jwks-cache.ts";
+import { JwtVerifier } from "./identity/jwt-verifier.ts";
+import { decisionLogger } from "./ops/decision-log.ts";
+import { AuthzMetrics } from "./ops/metrics.ts";
+import { createRedactor } from "./ops/redact.ts";
 import { ActivePolicy } from "./policy/active-policy.ts";
-import { GrpcTransport } from "./transport/grpc-server.ts";
+import { BundleSource, isUrl } from "./policy/bundle-source.ts";
+import type { SignatureVerification } from "./policy/signature.ts";
+import { GrpcTransport, type TlsFiles } from "./transport/grpc-server.ts";
+import { HttpTransport } from "./transport/http-server.ts";
 
 export interface RunningServer {
   grpcPort: number;
+  /** 0 when the HTTP listener is disabled. */
+  httpPort: number;
   policy: ActivePolicy;
+  checks: CheckService;
+  metrics: AuthzMetrics;
+  bundles: BundleSource;
   close(): Promise<void>;
 }
 
-export async function startAuthzServer(config: AuthzConfig): Promise<RunningServer> {
-  const policy = new ActivePolicy();
-  await policy.activateFromFile(config.bundlePath);
+export interface ServerDependencies {
+  logger?: Logger;
+  /** Extra enrichers after identity (the risk engine plugs in here). */
+  enrichers?: InputEnricher[];
+  nowMs?: () => number;
+}
+
+function tlsFiles(tls: TlsConfig | undefined): TlsFiles | undefined {
+  if (!tls) return undefined;
+  const files: TlsFiles = { cert: readFileSync(tls.certFile, "utf8"), key: readFileSync(tls.keyFile, "utf8") };
+  if (tls.clientCaFile) files.clientCa = readFileSync(tls.clientCaFile, "utf8");
+  return files;
+}
+
+function signatureVerification(config: AuthzConfig): SignatureVerification | undefined {
+  const signing = config.bundle.signing;
+  if (!signing) return undefined;
+  const keys: SignatureVerification["keys"] = {};
+  for (const [id, k] of Object.entries(signing.keys)) {
+    const bytes = readFileSync(k.keyFile);
+    keys[id] = {
+      algorithm: k.algorithm,
+      key: k.algorithm.startsWith("HS") ? createSecretKey(bytes) : createPublicKey(bytes),
+    };
+  }
+  return {
+    keys,
+    excludeFiles: signing.excludeFiles,
+    ...(signing.keyId ? { keyId: signing.keyId } : {}),
+    ...(signing.scope ? { scope: signing.scope } : {}),
+  };
+}
+
+export async function startAuthzServer(config: AuthzConfig, deps: ServerDependencies = {}): Promise<RunningServer> {
+  const logger = deps.logger ?? pino({ level: config.logging.level, base: { service: "meshward-authz" } });
+  const nowMs = deps.nowMs ?? Date.now;
+  const metrics = new AuthzMetrics();
+  const signature = signatureVerification(config);
+  const policy = new ActivePolicy({ nowMs, ...(signature ? { signature } : {}) });
+  const bundles = new BundleSource(policy, config.bundle.source, {
+    pollIntervalMs: config.bundle.pollIntervalMs,
+    onResult: (outcome) => {
+      if (outcome.result === "error") {
+        metrics.bundleStatus(policy.bundleStatus, "error", outcome.code);
+        logger.error(
+          { event: "bundle", source: config.bundle.source, reason: outcome.code, error: outcome.message },
+          "bundle refused",
+        );
+      } else {
+        metrics.bundleStatus(policy.bundleStatus, outcome.result);
+        if (outcome.result === "ok") logger.info({ event: "bundle", ...policy.bundleStatus }, "bundle activated");
+      }
+    },
+  });
+  const first = await bundles.load();
+  if (first.result === "error" && config.bundle.pollIntervalMs === 0 && !isUrl(config.bundle.source)) {
+    // Nothing would ever load: refuse to start rather than serve denies forever.
+    throw Object.assign(new Error(first.message), { code: first.code });
+  }
+
+  let identity: IdentityEnricher | undefined;
+  const jwt = config.identity.jwt;
+  if (jwt || config.identity.spiffe.enabled) {
+    let jwtOptions: ConstructorParameters<typeof IdentityEnricher>[0]["jwt"];
+    if (jwt) {
+      const jwks = new JwksCache({
+        url: jwt.jwksUrl,
+        cacheMs: jwt.jwksCacheMs,
+        minRefetchMs: jwt.jwksMinRefetchMs,
+        timeoutMs: jwt.jwksTimeoutMs,
+        nowMs,
+        onFetch: (result, trigger, error) => {
+          metrics.jwksFetch(result, trigger);
+          if (error) logger.warn({ event: "jwks", url: jwt.jwksUrl, trigger, error }, "JWKS fetch failed");
+        },
+      });
+      jwtOptions = { config: jwt, verifier: new JwtVerifier(jwt, jwks), jwksStatus: () => jwks.status() };
+    }
+    identity = new IdentityEnricher({
+      spiffe: config.identity.spiffe.enabled,
+      ...(jwtOptions ? { jwt: jwtOptions } : {}),
+    });
+  }
+  const enrichers: InputEnricher[] = [...(identity ? [identity] : []), ...(deps.enrichers ?? [])];
+
+  const observers = [metrics.observeCheck];
+  if (config.logging.decisions.enabled) {
+    const redact = createRedactor({ headers: jwt ? [jwt.header] : [], paths: config.logging.decisions.redactPaths });
+    observers.push(decisionLogger(logger, { sampleRate: config.logging.decisions.sampleRate, redact }));
+  }
   const checks = new CheckService(
     {
-      defaultEntrypoint: config.defaultEntrypoint,
-      entrypointContextKey: "meshward_entrypoint",
-      errorStatus: config.errorStatus,
-      dryRun: false,
-      checkTimeoutMs: 1000,
-      translate: {},
+      defaultEntrypoint: config.policy.defaultEntrypoint,
+      entrypointContextKey: config.policy.entrypointContextKey,
+      errorStatus: config.check.errorStatus,
+      dryRun: config.policy.dryRun,
+      checkTimeoutMs: config.check.timeoutMs,
+      translate: { skipBodyParse: config.policy.skipBodyParse, maxBodyParseBytes: config.policy.maxBodyParseBytes },
     },
-    { policy },
+    { policy, enrichers, observers, clock: { nowMs, monotonicMs: () => performance.now() } },
   );
-  const grpcTransport = new GrpcTransport(checks, () => policy.evaluator !== undefined);
-  const grpcPort = await grpcTransport.listen(config.grpc);
+  const isReady = () => policy.evaluator !== undefined;
+  const grpcTls = tlsFiles(config.grpc.tls);
+  const grpcTransport = new GrpcTransport(checks, isReady);
+  const grpcPort = await grpcTransport.listen({
+    host: config.grpc.host,
+    port: config.grpc.port,
+    ...(grpcTls ? { tls: grpcTls } : {}),
+  });
+  let httpTransport: HttpTransport | undefined;
+  let httpPort = 0;
+  if (config.http.enabled) {
+    const httpTls = tlsFiles(config.http.tls);
+    httpTransport = new HttpTransport(checks, {
+      host: config.http.host,
+      port: config.http.port,
+      ...(httpTls ? { tls: httpTls } : {}),
+      checkPathPrefix: config.http.checkPathPrefix,
+      entrypointContextKey: config.policy.entrypointContextKey,
+      ...(config.http.entrypointHeader ? { entrypointHeader: config.http.entrypointHeader } : {}),
+      maxBodyBytes: config.http.maxBodyBytes,
+      checkTimeoutMs: config.check.timeoutMs,
+      isReady,
+      metrics: () => metrics.text(),
+      status: () => ({
+        ready: isReady(),
+        dryRun: config.policy.dryRun,
+        bundle: policy.bundleStatus,
+        identity: identity?.status(),
+      }),
+    });
+    httpPort = await httpTransport.listen();
+  }
+  bundles.start();
   return {
     grpcPort,
+    httpPort,
     policy,
-    close: () => grpcTransport.close(),
+    checks,
+    metrics,
+    bundles,
+    close: async () => {
+      bundles.stop();
+      await Promise.all([grpcTransport.close(), httpTransport?.close()]);
+    },
   };
 }

@@ -30,6 +30,13 @@ test_order_amount if {
 	}
 }
 
-test_admin_needs_team if {
-	not authz.admin with input as {"attributes": {"request": {"http": {"headers": {"x-admin": "yes"}}}}}
+test_admin_refuses_other_team if {
+	not authz.admin with input as {"attributes": {
+		"request": {"http": {"headers": {"x-admin": "yes"}}},
+		"contextExtensions": {"team": "dev"},
+	}}
+}
+
+test_admin_with_header if {
+	authz.admin with input as {"attributes": {"request": {"http": {"headers": {"x-admin": "yes"}}}}}
 }
