@@ -7,6 +7,7 @@ import type { EnrichContext, Enrichment, InputEnricher } from "./enrich.ts";
 import { type ErrorCode, ErrorCodes, errorCodeOf, MeshwardError } from "./errors.ts";
 import type { CheckRequest, CheckResponse } from "./gen/envoy/service/auth/v3/external_auth_pb.ts";
 import type { ActivePolicy } from "./policy/active-policy.ts";
+import type { PolicyEvaluator } from "./policy/evaluator.ts";
 import {
   checkHeaderName,
   checkHeaderValue,
@@ -93,8 +94,10 @@ export class CheckService {
     this.newDecisionId = deps.newDecisionId ?? randomUUID;
   }
 
-  /** `deadlineMs` is the caller's deadline on the monotonic clock (gRPC deadline), if any. */
-  async check(request: CheckRequest, deadlineMs?: number): Promise<CheckOutcome> {
+  /** `deadlineMs` is the caller's deadline on the monotonic clock (gRPC deadline), if any.
+   *  Never rejects. Runs synchronously up to the first enricher that goes async (a JWKS fetch), so
+   *  the common path costs no promise hops beyond the returned one. */
+  check(request: CheckRequest, deadlineMs?: number): Promise<CheckOutcome> {
     const started = this.clock.monotonicMs();
     const deadline = Math.min(deadlineMs ?? Number.POSITIVE_INFINITY, started + this.options.checkTimeoutMs);
     const record: CheckRecord = {
@@ -105,16 +108,33 @@ export class CheckService {
       entrypoint: this.entrypointFor(request),
       durationMs: 0,
     };
-    let decision: Decision;
+    let pending: Decision | Promise<Decision>;
     try {
-      decision = await this.decide(request, record, deadline);
+      pending = this.decide(request, record, deadline);
+    } catch (err) {
+      return Promise.resolve(this.finish(this.failed(err, record), record, started));
+    }
+    if (pending instanceof Promise) {
+      return pending.then(
+        (decision) => this.finish(decision, record, started),
+        (err) => this.finish(this.failed(err, record), record, started),
+      );
+    }
+    return Promise.resolve(this.finish(pending, record, started));
+  }
+
+  private failed(err: unknown, record: CheckRecord): Decision {
+    record.errorCode = errorCodeOf(err);
+    record.errorMessage = (err as Error)?.message ?? String(err);
+    record.httpStatus = this.options.errorStatus;
+    return errorDecision(record.errorCode, this.options.errorStatus);
+  }
+
+  private finish(decided: Decision, record: CheckRecord, started: number): CheckOutcome {
+    let decision = decided;
+    if (record.errorCode === undefined) {
       record.decidedAllow = decision.allowed;
       if (!decision.allowed) record.httpStatus = decision.httpStatus ?? 403;
-    } catch (err) {
-      record.errorCode = errorCodeOf(err);
-      record.errorMessage = (err as Error)?.message ?? String(err);
-      record.httpStatus = this.options.errorStatus;
-      decision = errorDecision(record.errorCode, this.options.errorStatus);
     }
     if (this.options.dryRun && !decision.allowed) decision = emptyDecision(true);
     if (decision.allowed) this.removeForgedHeaders(decision);
@@ -135,13 +155,38 @@ export class CheckService {
     return named && named !== "" ? named : this.options.defaultEntrypoint;
   }
 
-  private async decide(request: CheckRequest, record: CheckRecord, deadline: number): Promise<Decision> {
+  private decide(request: CheckRequest, record: CheckRecord, deadline: number): Decision | Promise<Decision> {
     const evaluator = this.deps.policy.evaluator; // an in-flight check keeps the bundle it started with
     if (!evaluator) throw new MeshwardError(ErrorCodes.noBundle, "no policy bundle is active");
     record.revision = evaluator.revision;
     const input = toPolicyInput(request, this.options.translate);
     record.input = input;
-    const upstream = await this.enrich(request, input, deadline);
+    if (this.enrichers.length === 0) return this.evaluate(evaluator, input, record, deadline, []);
+    const meshward: Record<string, unknown> = {};
+    input.meshward = meshward;
+    const run = new EnricherRun(request, input, meshward, this.clock, deadline);
+    const upstream = run.next(this.enrichers, 0);
+    if (upstream instanceof Promise) {
+      return upstream
+        .then(
+          (headers) => this.evaluate(evaluator, input, record, deadline, headers),
+          (err) => {
+            throw err;
+          },
+        )
+        .finally(() => run.dispose());
+    }
+    run.dispose();
+    return this.evaluate(evaluator, input, record, deadline, upstream);
+  }
+
+  private evaluate(
+    evaluator: PolicyEvaluator,
+    input: PolicyInput,
+    record: CheckRecord,
+    deadline: number,
+    upstream: HeaderPair[],
+  ): Decision {
     if (this.clock.monotonicMs() > deadline) throw new MeshwardError(ErrorCodes.deadline, "check deadline passed");
     const result = evaluator.evaluate(input, record.entrypoint);
     record.result = result;
@@ -154,42 +199,6 @@ export class CheckService {
     return decision;
   }
 
-  private async enrich(request: CheckRequest, input: PolicyInput, deadline: number): Promise<HeaderPair[]> {
-    if (this.enrichers.length === 0) return [];
-    const meshward: Record<string, unknown> = {};
-    input.meshward = meshward;
-    const remaining = deadline - this.clock.monotonicMs();
-    const controller = new AbortController();
-    const timer = Number.isFinite(remaining) ? setTimeout(() => controller.abort(), Math.max(0, remaining)) : undefined;
-    const context: EnrichContext = { request, input, meshward, nowMs: this.clock.nowMs(), signal: controller.signal };
-    const headers: HeaderPair[] = [];
-    try {
-      for (const enricher of this.enrichers) {
-        let enrichment: Enrichment | undefined;
-        try {
-          const pending = enricher.enrich(context);
-          enrichment = pending instanceof Promise ? await abortable(pending, controller.signal) : pending;
-        } catch (err) {
-          if (err instanceof MeshwardError) throw err;
-          throw new MeshwardError(ErrorCodes.enrich, `${enricher.name}: ${(err as Error)?.message ?? err}`, {
-            cause: err,
-          });
-        }
-        for (const [name, value] of enrichment?.upstreamHeaders ?? []) {
-          // Header values may come from tokens (a JWT `sub`): never let them split headers.
-          try {
-            headers.push([checkHeaderName(name, enricher.name), checkHeaderValue(value, name, enricher.name)]);
-          } catch (err) {
-            throw new MeshwardError(ErrorCodes.enrich, (err as Error).message);
-          }
-        }
-      }
-    } finally {
-      if (timer) clearTimeout(timer);
-    }
-    return headers;
-  }
-
   private removeForgedHeaders(decision: Decision): void {
     if (this.ownedHeaders.length === 0) return;
     const set = new Set(decision.headers.map(([name]) => name.toLowerCase()));
@@ -197,6 +206,89 @@ export class CheckService {
       if (!set.has(name) && !decision.requestHeadersToRemove.includes(name)) decision.requestHeadersToRemove.push(name);
     }
   }
+}
+
+/** One check's pass over the enrichers: synchronous while they are, async from the first promise.
+ *  The deadline signal (and its timer) exists only if an enricher asks for it or goes async. */
+class EnricherRun {
+  private controller: AbortController | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly headers: HeaderPair[] = [];
+  readonly context: EnrichContext;
+
+  constructor(
+    request: CheckRequest,
+    input: PolicyInput,
+    meshward: Record<string, unknown>,
+    private readonly clock: CheckClock,
+    private readonly deadline: number,
+  ) {
+    const run = this;
+    this.context = {
+      request,
+      input,
+      meshward,
+      nowMs: clock.nowMs(),
+      get signal() {
+        return run.signal();
+      },
+    };
+  }
+
+  signal(): AbortSignal {
+    if (!this.controller) {
+      const controller = new AbortController();
+      this.controller = controller;
+      const remaining = this.deadline - this.clock.monotonicMs();
+      if (Number.isFinite(remaining)) this.timer = setTimeout(() => controller.abort(), Math.max(0, remaining));
+    }
+    return this.controller.signal;
+  }
+
+  next(enrichers: readonly InputEnricher[], from: number): HeaderPair[] | Promise<HeaderPair[]> {
+    for (let i = from; i < enrichers.length; i++) {
+      const enricher = enrichers[i] as InputEnricher;
+      let pending: Enrichment | undefined | Promise<Enrichment | undefined>;
+      try {
+        pending = enricher.enrich(this.context);
+      } catch (err) {
+        throw wrapEnricherError(enricher, err);
+      }
+      if (pending instanceof Promise) {
+        return abortable(pending, this.signal()).then(
+          (enrichment) => {
+            this.collect(enricher, enrichment);
+            return this.next(enrichers, i + 1);
+          },
+          (err) => {
+            throw wrapEnricherError(enricher, err);
+          },
+        );
+      }
+      this.collect(enricher, pending);
+    }
+    return this.headers;
+  }
+
+  private collect(enricher: InputEnricher, enrichment: Enrichment | undefined): void {
+    for (const [name, value] of enrichment?.upstreamHeaders ?? []) {
+      // Header values may come from tokens (a JWT `sub`): never let them split headers.
+      try {
+        this.headers.push([checkHeaderName(name, enricher.name), checkHeaderValue(value, name, enricher.name)]);
+      } catch (err) {
+        throw new MeshwardError(ErrorCodes.enrich, (err as Error).message);
+      }
+    }
+  }
+
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+  }
+}
+
+function wrapEnricherError(enricher: InputEnricher, err: unknown): MeshwardError {
+  if (err instanceof MeshwardError) return err;
+  return new MeshwardError(ErrorCodes.enrich, `${enricher.name}: ${(err as Error)?.message ?? err}`, { cause: err });
 }
 
 function abortable<T>(pending: Promise<T>, signal: AbortSignal): Promise<T> {

@@ -29,6 +29,10 @@ export interface IdentityEnricherOptions {
   spiffe: boolean;
 }
 
+function subjectHeader(identity: Identity): Enrichment {
+  return identity.subject ? { upstreamHeaders: [[SUBJECT_HEADER, identity.subject]] } : {};
+}
+
 export class IdentityEnricher implements InputEnricher {
   readonly name = "identity";
   readonly ownedHeaders = [SUBJECT_HEADER];
@@ -39,7 +43,8 @@ export class IdentityEnricher implements InputEnricher {
     return { ...(this.options.jwt ? { jwks: this.options.jwt.jwksStatus() } : {}), spiffe: this.options.spiffe };
   }
 
-  async enrich(context: EnrichContext): Promise<Enrichment> {
+  /** Synchronous unless a JWT has to be verified (JWKS lookup may fetch). */
+  enrich(context: EnrichContext): Enrichment | Promise<Enrichment> {
     const identity: Identity = {
       subject: null,
       issuer: null,
@@ -56,23 +61,26 @@ export class IdentityEnricher implements InputEnricher {
     const jwt = this.options.jwt;
     const token = jwt ? extractToken(context.request.attributes?.request?.http?.headers ?? {}, jwt.config) : undefined;
     if (jwt && token) {
-      const result = await jwt.verifier.verify(token, context.nowMs);
-      if (!result.ok) {
-        identity.error = result.reason;
-        return {};
-      }
-      const p = result.payload;
-      identity.subject = typeof p.sub === "string" ? p.sub : null;
-      identity.issuer = typeof p.iss === "string" ? p.iss : null;
-      identity.audience = p.aud === undefined ? null : Array.isArray(p.aud) ? p.aud : [p.aud];
-      identity.claims = p as Record<string, unknown>;
-      identity.authenticated = true;
-      identity.method = "jwt";
-    } else if (spiffe) {
+      return jwt.verifier.verify(token, context.nowMs).then((result) => {
+        if (!result.ok) {
+          identity.error = result.reason;
+          return {};
+        }
+        const p = result.payload;
+        identity.subject = typeof p.sub === "string" ? p.sub : null;
+        identity.issuer = typeof p.iss === "string" ? p.iss : null;
+        identity.audience = p.aud === undefined ? null : Array.isArray(p.aud) ? p.aud : [p.aud];
+        identity.claims = p as Record<string, unknown>;
+        identity.authenticated = true;
+        identity.method = "jwt";
+        return subjectHeader(identity);
+      });
+    }
+    if (spiffe) {
       identity.subject = spiffe.id;
       identity.authenticated = true;
       identity.method = "mtls";
     }
-    return identity.subject ? { upstreamHeaders: [[SUBJECT_HEADER, identity.subject]] } : {};
+    return subjectHeader(identity);
   }
 }

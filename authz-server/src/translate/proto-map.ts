@@ -4,7 +4,7 @@
 // other message (Timestamp, Any, ...) as an object of its fields. Scalars keep their Go type: 64-bit
 // integers and enums become numbers, bytes become standard base64 (as Go's JSON encoding of []byte).
 // Pure.
-import type { DescField, DescMessage } from "@bufbuild/protobuf";
+import { type DescField, type DescMessage, ScalarType } from "@bufbuild/protobuf";
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -58,10 +58,18 @@ function fieldValue(field: DescField, value: unknown): Json | undefined {
       return field.listKind === "message" ? list.map((v) => messageValue(field.message, v)) : list.map(scalar);
     }
     case "map": {
-      const entries = Object.entries(value as Record<string, unknown>);
-      if (entries.length === 0) return undefined;
-      const out: Record<string, Json> = {};
-      for (const [k, v] of entries) out[k] = field.mapKind === "message" ? messageValue(field.message, v) : scalar(v);
+      const map = value as Record<string, unknown>;
+      let out: Record<string, Json> | undefined;
+      // string-valued maps (headers, context_extensions) are copied as they are: the hot path.
+      const plain = field.mapKind === "scalar" && field.scalar === ScalarType.STRING;
+      for (const k in map) {
+        out ??= {};
+        out[k] = plain
+          ? (map[k] as string)
+          : field.mapKind === "message"
+            ? messageValue(field.message, map[k])
+            : scalar(map[k]);
+      }
       return out;
     }
   }
