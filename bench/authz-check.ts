@@ -2,12 +2,15 @@
 // identity enricher → Rego-in-Wasm (default policy) → decision → CheckResponse), the same scope as
 // opa-envoy-plugin's BenchmarkCheck (server.Check called directly, no network). Reports µs per
 // check (wall and CPU), interleaving the variants in rounds so machine noise hits all of them.
-//   npm run bench:authz [-- --rounds 5 --iterations 20000]
+//   npm run bench:authz [-- --rounds 5 --iterations 20000 --only <variant name part>]
 import { create } from "@bufbuild/protobuf";
 import { CheckService, type CheckServiceOptions } from "../authz-server/src/check-service.ts";
+import {
+  type CheckRequest,
+  CheckRequestSchema,
+} from "../authz-server/src/gen/envoy/service/auth/v3/external_auth_pb.ts";
 import { IdentityEnricher } from "../authz-server/src/identity/identity-enricher.ts";
 import { AuthzMetrics } from "../authz-server/src/ops/metrics.ts";
-import { type CheckRequest, CheckRequestSchema } from "../authz-server/src/gen/envoy/service/auth/v3/external_auth_pb.ts";
 import { ActivePolicy } from "../authz-server/src/policy/active-policy.ts";
 import { toPolicyInput } from "../authz-server/src/translate/input.ts";
 import { repoRoot } from "../scripts/lib/tools.ts";
@@ -23,11 +26,21 @@ const iterations = arg("--iterations", 20_000);
 const request: CheckRequest = create(CheckRequestSchema, {
   attributes: {
     source: {
-      address: { address: { case: "socketAddress", value: { address: "10.0.0.7", portSpecifier: { case: "portValue", value: 53012 } } } },
+      address: {
+        address: {
+          case: "socketAddress",
+          value: { address: "10.0.0.7", portSpecifier: { case: "portValue", value: 53012 } },
+        },
+      },
       principal: "spiffe://cluster.local/ns/prod/sa/web",
     },
     destination: {
-      address: { address: { case: "socketAddress", value: { address: "10.0.0.9", portSpecifier: { case: "portValue", value: 8080 } } } },
+      address: {
+        address: {
+          case: "socketAddress",
+          value: { address: "10.0.0.9", portSpecifier: { case: "portValue", value: 8080 } },
+        },
+      },
     },
     request: {
       http: {
@@ -74,6 +87,10 @@ async function main(): Promise<void> {
       const s = new CheckService(options, { policy, enrichers: [identity], observers: [metrics.observeCheck] });
       return () => s.check(request);
     })(),
+    "check without identity enricher": (() => {
+      const s = new CheckService(options, { policy });
+      return () => s.check(request);
+    })(),
     "translate only": () => toPolicyInput(request),
     "policy only (pre-translated input)": (() => {
       const input = toPolicyInput(request);
@@ -81,7 +98,29 @@ async function main(): Promise<void> {
       if (!evaluator) throw new Error("no bundle");
       return () => evaluator.evaluate(input, "envoy/authz/allow");
     })(),
+    "policy only, input with meshward.identity": (() => {
+      const input = toPolicyInput(request);
+      input.meshward = {
+        identity: {
+          subject: "spiffe://cluster.local/ns/prod/sa/web",
+          issuer: null,
+          audience: null,
+          claims: null,
+          spiffe_id: "spiffe://cluster.local/ns/prod/sa/web",
+          authenticated: true,
+          method: "mtls",
+        },
+      };
+      const evaluator = policy.evaluator;
+      if (!evaluator) throw new Error("no bundle");
+      return () => evaluator.evaluate(input, "envoy/authz/allow");
+    })(),
   };
+  const only = process.argv.indexOf("--only");
+  if (only !== -1) {
+    const pattern = process.argv[only + 1] ?? "";
+    for (const name of Object.keys(variants)) if (!name.includes(pattern)) delete variants[name];
+  }
   // Sanity: the benchmarked check allows (like opa-envoy's benchmark asserting OK in the loop).
   const probe = await new CheckService(options, { policy, enrichers: [identity] }).check(request);
   if (!probe.record.allowed) throw new Error(`benchmark request was denied: ${probe.record.errorCode ?? "policy"}`);
@@ -108,7 +147,9 @@ async function main(): Promise<void> {
       name.padEnd(46),
       median(t.wall).toFixed(2).padStart(22),
       median(t.cpu).toFixed(2).padStart(22),
-      Math.min(...t.wall).toFixed(2).padStart(9),
+      Math.min(...t.wall)
+        .toFixed(2)
+        .padStart(9),
     );
   }
   console.log("anchor: opa-envoy-plugin BenchmarkCheck 40.7 µs/check; goal ≤ 20 µs");
