@@ -5,6 +5,7 @@
 //   npm run bench:authz [-- --rounds 5 --iterations 20000 --only <variant name part>]
 import { create } from "@bufbuild/protobuf";
 import { CheckService, type CheckServiceOptions } from "../authz-server/src/check-service.ts";
+import { defaultConfig } from "../authz-server/src/config/schema.ts";
 import {
   type CheckRequest,
   CheckRequestSchema,
@@ -12,6 +13,7 @@ import {
 import { IdentityEnricher } from "../authz-server/src/identity/identity-enricher.ts";
 import { AuthzMetrics } from "../authz-server/src/ops/metrics.ts";
 import { ActivePolicy } from "../authz-server/src/policy/active-policy.ts";
+import { checkServiceOptions } from "../authz-server/src/server.ts";
 import { toPolicyInput } from "../authz-server/src/translate/input.ts";
 import { repoRoot } from "../scripts/lib/tools.ts";
 
@@ -64,14 +66,7 @@ const request: CheckRequest = create(CheckRequestSchema, {
   },
 });
 
-const options: CheckServiceOptions = {
-  defaultEntrypoint: "envoy/authz/allow",
-  entrypointContextKey: "meshward_entrypoint",
-  errorStatus: 403,
-  dryRun: false,
-  checkTimeoutMs: 1000,
-  translate: {},
-};
+const options: CheckServiceOptions = checkServiceOptions(defaultConfig(repoRoot));
 
 async function main(): Promise<void> {
   const policy = new ActivePolicy();

@@ -4,7 +4,7 @@
 import { createPublicKey, createSecretKey } from "node:crypto";
 import { readFileSync } from "node:fs";
 import pino, { type Logger } from "pino";
-import { CheckService } from "./check-service.ts";
+import { CheckService, type CheckServiceOptions } from "./check-service.ts";
 import type { AuthzConfig, TlsConfig } from "./config/schema.ts";
 import type { InputEnricher } from "./enrich.ts";
 import { IdentityEnricher } from "./identity/identity-enricher.ts";
@@ -60,6 +60,18 @@ function signatureVerification(config: AuthzConfig): SignatureVerification | und
     excludeFiles: signing.excludeFiles,
     ...(signing.keyId ? { keyId: signing.keyId } : {}),
     ...(signing.scope ? { scope: signing.scope } : {}),
+  };
+}
+
+/** The CheckService settings a config implies (also used by the benchmark and tests). */
+export function checkServiceOptions(config: AuthzConfig): CheckServiceOptions {
+  return {
+    defaultEntrypoint: config.policy.defaultEntrypoint,
+    entrypointContextKey: config.policy.entrypointContextKey,
+    errorStatus: config.check.errorStatus,
+    dryRun: config.policy.dryRun,
+    checkTimeoutMs: config.check.timeoutMs,
+    translate: { skipBodyParse: config.policy.skipBodyParse, maxBodyParseBytes: config.policy.maxBodyParseBytes },
   };
 }
 
@@ -120,17 +132,12 @@ export async function startAuthzServer(config: AuthzConfig, deps: ServerDependen
     const redact = createRedactor({ headers: jwt ? [jwt.header] : [], paths: config.logging.decisions.redactPaths });
     observers.push(decisionLogger(logger, { sampleRate: config.logging.decisions.sampleRate, redact }));
   }
-  const checks = new CheckService(
-    {
-      defaultEntrypoint: config.policy.defaultEntrypoint,
-      entrypointContextKey: config.policy.entrypointContextKey,
-      errorStatus: config.check.errorStatus,
-      dryRun: config.policy.dryRun,
-      checkTimeoutMs: config.check.timeoutMs,
-      translate: { skipBodyParse: config.policy.skipBodyParse, maxBodyParseBytes: config.policy.maxBodyParseBytes },
-    },
-    { policy, enrichers, observers, clock: { nowMs, monotonicMs: () => performance.now() } },
-  );
+  const checks = new CheckService(checkServiceOptions(config), {
+    policy,
+    enrichers,
+    observers,
+    clock: { nowMs, monotonicMs: () => performance.now() },
+  });
   const isReady = () => policy.evaluator !== undefined;
   const grpcTls = tlsFiles(config.grpc.tls);
   const grpcTransport = new GrpcTransport(checks, isReady);

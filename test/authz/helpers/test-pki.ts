@@ -18,21 +18,19 @@ function openssl(dir: string, args: string[]): void {
   execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
 }
 
+/** `openssl req` arguments for a fresh P-256 key written to `<name>.key`. */
+const newKey = (name: string) => [
+  "-newkey",
+  "ec",
+  "-pkeyopt",
+  "ec_paramgen_curve:P-256",
+  "-nodes",
+  "-keyout",
+  `${name}.key`,
+];
+
 function leaf(dir: string, name: string, san: string, usage: string): void {
-  openssl(dir, [
-    "req",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:P-256",
-    "-nodes",
-    "-keyout",
-    `${name}.key`,
-    "-out",
-    `${name}.csr`,
-    "-subj",
-    `/CN=${name}`,
-  ]);
+  openssl(dir, ["req", ...newKey(name), "-out", `${name}.csr`, "-subj", `/CN=${name}`]);
   writeFileSync(join(dir, `${name}.ext`), `subjectAltName=${san}\nextendedKeyUsage=${usage}\n`);
   openssl(dir, [
     "x509",
@@ -55,23 +53,7 @@ function leaf(dir: string, name: string, san: string, usage: string): void {
 
 export function makeTestPki(): TestPki {
   const dir = mkdtempSync(join(tmpdir(), "mw-pki-"));
-  openssl(dir, [
-    "req",
-    "-x509",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:P-256",
-    "-nodes",
-    "-keyout",
-    "ca.key",
-    "-out",
-    "ca.pem",
-    "-days",
-    "1",
-    "-subj",
-    "/CN=meshward-test-ca",
-  ]);
+  openssl(dir, ["req", "-x509", ...newKey("ca"), "-out", "ca.pem", "-days", "1", "-subj", "/CN=meshward-test-ca"]);
   leaf(dir, "server", "IP:127.0.0.1,DNS:localhost", "serverAuth");
   leaf(dir, "client", "URI:spiffe://cluster.local/ns/mesh/sa/envoy", "clientAuth");
   return {

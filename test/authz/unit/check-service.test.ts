@@ -1,20 +1,16 @@
 // CheckService end to end in-process, with opa-envoy-style test policies built by the real OPA CLI.
 import { beforeAll, describe, expect, it } from "vitest";
 import { CheckService, type CheckServiceOptions } from "../../../authz-server/src/check-service.ts";
+import { defaultConfig } from "../../../authz-server/src/config/schema.ts";
 import type { InputEnricher } from "../../../authz-server/src/enrich.ts";
 import { ActivePolicy } from "../../../authz-server/src/policy/active-policy.ts";
+import { checkServiceOptions } from "../../../authz-server/src/server.ts";
+import { repoRoot } from "../../../scripts/lib/tools.ts";
 import { fixture } from "../helpers/fixtures.ts";
 import { buildBundle, readBundle } from "../helpers/opa-bundle.ts";
 import { deniedOf, headerPairsOf, okOf } from "../helpers/responses.ts";
 
-const OPTIONS: CheckServiceOptions = {
-  defaultEntrypoint: "envoy/authz/allow",
-  entrypointContextKey: "meshward_entrypoint",
-  errorStatus: 403,
-  dryRun: false,
-  checkTimeoutMs: 1000,
-  translate: {},
-};
+const OPTIONS: CheckServiceOptions = checkServiceOptions(defaultConfig(repoRoot));
 
 let policy: ActivePolicy;
 
