@@ -84,8 +84,58 @@ function verifyHmac(bits: string, token: unknown, secret: unknown): boolean {
   }
 }
 
-export function jwtBuiltins(): Record<string, (...args: unknown[]) => unknown> {
+const INVALID = [false, {}, {}] as const;
+
+/** Verifies the signature with the algorithm the token names, if `constraints` hold a matching
+ *  key: `secret` for HS*, `cert` (PEM, JWK or JWKS text) for RS/PS/ES. */
+function verifyWithConstraints(token: string, alg: unknown, constraints: Record<string, unknown>): boolean {
+  const m = typeof alg === "string" ? /^(RS|PS|ES|HS)(256|384|512)$/.exec(alg) : null;
+  if (!m) return false;
+  const [, family, bits] = m as unknown as [string, "RS" | "PS" | "ES" | "HS", string];
+  if (family === "HS") return verifyHmac(bits, token, constraints.secret);
+  return verifyAsymmetric(family, bits, token, constraints.cert);
+}
+
+/**
+ * `io.jwt.decode_verify(token, constraints)` → [valid, header, payload] as OPA defines it:
+ * exactly one of `cert`/`secret`; optional `alg` (must equal the header's), `iss` (must equal the
+ * token's), `aud` (required iff the token has one, and must be among its audiences), `time` (ns;
+ * default now) checked against `exp` and `nbf`. Anything invalid gives [false, {}, {}].
+ */
+export function decodeVerify(token: unknown, constraints: unknown, nowNs: number): unknown {
+  if (constraints === null || typeof constraints !== "object")
+    throw new Error("io.jwt.decode_verify: constraints must be an object");
+  const c = constraints as Record<string, unknown>;
+  if ((c.cert === undefined) === (c.secret === undefined)) {
+    throw new Error("io.jwt.decode_verify: constraints need exactly one of cert or secret");
+  }
+  let t: SplitToken;
+  try {
+    t = splitToken(token);
+  } catch {
+    return INVALID;
+  }
+  if (c.alg !== undefined && c.alg !== t.header.alg) return INVALID;
+  if (!verifyWithConstraints(token as string, t.header.alg, c)) return INVALID;
+  const payload = t.payload as Record<string, unknown>;
+  if (payload === null || typeof payload !== "object") return INVALID;
+  const nowSec = (typeof c.time === "number" ? c.time : nowNs) / 1e9;
+  if (payload.exp !== undefined && (typeof payload.exp !== "number" || nowSec >= payload.exp)) return INVALID;
+  if (payload.nbf !== undefined && (typeof payload.nbf !== "number" || nowSec < payload.nbf)) return INVALID;
+  if (c.iss !== undefined && payload.iss !== c.iss) return INVALID;
+  if (payload.aud !== undefined) {
+    const audiences = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
+    if (c.aud === undefined || !audiences.includes(c.aud)) return INVALID;
+  } else if (c.aud !== undefined) return INVALID;
+  return [true, t.header, payload];
+}
+
+/** `nowNs` is the evaluation's clock (the same value `time.now_ns` returns). */
+export function jwtBuiltins(
+  nowNs: () => number = () => Date.now() * 1e6,
+): Record<string, (...args: unknown[]) => unknown> {
   const builtins: Record<string, (...args: unknown[]) => unknown> = {
+    "io.jwt.decode_verify": (token, constraints) => decodeVerify(token, constraints, nowNs()),
     "io.jwt.decode": (token) => {
       const t = splitToken(token);
       return [t.header, t.payload, t.signature.toString("hex")];

@@ -36,7 +36,7 @@ export function parseRfc3339Ns(value: unknown): number {
  */
 export function meshwardBuiltins(evaluationTimeNs: NanoClock): Record<string, BuiltinImpl> {
   return {
-    ...jwtBuiltins(),
+    ...jwtBuiltins(evaluationTimeNs),
     "time.now_ns": () => evaluationTimeNs(),
     "time.parse_rfc3339_ns": (value) => parseRfc3339Ns(value),
   };

@@ -5,7 +5,7 @@ import { exportJWK, SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
 import { ActivePolicy } from "../../../authz-server/src/policy/active-policy.ts";
 import { parseRfc3339Ns } from "../../../authz-server/src/policy/builtins.ts";
-import { jwtBuiltins } from "../../../authz-server/src/policy/builtins-jwt.ts";
+import { decodeVerify, jwtBuiltins } from "../../../authz-server/src/policy/builtins-jwt.ts";
 import { buildBundle, readBundle } from "../helpers/opa-bundle.ts";
 
 const request = (token: string) => ({
@@ -80,5 +80,34 @@ describe("bundle load refuses missing builtins", () => {
       parsed_path: ["people", "alice"],
     };
     expect((evaluator.evaluate(input, "envoy/authz/allow") as { allowed: boolean }).allowed).toBe(false);
+  });
+});
+
+describe("io.jwt.decode_verify", () => {
+  it("checks signature, alg, iss, aud, exp and nbf as OPA does", async () => {
+    const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+    const cert = publicKey.export({ type: "spki", format: "pem" }).toString();
+    const now = 1_800_000_000;
+    const token = await new SignJWT({ sub: "alice", iss: "idp", aud: "api", exp: now + 60, nbf: now - 60 })
+      .setProtectedHeader({ alg: "ES256" })
+      .sign(privateKey);
+    const at = (sec: number) => sec * 1e9;
+    const ok = decodeVerify(token, { cert, iss: "idp", aud: "api", time: at(now) }, 0) as [
+      boolean,
+      unknown,
+      { sub: string },
+    ];
+    expect(ok[0]).toBe(true);
+    expect(ok[2].sub).toBe("alice");
+    const invalid = [false, {}, {}];
+    expect(decodeVerify(token, { cert, aud: "api", time: at(now + 61) }, 0)).toEqual(invalid); // expired
+    expect(decodeVerify(token, { cert, aud: "api", time: at(now - 61) }, 0)).toEqual(invalid); // not yet valid
+    expect(decodeVerify(token, { cert, iss: "other", aud: "api", time: at(now) }, 0)).toEqual(invalid);
+    expect(decodeVerify(token, { cert, time: at(now) }, 0)).toEqual(invalid); // token has aud, none given
+    expect(decodeVerify(token, { cert, aud: "api", alg: "RS256", time: at(now) }, 0)).toEqual(invalid);
+    expect(decodeVerify(token, { secret: cert, aud: "api", time: at(now) }, 0)).toEqual(invalid); // HS/ES confusion
+    expect(() => decodeVerify(token, { aud: "api" }, 0)).toThrow(/exactly one of cert or secret/);
+    // Default time is the evaluation clock.
+    expect((decodeVerify(token, { cert, aud: "api" }, at(now)) as unknown[])[0]).toBe(true);
   });
 });
