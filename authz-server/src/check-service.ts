@@ -3,19 +3,13 @@
 // status; nothing here can allow by accident. Dry-run mode is the one configured exception: the
 // client is let through, and the record says what would have happened.
 import { randomUUID } from "node:crypto";
-import type { EnrichContext, Enrichment, InputEnricher } from "./enrich.ts";
+import type { InputEnricher } from "./enrich.ts";
+import { EnricherRun } from "./enricher-run.ts";
 import { type ErrorCode, ErrorCodes, errorCodeOf, MeshwardError } from "./errors.ts";
 import type { CheckRequest, CheckResponse } from "./gen/envoy/service/auth/v3/external_auth_pb.ts";
 import type { ActivePolicy } from "./policy/active-policy.ts";
 import type { PolicyEvaluator } from "./policy/evaluator.ts";
-import {
-  checkHeaderName,
-  checkHeaderValue,
-  type Decision,
-  emptyDecision,
-  type HeaderPair,
-  toDecision,
-} from "./translate/decision.ts";
+import { type Decision, emptyDecision, type HeaderPair, toDecision } from "./translate/decision.ts";
 import { type PolicyInput, type TranslateOptions, toPolicyInput } from "./translate/input.ts";
 import { errorDecision, toCheckResponse } from "./translate/response.ts";
 
@@ -206,105 +200,4 @@ export class CheckService {
       if (!set.has(name) && !decision.requestHeadersToRemove.includes(name)) decision.requestHeadersToRemove.push(name);
     }
   }
-}
-
-/** One check's pass over the enrichers: synchronous while they are, async from the first promise.
- *  The deadline signal (and its timer) exists only if an enricher asks for it or goes async. */
-class EnricherRun {
-  private controller: AbortController | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private readonly headers: HeaderPair[] = [];
-  readonly context: EnrichContext;
-
-  constructor(
-    request: CheckRequest,
-    input: PolicyInput,
-    meshward: Record<string, unknown>,
-    private readonly clock: CheckClock,
-    private readonly deadline: number,
-  ) {
-    const run = this;
-    this.context = {
-      request,
-      input,
-      meshward,
-      nowMs: clock.nowMs(),
-      get signal() {
-        return run.signal();
-      },
-    };
-  }
-
-  signal(): AbortSignal {
-    if (!this.controller) {
-      const controller = new AbortController();
-      this.controller = controller;
-      const remaining = this.deadline - this.clock.monotonicMs();
-      if (Number.isFinite(remaining)) this.timer = setTimeout(() => controller.abort(), Math.max(0, remaining));
-    }
-    return this.controller.signal;
-  }
-
-  next(enrichers: readonly InputEnricher[], from: number): HeaderPair[] | Promise<HeaderPair[]> {
-    for (let i = from; i < enrichers.length; i++) {
-      const enricher = enrichers[i] as InputEnricher;
-      let pending: Enrichment | undefined | Promise<Enrichment | undefined>;
-      try {
-        pending = enricher.enrich(this.context);
-      } catch (err) {
-        throw wrapEnricherError(enricher, err);
-      }
-      if (pending instanceof Promise) {
-        return abortable(pending, this.signal()).then(
-          (enrichment) => {
-            this.collect(enricher, enrichment);
-            return this.next(enrichers, i + 1);
-          },
-          (err) => {
-            throw wrapEnricherError(enricher, err);
-          },
-        );
-      }
-      this.collect(enricher, pending);
-    }
-    return this.headers;
-  }
-
-  private collect(enricher: InputEnricher, enrichment: Enrichment | undefined): void {
-    for (const [name, value] of enrichment?.upstreamHeaders ?? []) {
-      // Header values may come from tokens (a JWT `sub`): never let them split headers.
-      try {
-        this.headers.push([checkHeaderName(name, enricher.name), checkHeaderValue(value, name, enricher.name)]);
-      } catch (err) {
-        throw new MeshwardError(ErrorCodes.enrich, (err as Error).message);
-      }
-    }
-  }
-
-  dispose(): void {
-    if (this.timer) clearTimeout(this.timer);
-  }
-}
-
-function wrapEnricherError(enricher: InputEnricher, err: unknown): MeshwardError {
-  if (err instanceof MeshwardError) return err;
-  return new MeshwardError(ErrorCodes.enrich, `${enricher.name}: ${(err as Error)?.message ?? err}`, { cause: err });
-}
-
-function abortable<T>(pending: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(new MeshwardError(ErrorCodes.deadline, "check deadline passed"));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new MeshwardError(ErrorCodes.deadline, "check deadline passed"));
-    signal.addEventListener("abort", onAbort, { once: true });
-    pending.then(
-      (v) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(v);
-      },
-      (e) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(e);
-      },
-    );
-  });
 }
