@@ -14,33 +14,26 @@ export interface RunClock {
 }
 
 /** One check's pass over the enrichers: synchronous while they are, async from the first promise.
- *  The deadline signal (and its timer) exists only if an enricher asks for it or goes async. */
-export class EnricherRun {
+ *  It is itself the EnrichContext the enrichers see. The deadline signal (and its timer) exists
+ *  only if an enricher reads `signal` or goes async; `signal` is a prototype getter on purpose: an
+ *  object literal with an accessor per check cost ~8 µs per check (bench/authz-check.ts). */
+export class EnricherRun implements EnrichContext {
   private controller: AbortController | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly headers: HeaderPair[] = [];
-  readonly context: EnrichContext;
+  readonly nowMs: number;
 
   constructor(
-    request: CheckRequest,
-    input: PolicyInput,
-    meshward: Record<string, unknown>,
+    readonly request: CheckRequest,
+    readonly input: PolicyInput,
+    readonly meshward: Record<string, unknown>,
     private readonly clock: RunClock,
     private readonly deadline: number,
   ) {
-    const run = this;
-    this.context = {
-      request,
-      input,
-      meshward,
-      nowMs: clock.nowMs(),
-      get signal() {
-        return run.signal();
-      },
-    };
+    this.nowMs = clock.nowMs();
   }
 
-  signal(): AbortSignal {
+  get signal(): AbortSignal {
     if (!this.controller) {
       const controller = new AbortController();
       this.controller = controller;
@@ -55,12 +48,12 @@ export class EnricherRun {
       const enricher = enrichers[i] as InputEnricher;
       let pending: Enrichment | undefined | Promise<Enrichment | undefined>;
       try {
-        pending = enricher.enrich(this.context);
+        pending = enricher.enrich(this);
       } catch (err) {
         throw wrapEnricherError(enricher, err);
       }
       if (pending instanceof Promise) {
-        return abortable(pending, this.signal()).then(
+        return abortable(pending, this.signal).then(
           (enrichment) => {
             this.collect(enricher, enrichment);
             return this.next(enrichers, i + 1);
