@@ -51,6 +51,8 @@ export interface CheckRecord {
   errorCode?: ErrorCode;
   errorMessage?: string;
   durationMs: number;
+  /** Time spent evaluating the Rego policy, ms (the rest is translation, enrichers, response). */
+  evalMs?: number;
 }
 
 export interface CheckOutcome {
@@ -182,7 +184,9 @@ export class CheckService {
     upstream: HeaderPair[],
   ): Decision {
     if (this.clock.monotonicMs() > deadline) throw new MeshwardError(ErrorCodes.deadline, "check deadline passed");
+    const evalStart = this.clock.monotonicMs();
     const result = evaluator.evaluate(input, record.entrypoint);
+    record.evalMs = this.clock.monotonicMs() - evalStart;
     record.result = result;
     if (result === undefined) throw new MeshwardError(ErrorCodes.policyUndefined, "policy decision is undefined");
     const decision = toDecision(result);

@@ -31,7 +31,10 @@ export function decisionLogger(logger: Logger, options: DecisionLogOptions): (re
         error: record.errorMessage,
         result: record.result,
         input: options.redact(record.input),
-        duration_ms: Math.round(record.durationMs * 1000) / 1000,
+        timings: {
+          total_ms: Math.round(record.durationMs * 1000) / 1000,
+          ...(record.evalMs !== undefined ? { eval_ms: Math.round(record.evalMs * 1000) / 1000 } : {}),
+        },
       },
       "decision",
     );

@@ -79,6 +79,15 @@ describe("CheckService with an opa-envoy-plugin style policy", () => {
     expect(record.errorMessage).toMatch(/x-echo/);
   });
 
+  it("denies with MW_POLICY_EVAL when a builtin fails during evaluation (fail closed)", async () => {
+    const request = fixture("get-people-alice");
+    const headers = request.attributes?.request?.http?.headers;
+    if (headers) headers.authorization = "Bearer not-a-jwt";
+    const { record, response } = await service().check(request);
+    expect(record.errorCode).toBe("MW_POLICY_EVAL");
+    expect(response.status?.code).toBe(7);
+  });
+
   it("denies an unparseable request with MW_REQUEST_PARSE", async () => {
     const { record } = await service().check(fixture("bad-escape"));
     expect(record.errorCode).toBe("MW_REQUEST_PARSE");

@@ -85,7 +85,12 @@ describe("decision log", () => {
     await new Promise((r) => setImmediate(r));
     expect(lines.map((l) => l.decision_id)).toEqual(["sampled", "error", "dry"]);
     expect(JSON.stringify(lines)).not.toContain("Bearer x");
-    expect(lines[2]).toMatchObject({ allowed: true, decided_allow: false, dry_run: true });
+    expect(lines[2]).toMatchObject({
+      allowed: true,
+      decided_allow: false,
+      dry_run: true,
+      timings: { total_ms: 0.012 },
+    });
   });
 });
 
