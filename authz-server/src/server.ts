@@ -156,6 +156,7 @@ export async function startAuthzServer(config: AuthzConfig, deps: ServerDependen
       ...(httpTls ? { tls: httpTls } : {}),
       checkPathPrefix: config.http.checkPathPrefix,
       entrypointContextKey: config.policy.entrypointContextKey,
+      principalFromXfcc: config.http.principalFromXfcc,
       ...(config.http.entrypointHeader ? { entrypointHeader: config.http.entrypointHeader } : {}),
       maxBodyBytes: config.http.maxBodyBytes,
       checkTimeoutMs: config.check.timeoutMs,

@@ -58,6 +58,9 @@ export interface AuthzConfig {
      *  entrypoint. Only safe if Envoy sets it (http_service authorization_request.headers_to_add,
      *  e.g. `%METADATA(ROUTE:meshward:entrypoint)%`), which overrides any client-sent copy. */
     entrypointHeader?: string;
+    /** HTTP mode has no source.principal; take it from Envoy's x-forwarded-client-cert `URI=`.
+     *  Only safe with `forward_client_cert_details: SANITIZE_SET` (or Istio's default handling). */
+    principalFromXfcc: boolean;
   };
   bundle: {
     /** File path or http(s) URL of an OPA bundle (.tar.gz) with a Wasm policy. */
@@ -84,7 +87,14 @@ export interface AuthzConfig {
 export function defaultConfig(repoRoot: string): AuthzConfig {
   return {
     grpc: { host: "127.0.0.1", port: 9001 },
-    http: { host: "127.0.0.1", port: 9002, enabled: true, checkPathPrefix: "/check", maxBodyBytes: 1024 * 1024 },
+    http: {
+      host: "127.0.0.1",
+      port: 9002,
+      enabled: true,
+      checkPathPrefix: "/check",
+      maxBodyBytes: 1024 * 1024,
+      principalFromXfcc: false,
+    },
     bundle: { source: `${repoRoot}/build/policy/default.tar.gz`, pollIntervalMs: 0 },
     policy: {
       defaultEntrypoint: "envoy/authz/allow",
@@ -183,7 +193,16 @@ export function validateConfig(document: unknown, defaults: AuthzConfig): AuthzC
   const grpc = listener(root.section("grpc").only(["host", "port", "tls"]), defaults.grpc);
   const h = root
     .section("http")
-    .only(["host", "port", "tls", "enabled", "checkPathPrefix", "maxBodyBytes", "entrypointHeader"]);
+    .only([
+      "host",
+      "port",
+      "tls",
+      "enabled",
+      "checkPathPrefix",
+      "maxBodyBytes",
+      "entrypointHeader",
+      "principalFromXfcc",
+    ]);
   const checkPathPrefix = h.string("checkPathPrefix", defaults.http.checkPathPrefix);
   if (!/^\/[^?#]*$/.test(checkPathPrefix) || checkPathPrefix.endsWith("/")) {
     throw invalid(h.at("checkPathPrefix"), 'must start with "/" and not end with one');
@@ -193,6 +212,7 @@ export function validateConfig(document: unknown, defaults: AuthzConfig): AuthzC
     enabled: h.bool("enabled", defaults.http.enabled),
     checkPathPrefix,
     maxBodyBytes: h.int("maxBodyBytes", defaults.http.maxBodyBytes, 0),
+    principalFromXfcc: h.bool("principalFromXfcc", defaults.http.principalFromXfcc),
   };
   const entrypointHeader = h.optionalString("entrypointHeader");
   if (entrypointHeader) http.entrypointHeader = entrypointHeader.toLowerCase();

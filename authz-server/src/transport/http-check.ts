@@ -14,6 +14,7 @@ import {
   CheckRequestSchema,
   type CheckResponse,
 } from "../gen/envoy/service/auth/v3/external_auth_pb.ts";
+import { xfccPeerUri } from "./xfcc.ts";
 
 export interface HttpCheckRequest {
   method: string;
@@ -39,6 +40,8 @@ export interface HttpCheckMapping {
   /** Request header whose value becomes context_extensions[entrypointContextKey]. */
   entrypointHeader?: string;
   entrypointContextKey: string;
+  /** Take `source.principal` from Envoy's x-forwarded-client-cert (only safe when Envoy sanitises it). */
+  principalFromXfcc?: boolean;
 }
 
 export function toCheckRequest(request: HttpCheckRequest, mapping: HttpCheckMapping): CheckRequest {
@@ -56,8 +59,13 @@ export function toCheckRequest(request: HttpCheckRequest, mapping: HttpCheckMapp
   const named = mapping.entrypointHeader ? headers[mapping.entrypointHeader] : undefined;
   // Envoy's formatter writes "-" or "" when the route has no such metadata: use the default then.
   if (named && named !== "-") contextExtensions[mapping.entrypointContextKey] = named;
+  const principal =
+    mapping.principalFromXfcc && headers["x-forwarded-client-cert"]
+      ? xfccPeerUri(headers["x-forwarded-client-cert"])
+      : undefined;
   return create(CheckRequestSchema, {
     attributes: {
+      ...(principal ? { source: { principal } } : {}),
       contextExtensions,
       request: {
         http: {

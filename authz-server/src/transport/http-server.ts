@@ -14,6 +14,7 @@ export interface HttpTransportOptions {
   checkPathPrefix: string;
   entrypointHeader?: string;
   entrypointContextKey: string;
+  principalFromXfcc: boolean;
   maxBodyBytes: number;
   checkTimeoutMs: number;
   isReady: () => boolean;
@@ -74,6 +75,7 @@ export class HttpTransport {
         {
           checkPathPrefix: options.checkPathPrefix,
           entrypointContextKey: options.entrypointContextKey,
+          principalFromXfcc: options.principalFromXfcc,
           ...(options.entrypointHeader ? { entrypointHeader: options.entrypointHeader } : {}),
         },
       );
