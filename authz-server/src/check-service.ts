@@ -68,6 +68,9 @@ export interface CheckDependencies {
   observers?: readonly ((record: CheckRecord) => void)[];
   clock?: CheckClock;
   newDecisionId?: () => string;
+  /** Upstream headers only Meshward may set (docs/headers.md): removed from the client's request
+   *  on every allow unless an enricher or the policy set them. */
+  reservedHeaders?: readonly string[];
 }
 
 const systemClock: CheckClock = { nowMs: Date.now, monotonicMs: () => performance.now() };
@@ -84,7 +87,9 @@ export class CheckService {
     private readonly deps: CheckDependencies,
   ) {
     this.enrichers = deps.enrichers ?? [];
-    this.ownedHeaders = this.enrichers.flatMap((e) => e.ownedHeaders);
+    this.ownedHeaders = [
+      ...new Set([...this.enrichers.flatMap((e) => e.ownedHeaders), ...(deps.reservedHeaders ?? [])]),
+    ];
     this.observers = deps.observers ?? [];
     this.clock = deps.clock ?? systemClock;
     this.newDecisionId = deps.newDecisionId ?? randomUUID;
