@@ -39,6 +39,7 @@ beforeAll(async () => {
     config,
     `bundle: { source: ${bundle} }
 policy: { defaultEntrypoint: meshward/authz/allow }
+check: { timeoutMs: 5000 }
 identity:
   jwt:
     jwksUrl: http://127.0.0.1:${(jwks.address() as AddressInfo).port}/jwks.json
@@ -52,7 +53,8 @@ identity:
   envoy = await startEnvoy(
     meshEnvoyConfig({
       upstreams: [{ host: "127.0.0.1", port: upstream.port }],
-      extAuthz: { mode: "grpc", server: { host: "127.0.0.1", port: authz.grpcPort } },
+      // The first check fetches the JWKS: allow for a loaded machine.
+      extAuthz: { mode: "grpc", server: { host: "127.0.0.1", port: authz.grpcPort }, timeoutMs: 5000 },
     }),
   );
 });
