@@ -1,7 +1,7 @@
 // Composition root: wires config → policy bundle source → enrichers (identity) → check service →
 // observers (decision log, metrics) → transports (gRPC, HTTP). The only place that reads key and
 // certificate files.
-import { createPublicKey, createSecretKey } from "node:crypto";
+import { createPublicKey, createSecretKey, type KeyObject } from "node:crypto";
 import { readFileSync } from "node:fs";
 import pino, { type Logger } from "pino";
 import { CheckService, type CheckServiceOptions } from "./check-service.ts";
@@ -48,16 +48,32 @@ function tlsFiles(tls: TlsConfig | undefined): TlsFiles | undefined {
   return files;
 }
 
+/** The JWS algorithm a public key implies when the config names none (OPA's keys default to RS256). */
+function defaultAlgorithm(key: KeyObject, file: string): string {
+  if (key.asymmetricKeyType === "rsa") return "RS256";
+  if (key.asymmetricKeyType === "ed25519") return "EdDSA";
+  const curve = key.asymmetricKeyDetails?.namedCurve;
+  const byCurve: Record<string, string> = { prime256v1: "ES256", secp384r1: "ES384", secp521r1: "ES512" };
+  const alg = curve ? byCurve[curve] : undefined;
+  if (!alg)
+    throw Object.assign(new Error(`${file}: cannot infer a signing algorithm, set bundle.signing.keys.*.algorithm`), {
+      code: "MW_CONFIG",
+    });
+  return alg;
+}
+
 function signatureVerification(config: AuthzConfig): SignatureVerification | undefined {
   const signing = config.bundle.signing;
   if (!signing) return undefined;
   const keys: SignatureVerification["keys"] = {};
   for (const [id, k] of Object.entries(signing.keys)) {
     const bytes = readFileSync(k.keyFile);
-    keys[id] = {
-      algorithm: k.algorithm,
-      key: k.algorithm.startsWith("HS") ? createSecretKey(bytes) : createPublicKey(bytes),
-    };
+    if (k.algorithm?.startsWith("HS")) {
+      keys[id] = { algorithm: k.algorithm, key: createSecretKey(bytes) };
+      continue;
+    }
+    const key = createPublicKey(bytes);
+    keys[id] = { algorithm: k.algorithm ?? defaultAlgorithm(key, k.keyFile), key };
   }
   return {
     keys,

@@ -43,6 +43,11 @@ export const FLAGS: Record<string, { field: string; kind: Kind; help: string }> 
     kind: "int",
     help: "HTTP status of a deny caused by an internal error",
   },
+  "--verification-key": {
+    field: "bundle.signing.keys.default.keyFile",
+    kind: "string",
+    help: "PEM public key that signed bundles must verify with (algorithm from the key)",
+  },
   "--dry-run": {
     field: "policy.dryRun",
     kind: "bool",
@@ -124,6 +129,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
       const spec = FLAGS[flag] as (typeof FLAGS)[string];
       let parsed = coerce(value, spec.kind, `${flag} (${spec.field})`);
       if (flag === "--bundle" && !/^https?:\/\//.test(value)) parsed = resolve(value);
+      if (flag === "--verification-key") parsed = resolve(value);
       out.overrides.push([spec.field, parsed]);
     }
   }

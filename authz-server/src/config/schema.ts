@@ -19,7 +19,8 @@ export interface ListenerConfig {
 
 export interface SigningConfig {
   /** Public keys (PEM) or HMAC secrets by key id, as OPA's `keys.<id>`. */
-  keys: Record<string, { algorithm: string; keyFile: string }>;
+  /** `algorithm` may be left out for public keys: RS256 for RSA, ES256/384/512 by EC curve. */
+  keys: Record<string, { algorithm?: string; keyFile: string }>;
   /** Key id to use when the signature names none (OPA's `signing.keyid`). */
   keyId?: string;
   /** Must equal the signature's `scope` claim when set. */
@@ -172,8 +173,15 @@ function signing(r: Reader): SigningConfig {
   const keys: SigningConfig["keys"] = {};
   for (const id of Object.keys((r.raw("keys") as Obj | undefined) ?? {})) {
     const k = keysReader.section(id).only(["algorithm", "keyFile"]);
-    keys[id] = { algorithm: k.string("algorithm", "RS256"), keyFile: k.string("keyFile", "") };
-    if (!keys[id].keyFile) throw invalid(k.at("keyFile"), "is required");
+    const key: { algorithm?: string; keyFile: string } = { keyFile: k.string("keyFile", "") };
+    if (!key.keyFile) throw invalid(k.at("keyFile"), "is required");
+    const algorithm = k.optionalString("algorithm");
+    if (algorithm !== undefined) {
+      if (!/^(RS|PS|ES|HS)(256|384|512)$|^EdDSA$/.test(algorithm))
+        throw invalid(k.at("algorithm"), `unknown algorithm ${algorithm}`);
+      key.algorithm = algorithm;
+    }
+    keys[id] = key;
   }
   if (Object.keys(keys).length === 0) throw invalid(r.at("keys"), "needs at least one verification key");
   const out: SigningConfig = { keys, excludeFiles: r.strings("excludeFiles", []) };
