@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { envName, HELP, loadConfig, parseCommandLine } from "../../../authz-server/src/config/load.ts";
+import { repoRoot } from "../../../scripts/lib/tools.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "mw-config-"));
 const file = (name: string, text: string) => {
@@ -67,6 +68,15 @@ logging: { decisions: { sampleRate: 0.25, redactPaths: [parsed_body.ssn] } }
         file("h.yaml", "bundle: { signing: { keys: { k: { algorithm: RS256, keyFile: p.pem } }, keyId: other } }"),
       ]),
     ).toThrow(/bundle\.signing\.keyId: names no key/);
+  });
+
+  it("accepts the example configs shipped with the server", () => {
+    const config = load(["--config", join(repoRoot, "authz-server/examples/kubernetes.yaml")]);
+    expect(config.http).toMatchObject({ port: 8080, checkPathPrefix: "/ext_authz" });
+    expect(config.bundle.signing?.keys.default).toEqual({
+      algorithm: "ES256",
+      keyFile: "/var/lib/meshward/bundle/verification-key.pem",
+    });
   });
 
   it("documents flags and env variables in --help", () => {
