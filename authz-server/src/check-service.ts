@@ -3,6 +3,7 @@
 // status; nothing here can allow by accident. Dry-run mode is the one configured exception: the
 // client is let through, and the record says what would have happened.
 import { randomUUID } from "node:crypto";
+import type { JsonObject } from "@bufbuild/protobuf";
 import type { InputEnricher } from "./enrich.ts";
 import { EnricherRun } from "./enricher-run.ts";
 import { type ErrorCode, ErrorCodes, errorCodeOf, MeshwardError } from "./errors.ts";
@@ -170,7 +171,7 @@ export class CheckService {
     if (upstream instanceof Promise) {
       return upstream
         .then(
-          (headers) => this.evaluate(evaluator, input, record, deadline, headers),
+          (headers) => this.evaluate(evaluator, input, record, deadline, headers, run.metadata),
           (err) => {
             throw err;
           },
@@ -178,7 +179,7 @@ export class CheckService {
         .finally(() => run.dispose());
     }
     run.dispose();
-    return this.evaluate(evaluator, input, record, deadline, upstream);
+    return this.evaluate(evaluator, input, record, deadline, upstream, run.metadata);
   }
 
   private evaluate(
@@ -187,6 +188,7 @@ export class CheckService {
     record: CheckRecord,
     deadline: number,
     upstream: HeaderPair[],
+    metadata?: JsonObject,
   ): Decision {
     if (this.clock.monotonicMs() > deadline) throw new MeshwardError(ErrorCodes.deadline, "check deadline passed");
     const evalStart = this.clock.monotonicMs();
@@ -195,6 +197,7 @@ export class CheckService {
     record.result = result;
     if (result === undefined) throw new MeshwardError(ErrorCodes.policyUndefined, "policy decision is undefined");
     const decision = toDecision(result);
+    if (metadata) decision.dynamicMetadata = { ...metadata, ...decision.dynamicMetadata };
     if (decision.allowed && upstream.length > 0) {
       const fromPolicy = new Set(decision.headers.map(([name]) => name.toLowerCase()));
       decision.headers.push(...upstream.filter(([name]) => !fromPolicy.has(name)));

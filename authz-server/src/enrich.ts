@@ -4,6 +4,7 @@
 // `risk`) and may contribute upstream request headers, which are sent only if the policy allows.
 // Headers an enricher *owns* are always removed from the client's request unless the enricher set
 // them, so a client cannot forge `x-meshward-subject` and the like.
+import type { JsonObject } from "@bufbuild/protobuf";
 import type { CheckRequest } from "./gen/envoy/service/auth/v3/external_auth_pb.ts";
 import type { HeaderPair } from "./translate/decision.ts";
 import type { PolicyInput } from "./translate/input.ts";
@@ -23,6 +24,8 @@ export interface EnrichContext {
 export interface Enrichment {
   /** Added to (replacing any client value of) the upstream request when the policy allows. */
   upstreamHeaders?: HeaderPair[];
+  /** Added to the CheckResponse's dynamic metadata (allow and deny); the policy's own keys win. */
+  dynamicMetadata?: JsonObject;
 }
 
 export interface InputEnricher {

@@ -1,6 +1,7 @@
 // One check's pass over the input enrichers (enrich.ts): synchronous while they are, async from
 // the first one that returns a promise, bounded by the check's deadline. Headers the enrichers
 // contribute are validated here (a JWT `sub` must not be able to split headers).
+import type { JsonObject } from "@bufbuild/protobuf";
 import type { EnrichContext, Enrichment, InputEnricher } from "./enrich.ts";
 import { ErrorCodes, MeshwardError } from "./errors.ts";
 import type { CheckRequest } from "./gen/envoy/service/auth/v3/external_auth_pb.ts";
@@ -21,6 +22,8 @@ export class EnricherRun implements EnrichContext {
   private controller: AbortController | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly headers: HeaderPair[] = [];
+  /** Dynamic metadata the enrichers contributed; undefined while none did. */
+  metadata: JsonObject | undefined;
   readonly nowMs: number;
 
   constructor(
@@ -69,6 +72,7 @@ export class EnricherRun implements EnrichContext {
   }
 
   private collect(enricher: InputEnricher, enrichment: Enrichment | undefined): void {
+    if (enrichment?.dynamicMetadata) this.metadata = { ...this.metadata, ...enrichment.dynamicMetadata };
     for (const [name, value] of enrichment?.upstreamHeaders ?? []) {
       // Header values may come from tokens (a JWT `sub`): never let them split headers.
       try {

@@ -16,6 +16,7 @@ import { createRedactor } from "./ops/redact.ts";
 import { ActivePolicy } from "./policy/active-policy.ts";
 import { BundleSource, isUrl } from "./policy/bundle-source.ts";
 import type { SignatureVerification } from "./policy/signature.ts";
+import { type RiskAssessor, RiskEnricher } from "./risk-enricher.ts";
 import { GrpcTransport, type TlsFiles } from "./transport/grpc-server.ts";
 import { HttpTransport } from "./transport/http-server.ts";
 
@@ -36,8 +37,11 @@ export interface RunningServer {
 
 export interface ServerDependencies {
   logger?: Logger;
-  /** Extra enrichers after identity (the risk engine plugs in here). */
+  /** Extra enrichers after identity and risk. */
   enrichers?: InputEnricher[];
+  /** The risk engine (`createRiskEngine()` from ./risk/index.ts): adds input.meshward.risk, the
+   *  risk headers and metadata, and receives the outcomes of checks. */
+  risk?: RiskAssessor;
   nowMs?: () => number;
 }
 
@@ -145,9 +149,14 @@ export async function startAuthzServer(config: AuthzConfig, deps: ServerDependen
       ...(jwtOptions ? { jwt: jwtOptions } : {}),
     });
   }
-  const enrichers: InputEnricher[] = [...(identity ? [identity] : []), ...(deps.enrichers ?? [])];
+  const risk = deps.risk ? new RiskEnricher(deps.risk, nowMs) : undefined;
+  const enrichers: InputEnricher[] = [
+    ...(identity ? [identity] : []),
+    ...(risk ? [risk] : []),
+    ...(deps.enrichers ?? []),
+  ];
 
-  const observers = [metrics.observeCheck];
+  const observers = [metrics.observeCheck, ...(risk ? [risk.observe] : [])];
   if (config.logging.decisions.enabled) {
     const redact = createRedactor({ headers: jwt ? [jwt.header] : [], paths: config.logging.decisions.redactPaths });
     observers.push(decisionLogger(logger, { sampleRate: config.logging.decisions.sampleRate, redact }));
