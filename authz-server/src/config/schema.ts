@@ -79,6 +79,9 @@ export interface AuthzConfig {
   };
   check: { timeoutMs: number; errorStatus: number };
   identity: { jwt?: JwtConfig; spiffe: { enabled: boolean } };
+  /** The risk engine (authz-server/src/risk/): present = enabled. `config` is the engine's own
+   *  config (validated by it, errors name its fields); `redisUrl` shares state across replicas. */
+  risk?: { config: Record<string, unknown>; redisUrl?: string };
   logging: {
     level: "trace" | "debug" | "info" | "warn" | "error" | "silent";
     decisions: { enabled: boolean; sampleRate: number; redactPaths: string[] };
@@ -197,7 +200,16 @@ function signing(r: Reader): SigningConfig {
 
 /** Validates a parsed config document over `defaults`; throws MW_CONFIG naming the field. */
 export function validateConfig(document: unknown, defaults: AuthzConfig): AuthzConfig {
-  const root = Reader.of(document ?? {}, "").only(["grpc", "http", "bundle", "policy", "check", "identity", "logging"]);
+  const root = Reader.of(document ?? {}, "").only([
+    "grpc",
+    "http",
+    "bundle",
+    "policy",
+    "check",
+    "identity",
+    "risk",
+    "logging",
+  ]);
   const grpc = listener(root.section("grpc").only(["host", "port", "tls"]), defaults.grpc);
   const h = root
     .section("http")
@@ -267,5 +279,17 @@ export function validateConfig(document: unknown, defaults: AuthzConfig): AuthzC
       redactPaths: d.strings("redactPaths", dd.redactPaths),
     },
   };
-  return { grpc, http, bundle, policy, check, identity, logging };
+  const out: AuthzConfig = { grpc, http, bundle, policy, check, identity, logging };
+  if (root.has("risk")) {
+    const r = root.section("risk").only(["config", "redisUrl"]);
+    const engineConfig = r.raw("config") ?? {};
+    Reader.of(engineConfig, r.at("config")); // an object; its fields are the engine's to check
+    out.risk = { config: engineConfig as Record<string, unknown> };
+    const redisUrl = r.optionalString("redisUrl");
+    if (redisUrl) {
+      if (!/^rediss?:\/\//.test(redisUrl)) throw invalid(r.at("redisUrl"), "must be a redis:// or rediss:// URL");
+      out.risk.redisUrl = redisUrl;
+    }
+  }
+  return out;
 }

@@ -70,6 +70,19 @@ logging: { decisions: { sampleRate: 0.25, redactPaths: [parsed_body.ssn] } }
     ).toThrow(/bundle\.signing\.keyId: names no key/);
   });
 
+  it("passes the risk engine its own config section", () => {
+    const config = load([
+      "--config",
+      file("r.yaml", "risk: { config: { levels: { medium: 20 } }, redisUrl: 'redis://127.0.0.1:6379' }"),
+    ]);
+    expect(config.risk).toEqual({ config: { levels: { medium: 20 } }, redisUrl: "redis://127.0.0.1:6379" });
+    expect(load([]).risk).toBeUndefined();
+    expect(() => load(["--config", file("r2.yaml", "risk: { redisUrl: 'http://x' }")])).toThrow(/risk\.redisUrl/);
+    expect(() => load(["--config", file("r3.yaml", "risk: { config: [1] }")])).toThrow(
+      /risk\.config: must be an object/,
+    );
+  });
+
   it("accepts the example configs shipped with the server", () => {
     const config = load(["--config", join(repoRoot, "authz-server/examples/kubernetes.yaml")]);
     expect(config.http).toMatchObject({ port: 8080, checkPathPrefix: "/ext_authz" });
