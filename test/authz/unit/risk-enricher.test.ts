@@ -34,16 +34,21 @@ function recordingEngine(score: number, level: string) {
   return { engine, seen };
 }
 
+/** The server's composition: identity, then risk, with risk observing outcomes. */
+function serviceWith(engine: RiskAssessor): CheckService {
+  const risk = new RiskEnricher(engine, () => 0);
+  return new CheckService(checkServiceOptions(defaultConfig(repoRoot)), {
+    policy,
+    enrichers: [new IdentityEnricher({ spiffe: true }), risk],
+    observers: [risk.observe],
+    reservedHeaders: MESHWARD_UPSTREAM_HEADERS,
+  });
+}
+
 describe("RiskEnricher", () => {
   it("gives the engine the identity and request, and the policy input.meshward.risk", async () => {
     const { engine, seen } = recordingEngine(42, "medium");
-    const risk = new RiskEnricher(engine, () => 0);
-    const service = new CheckService(checkServiceOptions(defaultConfig(repoRoot)), {
-      policy,
-      enrichers: [new IdentityEnricher({ spiffe: true }), risk],
-      observers: [risk.observe],
-      reservedHeaders: MESHWARD_UPSTREAM_HEADERS,
-    });
+    const service = serviceWith(engine);
     const { record, response } = await service.check(fixture("get-people-alice"));
     expect(record.allowed).toBe(true);
     expect(seen.contexts[0]).toMatchObject({
@@ -53,7 +58,7 @@ describe("RiskEnricher", () => {
       path: "/people/alice",
       contextExtensions: { virtual_host: "people" },
     });
-    expect((record.input?.meshward as { risk: unknown }).risk).toMatchObject({ score: 42, level: "medium" });
+    expect(record.input?.meshward).toMatchObject({ risk: { score: 42, level: "medium" } });
     expect(headerPairsOf(okOf(response).headers)).toEqual(
       expect.arrayContaining([
         ["x-meshward-risk-score", "42"],
@@ -66,12 +71,7 @@ describe("RiskEnricher", () => {
 
   it("reports policy denials back to the engine", async () => {
     const { engine, seen } = recordingEngine(90, "critical");
-    const risk = new RiskEnricher(engine, () => 0);
-    const service = new CheckService(checkServiceOptions(defaultConfig(repoRoot)), {
-      policy,
-      enrichers: [new IdentityEnricher({ spiffe: true }), risk],
-      observers: [risk.observe],
-    });
+    const service = serviceWith(engine);
     const request = fixture("get-people-alice");
     if (request.attributes?.request?.http) request.attributes.request.http.path = "/people/bob";
     const { record } = await service.check(request);
