@@ -4,7 +4,6 @@
 import { writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -13,6 +12,7 @@ import { type RunningEnvoy, startEnvoy } from "../../../scripts/lib/envoy.ts";
 import { meshEnvoyConfig } from "../../../scripts/lib/envoy-config.ts";
 import { type SampleUpstream, startSampleUpstream } from "../../../scripts/lib/sample-upstream.ts";
 import { buildBundle } from "../helpers/opa-bundle.ts";
+import { scratchDir } from "../helpers/scratch.ts";
 
 let jwks: Server;
 let upstream: SampleUpstream | undefined;
@@ -34,7 +34,7 @@ beforeAll(async () => {
   );
   await new Promise<void>((resolve) => jwks.listen(0, "127.0.0.1", resolve));
   const bundle = buildBundle("policy/testdata/identity", { entrypoints: ["meshward/authz/allow"] });
-  const config = join(tmpdir(), `mw-identity-${process.pid}.yaml`);
+  const config = join(scratchDir("mw-identity"), "authz.yaml");
   writeFileSync(
     config,
     `bundle: { source: ${bundle} }

@@ -1,16 +1,16 @@
 // The CLI with a bundle signed by `opa build --signing-key` (ES256 key made here): refused without a
 // verification key (as OPA does), served with `--verification-key` (algorithm inferred from the key).
 import { generateKeyPairSync } from "node:crypto";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { startAuthzProcess } from "../../../scripts/lib/authz-process.ts";
 import { buildBundle } from "../helpers/opa-bundle.ts";
+import { scratchDir } from "../helpers/scratch.ts";
 
 describe("signed bundle through the CLI", () => {
   it("needs --verification-key, then serves the signed bundle", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "mw-signed-"));
+    const dir = scratchDir("mw-signed");
     const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
     writeFileSync(join(dir, "signing.pem"), privateKey.export({ type: "pkcs8", format: "pem" }));
     writeFileSync(join(dir, "verification.pem"), publicKey.export({ type: "spki", format: "pem" }));

@@ -1,10 +1,10 @@
 // Builds OPA bundles for tests with the real, pinned OPA CLI (`opa build -t wasm`), into a fresh
 // temporary directory per call. Extra arguments (signing keys, revision) pass straight through.
 import { execFileSync } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { opaBinary, repoRoot } from "../../../scripts/lib/tools.ts";
+import { scratchDir } from "./scratch.ts";
 
 export interface BuildOptions {
   entrypoints: string[];
@@ -16,7 +16,7 @@ export interface BuildOptions {
 
 /** Copies `policyDir` (relative to the repo) to a temp dir, adds data, builds; returns the path. */
 export function buildBundle(policyDir: string, options: BuildOptions): string {
-  const work = mkdtempSync(join(tmpdir(), "mw-bundle-"));
+  const work = scratchDir("mw-bundle");
   const src = join(work, "src");
   cpSync(join(repoRoot, policyDir), src, { recursive: true });
   if (options.data) writeFileSync(join(src, "data.json"), JSON.stringify(options.data));

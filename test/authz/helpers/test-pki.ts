@@ -1,9 +1,9 @@
 // A throwaway PKI for TLS tests, made with the openssl CLI at test time (nothing committed):
 // a CA, a server certificate for 127.0.0.1/localhost and a client certificate with a SPIFFE URI SAN.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { scratchDir } from "./scratch.ts";
 
 export interface TestPki {
   dir: string;
@@ -52,7 +52,7 @@ function leaf(dir: string, name: string, san: string, usage: string): void {
 }
 
 export function makeTestPki(): TestPki {
-  const dir = mkdtempSync(join(tmpdir(), "mw-pki-"));
+  const dir = scratchDir("mw-pki");
   openssl(dir, ["req", "-x509", ...newKey("ca"), "-out", "ca.pem", "-days", "1", "-subj", "/CN=meshward-test-ca"]);
   leaf(dir, "server", "IP:127.0.0.1,DNS:localhost", "serverAuth");
   leaf(dir, "client", "URI:spiffe://cluster.local/ns/mesh/sa/envoy", "clientAuth");

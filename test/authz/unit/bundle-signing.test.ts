@@ -3,8 +3,7 @@
 // last good bundle stays active. Keys are generated at test time.
 import { execFileSync } from "node:child_process";
 import { generateKeyPairSync, type KeyObject } from "node:crypto";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ActivePolicy } from "../../../authz-server/src/policy/active-policy.ts";
@@ -14,8 +13,9 @@ import type { SignatureVerification } from "../../../authz-server/src/policy/sig
 import { readTarGz, writeTarGz } from "../../../authz-server/src/policy/tar.ts";
 import { repoRoot } from "../../../scripts/lib/tools.ts";
 import { buildBundle, readBundle } from "../helpers/opa-bundle.ts";
+import { scratchDir } from "../helpers/scratch.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "mw-sign-"));
+const dir = scratchDir("mw-sign");
 let privatePem = "";
 let publicKey: KeyObject;
 let otherPublic: KeyObject;

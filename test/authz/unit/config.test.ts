@@ -1,12 +1,12 @@
 // Configuration: one file (YAML or JSON), env overrides, flags; every error names its field.
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { envName, HELP, loadConfig, parseCommandLine } from "../../../authz-server/src/config/load.ts";
 import { repoRoot } from "../../../scripts/lib/tools.ts";
+import { scratchDir } from "../helpers/scratch.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "mw-config-"));
+const dir = scratchDir("mw-config");
 const file = (name: string, text: string) => {
   const path = join(dir, name);
   writeFileSync(path, text);
