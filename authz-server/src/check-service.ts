@@ -1,57 +1,215 @@
-// The Check use case, independent of transport: CheckRequest → policy input → decision →
-// CheckResponse. Every failure becomes a coded deny; nothing here can allow by accident.
+// The Check use case, independent of transport: CheckRequest → policy input → enrichers (identity,
+// risk) → Rego → decision → CheckResponse. Every failure becomes a coded deny with the configured
+// status; nothing here can allow by accident. Dry-run mode is the one configured exception: the
+// client is let through, and the record says what would have happened.
 import { randomUUID } from "node:crypto";
-import { ErrorCodes, errorCodeOf, MeshwardError } from "./errors.ts";
+import type { JsonObject } from "@bufbuild/protobuf";
+import type { InputEnricher } from "./enrich.ts";
+import { EnricherRun } from "./enricher-run.ts";
+import { type ErrorCode, ErrorCodes, errorCodeOf, MeshwardError } from "./errors.ts";
 import type { CheckRequest, CheckResponse } from "./gen/envoy/service/auth/v3/external_auth_pb.ts";
 import type { ActivePolicy } from "./policy/active-policy.ts";
-import { type PolicyInput, toPolicyInput } from "./translate/input.ts";
-import { errorResponse, toCheckResponse, toDecision } from "./translate/response.ts";
+import type { PolicyEvaluator } from "./policy/evaluator.ts";
+import { type Decision, emptyDecision, type HeaderPair, toDecision } from "./translate/decision.ts";
+import { type PolicyInput, type TranslateOptions, toPolicyInput } from "./translate/input.ts";
+import { errorDecision, toCheckResponse } from "./translate/response.ts";
 
 export interface CheckServiceOptions {
   /** Rego rule evaluated when a route names none (opa-envoy's default `envoy/authz/allow`). */
   defaultEntrypoint: string;
+  /** context_extensions key through which a route names its entrypoint (opa-envoy#653). */
+  entrypointContextKey: string;
   /** HTTP status of the deny sent when the check itself fails. */
   errorStatus: number;
+  /** Allow everything, but record the decision that would have been made. */
+  dryRun: boolean;
+  /** Upper bound on one check, also when the caller sent no deadline. */
+  checkTimeoutMs: number;
+  translate: TranslateOptions;
+}
+
+export interface CheckClock {
+  /** Wall clock, ms since the epoch. */
+  nowMs(): number;
+  /** Monotonic clock for durations, ms. */
+  monotonicMs(): number;
+}
+
+/** Everything a decision log or metric needs about one check. */
+export interface CheckRecord {
+  decisionId: string;
+  /** What the client got. */
+  allowed: boolean;
+  /** What the policy (or the failure) decided; differs from `allowed` only in dry-run. */
+  decidedAllow: boolean;
+  dryRun: boolean;
+  entrypoint: string;
+  revision?: string;
+  input?: PolicyInput;
+  /** The policy's raw result. */
+  result?: unknown;
+  httpStatus?: number;
+  errorCode?: ErrorCode;
+  errorMessage?: string;
+  durationMs: number;
+  /** Time spent evaluating the Rego policy, ms (the rest is translation, enrichers, response). */
+  evalMs?: number;
 }
 
 export interface CheckOutcome {
   response: CheckResponse;
-  decisionId: string;
-  allowed: boolean;
-  /** Error code when the check failed rather than being decided by the policy. */
-  errorCode?: string;
+  decision: Decision;
+  record: CheckRecord;
 }
 
-export class CheckService {
-  constructor(
-    private readonly policy: ActivePolicy,
-    private readonly options: CheckServiceOptions,
-    private readonly newDecisionId: () => string = randomUUID,
-  ) {}
+export interface CheckDependencies {
+  policy: ActivePolicy;
+  enrichers?: readonly InputEnricher[];
+  /** Called after every check (decision log, metrics); an observer that throws is ignored. */
+  observers?: readonly ((record: CheckRecord) => void)[];
+  clock?: CheckClock;
+  newDecisionId?: () => string;
+  /** Upstream headers only Meshward may set (docs/headers.md): removed from the client's request
+   *  on every allow unless an enricher or the policy set them. */
+  reservedHeaders?: readonly string[];
+}
 
-  check(request: CheckRequest): CheckOutcome {
-    const decisionId = this.newDecisionId();
+const systemClock: CheckClock = { nowMs: Date.now, monotonicMs: () => performance.now() };
+
+export class CheckService {
+  private readonly enrichers: readonly InputEnricher[];
+  private readonly ownedHeaders: string[];
+  private readonly observers: readonly ((record: CheckRecord) => void)[];
+  private readonly clock: CheckClock;
+  private readonly newDecisionId: () => string;
+
+  constructor(
+    private readonly options: CheckServiceOptions,
+    private readonly deps: CheckDependencies,
+  ) {
+    this.enrichers = deps.enrichers ?? [];
+    this.ownedHeaders = [
+      ...new Set([...this.enrichers.flatMap((e) => e.ownedHeaders), ...(deps.reservedHeaders ?? [])]),
+    ];
+    this.observers = deps.observers ?? [];
+    this.clock = deps.clock ?? systemClock;
+    this.newDecisionId = deps.newDecisionId ?? randomUUID;
+  }
+
+  /** `deadlineMs` is the caller's deadline on the monotonic clock (gRPC deadline), if any.
+   *  Never rejects. Runs synchronously up to the first enricher that goes async (a JWKS fetch), so
+   *  the common path costs no promise hops beyond the returned one. */
+  check(request: CheckRequest, deadlineMs?: number): Promise<CheckOutcome> {
+    const started = this.clock.monotonicMs();
+    const deadline = Math.min(deadlineMs ?? Number.POSITIVE_INFINITY, started + this.options.checkTimeoutMs);
+    const record: CheckRecord = {
+      decisionId: this.newDecisionId(),
+      allowed: false,
+      decidedAllow: false,
+      dryRun: this.options.dryRun,
+      entrypoint: this.entrypointFor(request),
+      durationMs: 0,
+    };
+    let pending: Decision | Promise<Decision>;
     try {
-      const evaluator = this.policy.evaluator;
-      if (!evaluator) throw new MeshwardError(ErrorCodes.noBundle, "no policy bundle is active");
-      let input: PolicyInput;
-      try {
-        input = toPolicyInput(request);
-      } catch (err) {
-        throw new MeshwardError(ErrorCodes.requestParse, (err as Error).message, { cause: err });
-      }
-      const result = evaluator.evaluate(input, this.options.defaultEntrypoint);
-      if (result === undefined) throw new MeshwardError(ErrorCodes.policyUndefined, "policy decision is undefined");
-      const decision = toDecision(result);
-      return { response: toCheckResponse(decision, decisionId), decisionId, allowed: decision.allowed };
+      pending = this.decide(request, record, deadline);
     } catch (err) {
-      const code = errorCodeOf(err);
-      return {
-        response: errorResponse(code, this.options.errorStatus, decisionId),
-        decisionId,
-        allowed: false,
-        errorCode: code,
-      };
+      return Promise.resolve(this.finish(this.failed(err, record), record, started));
+    }
+    if (pending instanceof Promise) {
+      return pending.then(
+        (decision) => this.finish(decision, record, started),
+        (err) => this.finish(this.failed(err, record), record, started),
+      );
+    }
+    return Promise.resolve(this.finish(pending, record, started));
+  }
+
+  private failed(err: unknown, record: CheckRecord): Decision {
+    record.errorCode = errorCodeOf(err);
+    record.errorMessage = (err as Error)?.message ?? String(err);
+    record.httpStatus = this.options.errorStatus;
+    return errorDecision(record.errorCode, this.options.errorStatus);
+  }
+
+  private finish(decided: Decision, record: CheckRecord, started: number): CheckOutcome {
+    let decision = decided;
+    if (record.errorCode === undefined) {
+      record.decidedAllow = decision.allowed;
+      if (!decision.allowed) record.httpStatus = decision.httpStatus ?? 403;
+    }
+    if (this.options.dryRun && !decision.allowed) decision = emptyDecision(true);
+    if (decision.allowed) this.removeForgedHeaders(decision);
+    record.allowed = decision.allowed;
+    record.durationMs = this.clock.monotonicMs() - started;
+    for (const observe of this.observers) {
+      try {
+        observe(record);
+      } catch {
+        // Logging or metrics must never change a decision.
+      }
+    }
+    return { response: toCheckResponse(decision, record.decisionId), decision, record };
+  }
+
+  private entrypointFor(request: CheckRequest): string {
+    const named = request.attributes?.contextExtensions[this.options.entrypointContextKey];
+    return named && named !== "" ? named : this.options.defaultEntrypoint;
+  }
+
+  private decide(request: CheckRequest, record: CheckRecord, deadline: number): Decision | Promise<Decision> {
+    const evaluator = this.deps.policy.evaluator; // an in-flight check keeps the bundle it started with
+    if (!evaluator) throw new MeshwardError(ErrorCodes.noBundle, "no policy bundle is active");
+    record.revision = evaluator.revision;
+    const input = toPolicyInput(request, this.options.translate);
+    record.input = input;
+    if (this.enrichers.length === 0) return this.evaluate(evaluator, input, record, deadline, []);
+    const meshward: Record<string, unknown> = {};
+    input.meshward = meshward;
+    const run = new EnricherRun(request, input, meshward, this.clock, deadline);
+    const upstream = run.next(this.enrichers, 0);
+    if (upstream instanceof Promise) {
+      return upstream
+        .then(
+          (headers) => this.evaluate(evaluator, input, record, deadline, headers, run.metadata),
+          (err) => {
+            throw err;
+          },
+        )
+        .finally(() => run.dispose());
+    }
+    run.dispose();
+    return this.evaluate(evaluator, input, record, deadline, upstream, run.metadata);
+  }
+
+  private evaluate(
+    evaluator: PolicyEvaluator,
+    input: PolicyInput,
+    record: CheckRecord,
+    deadline: number,
+    upstream: HeaderPair[],
+    metadata?: JsonObject,
+  ): Decision {
+    if (this.clock.monotonicMs() > deadline) throw new MeshwardError(ErrorCodes.deadline, "check deadline passed");
+    const evalStart = this.clock.monotonicMs();
+    const result = evaluator.evaluate(input, record.entrypoint);
+    record.evalMs = this.clock.monotonicMs() - evalStart;
+    record.result = result;
+    if (result === undefined) throw new MeshwardError(ErrorCodes.policyUndefined, "policy decision is undefined");
+    const decision = toDecision(result);
+    if (metadata) decision.dynamicMetadata = { ...metadata, ...decision.dynamicMetadata };
+    if (decision.allowed && upstream.length > 0) {
+      const fromPolicy = new Set(decision.headers.map(([name]) => name.toLowerCase()));
+      decision.headers.push(...upstream.filter(([name]) => !fromPolicy.has(name)));
+    }
+    return decision;
+  }
+
+  private removeForgedHeaders(decision: Decision): void {
+    if (this.ownedHeaders.length === 0) return;
+    const set = new Set(decision.headers.map(([name]) => name.toLowerCase()));
+    for (const name of this.ownedHeaders) {
+      if (!set.has(name) && !decision.requestHeadersToRemove.includes(name)) decision.requestHeadersToRemove.push(name);
     }
   }
 }

@@ -14,6 +14,18 @@ export const ErrorCodes = {
   noBundle: "MW_NO_BUNDLE",
   /** A bundle could not be read, verified or activated. */
   bundleInvalid: "MW_BUNDLE_INVALID",
+  /** A bundle's policy needs a builtin that neither the OPA Wasm SDK nor Meshward provides. */
+  bundleBuiltin: "MW_BUNDLE_BUILTIN",
+  /** A bundle's signature is missing, invalid, or does not cover its files. */
+  bundleSignature: "MW_BUNDLE_SIGNATURE",
+  /** Fetching a bundle failed (network, HTTP status). */
+  bundleFetch: "MW_BUNDLE_FETCH",
+  /** The entrypoint a route names (context extension) is not in the active bundle. */
+  policyEntrypoint: "MW_POLICY_ENTRYPOINT",
+  /** The check's deadline passed before a decision was made. */
+  deadline: "MW_DEADLINE",
+  /** An input enricher (identity, risk) failed unexpectedly. */
+  enrich: "MW_ENRICH",
   /** Configuration rejected at start-up. */
   config: "MW_CONFIG",
   /** Anything unexpected; the check is denied. */

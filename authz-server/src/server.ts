@@ -1,27 +1,216 @@
-// Composition root: wires the policy, the check service and the transports from a config.
-import { CheckService } from "./check-service.ts";
-import type { AuthzConfig } from "./config.ts";
+// Composition root: wires config → policy bundle source → enrichers (identity) → check service →
+// observers (decision log, metrics) → transports (gRPC, HTTP). The only place that reads key and
+// certificate files.
+import { createPublicKey, createSecretKey, type KeyObject } from "node:crypto";
+import { readFileSync } from "node:fs";
+import pino, { type Logger } from "pino";
+import { CheckService, type CheckServiceOptions } from "./check-service.ts";
+import type { AuthzConfig, TlsConfig } from "./config/schema.ts";
+import type { InputEnricher } from "./enrich.ts";
+import { IdentityEnricher } from "./identity/identity-enricher.ts";
+import { JwksCache } from "./identity/jwks-cache.ts";
+import { JwtVerifier } from "./identity/jwt-verifier.ts";
+import { decisionLogger } from "./ops/decision-log.ts";
+import { AuthzMetrics } from "./ops/metrics.ts";
+import { createRedactor } from "./ops/redact.ts";
 import { ActivePolicy } from "./policy/active-policy.ts";
-import { GrpcTransport } from "./transport/grpc-server.ts";
+import { BundleSource, isUrl } from "./policy/bundle-source.ts";
+import type { SignatureVerification } from "./policy/signature.ts";
+import { type RiskAssessor, RiskEnricher } from "./risk-enricher.ts";
+import { GrpcTransport, type TlsFiles } from "./transport/grpc-server.ts";
+import { HttpTransport } from "./transport/http-server.ts";
+
+/** The identity/risk headers of docs/headers.md: on every allow they are either set by Meshward or
+ *  removed, so a client can never forge them (also before the risk engine is wired in). */
+export const MESHWARD_UPSTREAM_HEADERS = ["x-meshward-subject", "x-meshward-risk-score", "x-meshward-risk-level"];
 
 export interface RunningServer {
   grpcPort: number;
+  /** 0 when the HTTP listener is disabled. */
+  httpPort: number;
   policy: ActivePolicy;
+  checks: CheckService;
+  metrics: AuthzMetrics;
+  bundles: BundleSource;
   close(): Promise<void>;
 }
 
-export async function startAuthzServer(config: AuthzConfig): Promise<RunningServer> {
-  const policy = new ActivePolicy();
-  await policy.activateFromFile(config.bundlePath);
-  const checks = new CheckService(policy, {
-    defaultEntrypoint: config.defaultEntrypoint,
-    errorStatus: config.errorStatus,
+export interface ServerDependencies {
+  logger?: Logger;
+  /** Extra enrichers after identity and risk. */
+  enrichers?: InputEnricher[];
+  /** The risk engine (`createRiskEngine()` from ./risk/index.ts): adds input.meshward.risk, the
+   *  risk headers and metadata, and receives the outcomes of checks. */
+  risk?: RiskAssessor;
+  nowMs?: () => number;
+}
+
+function tlsFiles(tls: TlsConfig | undefined): TlsFiles | undefined {
+  if (!tls) return undefined;
+  const files: TlsFiles = { cert: readFileSync(tls.certFile, "utf8"), key: readFileSync(tls.keyFile, "utf8") };
+  if (tls.clientCaFile) files.clientCa = readFileSync(tls.clientCaFile, "utf8");
+  return files;
+}
+
+/** The JWS algorithm a public key implies when the config names none (OPA's keys default to RS256). */
+function defaultAlgorithm(key: KeyObject, file: string): string {
+  if (key.asymmetricKeyType === "rsa") return "RS256";
+  if (key.asymmetricKeyType === "ed25519") return "EdDSA";
+  const curve = key.asymmetricKeyDetails?.namedCurve;
+  const byCurve: Record<string, string> = { prime256v1: "ES256", secp384r1: "ES384", secp521r1: "ES512" };
+  const alg = curve ? byCurve[curve] : undefined;
+  if (!alg)
+    throw Object.assign(new Error(`${file}: cannot infer a signing algorithm, set bundle.signing.keys.*.algorithm`), {
+      code: "MW_CONFIG",
+    });
+  return alg;
+}
+
+function signatureVerification(config: AuthzConfig): SignatureVerification | undefined {
+  const signing = config.bundle.signing;
+  if (!signing) return undefined;
+  const keys: SignatureVerification["keys"] = {};
+  for (const [id, k] of Object.entries(signing.keys)) {
+    const bytes = readFileSync(k.keyFile);
+    if (k.algorithm?.startsWith("HS")) {
+      keys[id] = { algorithm: k.algorithm, key: createSecretKey(bytes) };
+      continue;
+    }
+    const key = createPublicKey(bytes);
+    keys[id] = { algorithm: k.algorithm ?? defaultAlgorithm(key, k.keyFile), key };
+  }
+  return {
+    keys,
+    excludeFiles: signing.excludeFiles,
+    ...(signing.keyId ? { keyId: signing.keyId } : {}),
+    ...(signing.scope ? { scope: signing.scope } : {}),
+  };
+}
+
+/** The CheckService settings a config implies (also used by the benchmark and tests). */
+export function checkServiceOptions(config: AuthzConfig): CheckServiceOptions {
+  return {
+    defaultEntrypoint: config.policy.defaultEntrypoint,
+    entrypointContextKey: config.policy.entrypointContextKey,
+    errorStatus: config.check.errorStatus,
+    dryRun: config.policy.dryRun,
+    checkTimeoutMs: config.check.timeoutMs,
+    translate: { skipBodyParse: config.policy.skipBodyParse, maxBodyParseBytes: config.policy.maxBodyParseBytes },
+  };
+}
+
+export async function startAuthzServer(config: AuthzConfig, deps: ServerDependencies = {}): Promise<RunningServer> {
+  const logger = deps.logger ?? pino({ level: config.logging.level, base: { service: "meshward-authz" } });
+  const nowMs = deps.nowMs ?? Date.now;
+  const metrics = new AuthzMetrics();
+  const signature = signatureVerification(config);
+  const policy = new ActivePolicy({ nowMs, ...(signature ? { signature } : {}) });
+  const bundles = new BundleSource(policy, config.bundle.source, {
+    pollIntervalMs: config.bundle.pollIntervalMs,
+    onResult: (outcome) => {
+      if (outcome.result === "error") {
+        metrics.bundleStatus(policy.bundleStatus, "error", outcome.code);
+        logger.error(
+          { event: "bundle", source: config.bundle.source, reason: outcome.code, error: outcome.message },
+          "bundle refused",
+        );
+      } else {
+        metrics.bundleStatus(policy.bundleStatus, outcome.result);
+        if (outcome.result === "ok") logger.info({ event: "bundle", ...policy.bundleStatus }, "bundle activated");
+      }
+    },
   });
-  const grpcTransport = new GrpcTransport(checks, () => policy.evaluator !== undefined);
-  const grpcPort = await grpcTransport.listen(config.grpc);
+  const first = await bundles.load();
+  if (first.result === "error" && config.bundle.pollIntervalMs === 0 && !isUrl(config.bundle.source)) {
+    // Nothing would ever load: refuse to start rather than serve denies forever.
+    throw Object.assign(new Error(first.message), { code: first.code });
+  }
+
+  let identity: IdentityEnricher | undefined;
+  const jwt = config.identity.jwt;
+  if (jwt || config.identity.spiffe.enabled) {
+    let jwtOptions: ConstructorParameters<typeof IdentityEnricher>[0]["jwt"];
+    if (jwt) {
+      const jwks = new JwksCache({
+        url: jwt.jwksUrl,
+        cacheMs: jwt.jwksCacheMs,
+        minRefetchMs: jwt.jwksMinRefetchMs,
+        timeoutMs: jwt.jwksTimeoutMs,
+        nowMs,
+        onFetch: (result, trigger, error) => {
+          metrics.jwksFetch(result, trigger);
+          if (error) logger.warn({ event: "jwks", url: jwt.jwksUrl, trigger, error }, "JWKS fetch failed");
+        },
+      });
+      jwtOptions = { config: jwt, verifier: new JwtVerifier(jwt, jwks), jwksStatus: () => jwks.status() };
+    }
+    identity = new IdentityEnricher({
+      spiffe: config.identity.spiffe.enabled,
+      ...(jwtOptions ? { jwt: jwtOptions } : {}),
+    });
+  }
+  const risk = deps.risk ? new RiskEnricher(deps.risk, nowMs) : undefined;
+  const enrichers: InputEnricher[] = [
+    ...(identity ? [identity] : []),
+    ...(risk ? [risk] : []),
+    ...(deps.enrichers ?? []),
+  ];
+
+  const observers = [metrics.observeCheck, ...(risk ? [risk.observe] : [])];
+  if (config.logging.decisions.enabled) {
+    const redact = createRedactor({ headers: jwt ? [jwt.header] : [], paths: config.logging.decisions.redactPaths });
+    observers.push(decisionLogger(logger, { sampleRate: config.logging.decisions.sampleRate, redact }));
+  }
+  const checks = new CheckService(checkServiceOptions(config), {
+    policy,
+    enrichers,
+    observers,
+    clock: { nowMs, monotonicMs: () => performance.now() },
+  });
+  const isReady = () => policy.evaluator !== undefined;
+  const grpcTls = tlsFiles(config.grpc.tls);
+  const grpcTransport = new GrpcTransport(checks, isReady);
+  const grpcPort = await grpcTransport.listen({
+    host: config.grpc.host,
+    port: config.grpc.port,
+    ...(grpcTls ? { tls: grpcTls } : {}),
+  });
+  let httpTransport: HttpTransport | undefined;
+  let httpPort = 0;
+  if (config.http.enabled) {
+    const httpTls = tlsFiles(config.http.tls);
+    httpTransport = new HttpTransport(checks, {
+      host: config.http.host,
+      port: config.http.port,
+      ...(httpTls ? { tls: httpTls } : {}),
+      checkPathPrefix: config.http.checkPathPrefix,
+      entrypointContextKey: config.policy.entrypointContextKey,
+      principalFromXfcc: config.http.principalFromXfcc,
+      ...(config.http.entrypointHeader ? { entrypointHeader: config.http.entrypointHeader } : {}),
+      maxBodyBytes: config.http.maxBodyBytes,
+      checkTimeoutMs: config.check.timeoutMs,
+      isReady,
+      metrics: () => metrics.text(),
+      status: () => ({
+        ready: isReady(),
+        dryRun: config.policy.dryRun,
+        bundle: policy.bundleStatus,
+        identity: identity?.status(),
+      }),
+    });
+    httpPort = await httpTransport.listen();
+  }
+  bundles.start();
   return {
     grpcPort,
+    httpPort,
     policy,
-    close: () => grpcTransport.close(),
+    checks,
+    metrics,
+    bundles,
+    close: async () => {
+      bundles.stop();
+      await Promise.all([grpcTransport.close(), httpTransport?.close()]);
+    },
   };
 }

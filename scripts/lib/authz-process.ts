@@ -6,20 +6,25 @@ import { repoRoot } from "./tools.ts";
 export interface AuthzProcess {
   process: ManagedProcess;
   grpcPort: number;
+  /** HTTP listener (ext_authz HTTP mode, /healthz, /readyz, /metrics, /status). */
+  httpPort: number;
   stop(): Promise<void>;
 }
 
-export async function startAuthzProcess(args: string[] = [], options: { echo?: boolean } = {}): Promise<AuthzProcess> {
+export async function startAuthzProcess(
+  args: string[] = [],
+  options: { echo?: boolean; env?: NodeJS.ProcessEnv } = {},
+): Promise<AuthzProcess> {
   const proc = startProcess(
     "authz",
     process.execPath,
-    ["--import", "tsx", join(repoRoot, "authz-server/src/main.ts"), "--grpc-port", "0", ...args],
-    { cwd: repoRoot, echo: options.echo ?? false },
+    ["--import", "tsx", join(repoRoot, "authz-server/src/main.ts"), "--grpc-port", "0", "--http-port", "0", ...args],
+    { cwd: repoRoot, echo: options.echo ?? false, env: { ...process.env, ...options.env } },
   );
   try {
     const line = await proc.waitForLine(/"event":"listening"/, 30_000);
-    const { grpcPort } = JSON.parse(line) as { grpcPort: number };
-    return { process: proc, grpcPort, stop: async () => void (await proc.stop()) };
+    const { grpcPort, httpPort } = JSON.parse(line) as { grpcPort: number; httpPort: number };
+    return { process: proc, grpcPort, httpPort, stop: async () => void (await proc.stop()) };
   } catch (err) {
     await proc.stop();
     throw err;

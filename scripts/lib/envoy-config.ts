@@ -30,10 +30,30 @@ export interface ExtraCluster {
 }
 
 export interface ExtAuthzSpec {
-  mode: "grpc";
+  /** "grpc": envoy.service.auth.v3 Check; "http": Envoy's http_service (raw HTTP) mode. */
+  mode: "grpc" | "http";
   server: Endpoint;
   timeoutMs?: number;
   failureModeAllow?: boolean;
+  /** http mode: prefix Envoy puts before the original path (the server's checkPathPrefix). */
+  pathPrefix?: string;
+  /** Send the request body (`with_request_body`). */
+  withRequestBody?: { maxRequestBytes: number; allowPartialMessage?: boolean; packAsBytes?: boolean };
+  /** Status Envoy answers with when the authz call itself fails. */
+  statusOnError?: number;
+  /** http mode: headers Envoy sets on the check request (values may use Envoy formatters such as
+   *  `%METADATA(ROUTE:meshward:entrypoint)%`); a client-sent header of the same name is overridden. */
+  headersToAdd?: Record<string, string>;
+  /** TLS from Envoy to the authz server: PEM file paths; client cert/key make it mTLS. */
+  tls?: { caFile: string; certFile?: string; keyFile?: string; sni?: string };
+}
+
+export interface RouteSpec {
+  prefix: string;
+  /** ExtAuthzPerRoute check_settings.context_extensions (e.g. the Rego entrypoint for the route). */
+  contextExtensions?: Record<string, string>;
+  /** Route metadata (`metadata.filter_metadata`), readable by Envoy formatters. */
+  metadata?: Record<string, Record<string, string>>;
 }
 
 /** How the upstream cluster picks an endpoint. `override-host` honours the endpoint list the
@@ -51,6 +71,8 @@ export interface MeshEnvoyConfig {
   extraHttpFilters?: Record<string, unknown>[];
   listenerPort?: number;
   extraClusters?: ExtraCluster[];
+  /** Routes to the upstream in order; default one catch-all "/" route. */
+  routes?: RouteSpec[];
 }
 
 const typed = (type: string, body: Record<string, unknown> = {}) => ({
@@ -143,14 +165,75 @@ function wasmFilter(spec: WasmFilterSpec): Record<string, unknown> {
 }
 
 function extAuthzFilter(spec: ExtAuthzSpec): Record<string, unknown> {
+  const timeout = `${(spec.timeoutMs ?? 500) / 1000}s`;
+  const body: Record<string, unknown> = {
+    transport_api_version: "V3",
+    failure_mode_allow: spec.failureModeAllow ?? false,
+  };
+  if (spec.mode === "grpc") {
+    body.grpc_service = { envoy_grpc: { cluster_name: "meshward_authz" }, timeout };
+  } else {
+    const scheme = spec.tls ? "https" : "http";
+    body.http_service = {
+      server_uri: { uri: `${scheme}://${spec.server.host}:${spec.server.port}`, cluster: "meshward_authz", timeout },
+      path_prefix: spec.pathPrefix ?? "/check",
+      ...(spec.headersToAdd
+        ? {
+            authorization_request: {
+              headers_to_add: Object.entries(spec.headersToAdd).map(([key, value]) => ({ key, value })),
+            },
+          }
+        : {}),
+      authorization_response: {
+        allowed_upstream_headers: { patterns: [{ prefix: "x-" }] },
+        allowed_client_headers: { patterns: [{ prefix: "x-" }] },
+        allowed_client_headers_on_success: { patterns: [{ prefix: "x-policy" }] },
+      },
+    };
+    // Forward every client header to the check, as the gRPC mode does.
+    body.allowed_headers = { patterns: [{ safe_regex: { regex: ".*" } }] };
+  }
+  if (spec.withRequestBody) {
+    body.with_request_body = {
+      max_request_bytes: spec.withRequestBody.maxRequestBytes,
+      allow_partial_message: spec.withRequestBody.allowPartialMessage ?? false,
+      pack_as_bytes: spec.withRequestBody.packAsBytes ?? false,
+    };
+  }
+  if (spec.statusOnError !== undefined) body.status_on_error = { code: spec.statusOnError };
   return {
     name: "envoy.filters.http.ext_authz",
-    typed_config: typed("envoy.extensions.filters.http.ext_authz.v3.ExtAuthz", {
-      transport_api_version: "V3",
-      grpc_service: { envoy_grpc: { cluster_name: "meshward_authz" }, timeout: `${(spec.timeoutMs ?? 500) / 1000}s` },
-      failure_mode_allow: spec.failureModeAllow ?? false,
+    typed_config: typed("envoy.extensions.filters.http.ext_authz.v3.ExtAuthz", body),
+  };
+}
+
+function upstreamTls(tls: NonNullable<ExtAuthzSpec["tls"]>): Record<string, unknown> {
+  const common: Record<string, unknown> = { validation_context: { trusted_ca: { filename: tls.caFile } } };
+  if (tls.certFile && tls.keyFile) {
+    common.tls_certificates = [
+      { certificate_chain: { filename: tls.certFile }, private_key: { filename: tls.keyFile } },
+    ];
+  }
+  return {
+    name: "envoy.transport_sockets.tls",
+    typed_config: typed("envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext", {
+      common_tls_context: common,
+      ...(tls.sni ? { sni: tls.sni } : {}),
     }),
   };
+}
+
+function route(spec: RouteSpec): Record<string, unknown> {
+  const r: Record<string, unknown> = { match: { prefix: spec.prefix }, route: { cluster: "upstream" } };
+  if (spec.metadata) r.metadata = { filter_metadata: spec.metadata };
+  if (spec.contextExtensions) {
+    r.typed_per_filter_config = {
+      "envoy.filters.http.ext_authz": typed("envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute", {
+        check_settings: { context_extensions: spec.contextExtensions },
+      }),
+    };
+  }
+  return r;
 }
 
 export function meshEnvoyConfig(spec: MeshEnvoyConfig): Record<string, unknown> {
@@ -161,7 +244,11 @@ export function meshEnvoyConfig(spec: MeshEnvoyConfig): Record<string, unknown> 
     { name: "envoy.filters.http.router", typed_config: typed("envoy.extensions.filters.http.router.v3.Router") },
   ];
   const clusters = [cluster("upstream", spec.upstreams, false, spec.upstreamLbPolicy)];
-  if (spec.extAuthz) clusters.push(cluster("meshward_authz", [spec.extAuthz.server], true));
+  if (spec.extAuthz) {
+    const authz = cluster("meshward_authz", [spec.extAuthz.server], spec.extAuthz.mode === "grpc");
+    if (spec.extAuthz.tls) authz.transport_socket = upstreamTls(spec.extAuthz.tls);
+    clusters.push(authz);
+  }
   for (const extra of spec.extraClusters ?? []) clusters.push(cluster(extra.name, extra.endpoints, extra.http2));
   return {
     admin: { address: socket({ host: "127.0.0.1", port: 0 }) },
@@ -184,7 +271,7 @@ export function meshEnvoyConfig(spec: MeshEnvoyConfig): Record<string, unknown> 
                           {
                             name: "all",
                             domains: ["*"],
-                            routes: [{ match: { prefix: "/" }, route: { cluster: "upstream" } }],
+                            routes: (spec.routes ?? [{ prefix: "/" }]).map(route),
                           },
                         ],
                       },

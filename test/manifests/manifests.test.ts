@@ -202,7 +202,7 @@ describe("manifests", () => {
     expect(find("authz-server/overlays/dev", "Deployment", "meshward-redis")).toBeUndefined();
     const prod = find<IDeployment>("authz-server/overlays/production", "Deployment", "meshward-authz");
     expect(prod?.spec?.template.spec?.containers[0]?.env).toContainEqual({
-      name: "MESHWARD_RISK_REDIS_URL",
+      name: "MESHWARD_AUTHZ_RISK_REDIS_URL",
       value: "redis://meshward-redis:6379/0",
     });
     expect(find("authz-server/overlays/production", "Deployment", "meshward-redis")).toBeDefined();

@@ -35,6 +35,9 @@ describe("zero-trust bundle through real Envoy and the authz server", () => {
       join(out, "zero-trust.tar.gz"),
       "--entrypoint",
       "meshward/zerotrust/decision",
+      // The bundle is signed; like OPA, the server refuses a signed bundle it cannot verify.
+      "--verification-key",
+      join(out, "dev-keys/zero-trust.verification-key.pem"),
     ]);
     envoy = await startEnvoy(
       meshEnvoyConfig({

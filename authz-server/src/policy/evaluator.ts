@@ -1,20 +1,50 @@
 // Runs a bundle's policy.wasm with the OPA Wasm SDK. One instance per active bundle; evaluation is
 // synchronous and the instance is not shared across threads (Node runs checks on one thread).
+// Before loading, the module's required builtins are compared with what the SDK and Meshward
+// provide; a bundle needing anything else is refused with the builtin's name.
 import { type LoadedPolicy, loadPolicy } from "@open-policy-agent/opa-wasm";
 import { ErrorCodes, MeshwardError } from "../errors.ts";
+import { meshwardBuiltins, SDK_BUILTINS } from "./builtins.ts";
 import type { Bundle } from "./bundle.ts";
+import { missingBuiltins, requiredBuiltins } from "./required-builtins.ts";
 
 export interface PolicyEvaluator {
   readonly revision: string;
   readonly entrypoints: readonly string[];
+  readonly builtins: readonly string[];
+  hasEntrypoint(entrypoint: string): boolean;
   /** Evaluates `entrypoint`; returns undefined when the policy's result set is empty. */
   evaluate(input: unknown, entrypoint: string): unknown;
 }
 
-export async function createEvaluator(bundle: Bundle): Promise<PolicyEvaluator> {
+export interface EvaluatorOptions {
+  /** Wall clock in ms since the epoch; `time.now_ns` reads it once per evaluation. */
+  nowMs?: () => number;
+}
+
+export async function createEvaluator(bundle: Bundle, options: EvaluatorOptions = {}): Promise<PolicyEvaluator> {
+  const nowMs = options.nowMs ?? Date.now;
+  let evaluationNs = 0;
+  const custom = meshwardBuiltins(() => evaluationNs);
+  let needed: string[];
+  try {
+    needed = await requiredBuiltins(bundle.wasm);
+  } catch (err) {
+    throw new MeshwardError(
+      ErrorCodes.bundleInvalid,
+      `policy.wasm is not an OPA Wasm module: ${(err as Error).message}`,
+    );
+  }
+  const missing = missingBuiltins(needed, [...SDK_BUILTINS, ...Object.keys(custom)]);
+  if (missing.length > 0) {
+    throw new MeshwardError(
+      ErrorCodes.bundleBuiltin,
+      `policy needs builtin${missing.length > 1 ? "s" : ""} Meshward does not provide: ${missing.join(", ")}`,
+    );
+  }
   let policy: LoadedPolicy;
   try {
-    policy = await loadPolicy(bundle.wasm);
+    policy = await loadPolicy(bundle.wasm, undefined, custom);
     policy.setData(bundle.data);
   } catch (err) {
     throw new MeshwardError(ErrorCodes.bundleInvalid, `policy.wasm did not load: ${(err as Error).message}`, {
@@ -25,17 +55,20 @@ export async function createEvaluator(bundle: Bundle): Promise<PolicyEvaluator> 
   return {
     revision: bundle.manifest.revision,
     entrypoints: Object.keys(entrypointIds),
+    builtins: needed,
+    hasEntrypoint: (entrypoint) => entrypointIds[entrypoint] !== undefined,
     evaluate(input: unknown, entrypoint: string): unknown {
       const id = entrypointIds[entrypoint];
-      if (id === undefined)
-        throw new MeshwardError(ErrorCodes.policyEval, `entrypoint ${entrypoint} is not in the bundle`);
+      if (id === undefined) {
+        throw new MeshwardError(ErrorCodes.policyEntrypoint, `entrypoint ${entrypoint} is not in the bundle`);
+      }
+      evaluationNs = nowMs() * 1e6;
       let resultSet: unknown;
       try {
         resultSet = policy.evaluate(input as object, id);
       } catch (err) {
-        throw new MeshwardError(ErrorCodes.policyEval, `policy evaluation failed: ${(err as Error).message}`, {
-          cause: err,
-        });
+        const message = err instanceof Error ? err.message : ((err as { message?: string })?.message ?? String(err));
+        throw new MeshwardError(ErrorCodes.policyEval, `policy evaluation failed: ${message}`, { cause: err });
       }
       if (!Array.isArray(resultSet) || resultSet.length === 0) return undefined;
       return (resultSet[0] as { result?: unknown }).result;

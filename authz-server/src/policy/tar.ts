@@ -1,6 +1,6 @@
 // Minimal reader for the gzipped ustar archives OPA writes (`opa build`): regular files only,
 // with GNU long names and pax `path` records honoured. Pure over bytes.
-import { gunzipSync } from "node:zlib";
+import { gunzipSync, gzipSync } from "node:zlib";
 
 const BLOCK = 512;
 
@@ -49,4 +49,47 @@ export function readTarGz(archive: Uint8Array, maxBytes = 256 * 1024 * 1024): Ma
     offset = dataStart + Math.ceil(size / BLOCK) * BLOCK;
   }
   return files;
+}
+
+function writeField(block: Uint8Array, offset: number, length: number, text: string): void {
+  const bytes = new TextEncoder().encode(text);
+  if (bytes.length > length) throw new Error(`tar: field too long: ${text}`);
+  block.set(bytes, offset);
+}
+
+function writeOctal(block: Uint8Array, offset: number, length: number, value: number): void {
+  writeField(block, offset, length, `${value.toString(8).padStart(length - 1, "0")}\0`);
+}
+
+/** Writes files (paths as in readTarGz, leading "/") as a gzipped ustar archive, names up to 255
+ *  bytes (prefix + name), mode 0600, mtime 0, as `opa build` does. */
+export function writeTarGz(files: Map<string, Uint8Array>): Uint8Array {
+  const blocks: Uint8Array[] = [];
+  for (const [path, data] of files) {
+    const header = new Uint8Array(BLOCK);
+    let name = path;
+    let prefix = "";
+    if (new TextEncoder().encode(name).length > 100) {
+      const cut = name.lastIndexOf("/", name.length - 2);
+      prefix = name.slice(0, cut);
+      name = name.slice(cut + 1);
+    }
+    writeField(header, 0, 100, name);
+    writeOctal(header, 100, 8, 0o600);
+    writeOctal(header, 108, 8, 0);
+    writeOctal(header, 116, 8, 0);
+    writeOctal(header, 124, 12, data.length);
+    writeOctal(header, 136, 12, 0);
+    header.fill(32, 148, 156); // checksum field counts as spaces while summing
+    header[156] = 48; // '0': regular file
+    writeField(header, 257, 6, "ustar\0");
+    writeField(header, 263, 2, "00");
+    writeField(header, 345, 155, prefix);
+    let sum = 0;
+    for (const b of header) sum += b;
+    writeField(header, 148, 8, `${sum.toString(8).padStart(6, "0")}\0 `);
+    blocks.push(header, data, new Uint8Array((BLOCK - (data.length % BLOCK)) % BLOCK));
+  }
+  blocks.push(new Uint8Array(BLOCK * 2));
+  return new Uint8Array(gzipSync(Buffer.concat(blocks)));
 }

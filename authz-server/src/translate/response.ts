@@ -1,89 +1,28 @@
-// Policy decision → CheckResponse. A decision is what the Rego entrypoint returned: a boolean, or an
-// object in opa-envoy-plugin's result shape (`allowed`, `headers`, `body`, `http_status`, ...).
-// Pure: no I/O, no clock; the decision id is passed in.
-
-import type { JsonObject } from "@bufbuild/protobuf";
-import { create } from "@bufbuild/protobuf";
-import { ErrorCodes, MeshwardError } from "../errors.ts";
-import { HeaderValueOptionSchema } from "../gen/envoy/config/core/v3/base_pb.ts";
+// Decision → CheckResponse (ext_authz v3), as opa-envoy-plugin builds it: allow → status OK with an
+// OkHttpResponse (headers to add/override upstream, headers to remove, response headers, query
+// parameter edits); deny → PERMISSION_DENIED with a DeniedHttpResponse (status, headers, body).
+// `decision_id` is always in the dynamic metadata (Envoy emits it under the
+// `envoy.filters.http.ext_authz` namespace). Pure: the decision id is passed in.
+import { create, type JsonObject } from "@bufbuild/protobuf";
+import { HeaderValueOptionSchema, QueryParameterSchema } from "../gen/envoy/config/core/v3/base_pb.ts";
 import {
   type CheckResponse,
   CheckResponseSchema,
   DeniedHttpResponseSchema,
   OkHttpResponseSchema,
 } from "../gen/envoy/service/auth/v3/external_auth_pb.ts";
+import { type Decision, emptyDecision, type HeaderPair } from "./decision.ts";
+
+/** Kept here too: callers from before the decision/response split import it from this module. */
+export { type Decision, toDecision } from "./decision.ts";
 
 /** gRPC status codes used in CheckResponse.status (google.rpc.Code). */
 const GRPC_OK = 0;
 const GRPC_PERMISSION_DENIED = 7;
 
-export interface Decision {
-  allowed: boolean;
-  httpStatus?: number;
-  headers: Record<string, string>;
-  body?: string;
-  /** Extra dynamic metadata the policy asked for; `decision_id` is always added. */
-  dynamicMetadata: JsonObject;
-}
-
-/** Interprets the policy's result, rejecting shapes that cannot be a decision. */
-export function toDecision(result: unknown): Decision {
-  if (typeof result === "boolean") return { allowed: result, headers: {}, dynamicMetadata: {} };
-  if (result === null || typeof result !== "object" || Array.isArray(result)) {
-    throw new MeshwardError(ErrorCodes.policyResult, `policy returned ${describe(result)}, expected boolean or object`);
-  }
-  const r = result as Record<string, unknown>;
-  if (typeof r.allowed !== "boolean") {
-    throw new MeshwardError(ErrorCodes.policyResult, "policy result object lacks a boolean `allowed`");
-  }
-  const decision: Decision = { allowed: r.allowed, headers: {}, dynamicMetadata: {} };
-  if (r.http_status !== undefined) {
-    if (
-      typeof r.http_status !== "number" ||
-      !Number.isInteger(r.http_status) ||
-      r.http_status < 100 ||
-      r.http_status > 599
-    ) {
-      throw new MeshwardError(ErrorCodes.policyResult, "policy result `http_status` must be an integer 100..599");
-    }
-    decision.httpStatus = r.http_status;
-  }
-  if (r.headers !== undefined) decision.headers = stringMap(r.headers, "headers");
-  if (r.body !== undefined) {
-    if (typeof r.body !== "string")
-      throw new MeshwardError(ErrorCodes.policyResult, "policy result `body` must be a string");
-    decision.body = r.body;
-  }
-  if (r.dynamic_metadata !== undefined) {
-    if (r.dynamic_metadata === null || typeof r.dynamic_metadata !== "object" || Array.isArray(r.dynamic_metadata)) {
-      throw new MeshwardError(ErrorCodes.policyResult, "policy result `dynamic_metadata` must be an object");
-    }
-    decision.dynamicMetadata = r.dynamic_metadata as JsonObject;
-  }
-  return decision;
-}
-
-function stringMap(value: unknown, field: string): Record<string, string> {
-  if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    throw new MeshwardError(ErrorCodes.policyResult, `policy result \`${field}\` must be an object of strings`);
-  }
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(value)) {
-    if (typeof v !== "string")
-      throw new MeshwardError(ErrorCodes.policyResult, `policy result \`${field}.${k}\` must be a string`);
-    out[k] = v;
-  }
-  return out;
-}
-
-function describe(value: unknown): string {
-  if (value === undefined) return "undefined";
-  if (value === null) return "null";
-  return Array.isArray(value) ? "an array" : `a ${typeof value}`;
-}
-
-function headerOptions(headers: Record<string, string>) {
-  return Object.entries(headers).map(([key, value]) => create(HeaderValueOptionSchema, { header: { key, value } }));
+/** Envoy's default for `append` here is false: a header the decision names replaces the client's. */
+function headerOptions(headers: readonly HeaderPair[]) {
+  return headers.map(([key, value]) => create(HeaderValueOptionSchema, { header: { key, value } }));
 }
 
 export function toCheckResponse(decision: Decision, decisionId: string): CheckResponse {
@@ -93,7 +32,15 @@ export function toCheckResponse(decision: Decision, decisionId: string): CheckRe
       status: { code: GRPC_OK },
       httpResponse: {
         case: "okResponse",
-        value: create(OkHttpResponseSchema, { headers: headerOptions(decision.headers) }),
+        value: create(OkHttpResponseSchema, {
+          headers: headerOptions(decision.headers),
+          headersToRemove: decision.requestHeadersToRemove,
+          responseHeadersToAdd: headerOptions(decision.responseHeadersToAdd),
+          queryParametersToSet: decision.queryParametersToSet.map(([key, value]) =>
+            create(QueryParameterSchema, { key, value }),
+          ),
+          queryParametersToRemove: decision.queryParametersToRemove,
+        }),
       },
       dynamicMetadata,
     });
@@ -112,10 +59,17 @@ export function toCheckResponse(decision: Decision, decisionId: string): CheckRe
   });
 }
 
-/** The deny sent when the check itself failed: fail closed, with the coded reason in a header. */
-export function errorResponse(code: string, httpStatus: number, decisionId: string): CheckResponse {
-  return toCheckResponse(
-    { allowed: false, httpStatus, headers: { "x-meshward-reason": code }, dynamicMetadata: { reason: code } },
-    decisionId,
-  );
+/** The header that carries the coded reason of a deny Meshward itself produced. */
+export const REASON_HEADER = "x-meshward-reason";
+
+/** The deny sent when the check itself failed: fail closed, with the coded reason in a header and
+ *  in the dynamic metadata. */
+export function errorDecision(code: string, httpStatus: number): Decision {
+  return {
+    ...emptyDecision(false),
+    httpStatus,
+    headers: [[REASON_HEADER, code]],
+    body: `${code}\n`,
+    dynamicMetadata: { reason: code },
+  };
 }

@@ -13,9 +13,34 @@ import {
 } from "../gen/grpc/health/v1/health_pb.ts";
 import { toGrpcServiceDefinition } from "./grpc-adapter.ts";
 
+export interface TlsFiles {
+  /** PEM certificate chain and private key of this listener. */
+  cert: string;
+  key: string;
+  /** PEM CA bundle; when set, clients must present a certificate it signed (mTLS). */
+  clientCa?: string;
+}
+
 export interface GrpcListenOptions {
   host: string;
   port: number;
+  tls?: TlsFiles;
+}
+
+/** A gRPC deadline (wall-clock Date, or Infinity) on the monotonic clock CheckService uses. */
+function monotonicDeadline(deadline: grpc.Deadline): number | undefined {
+  const wall = deadline instanceof Date ? deadline.getTime() : deadline;
+  if (!Number.isFinite(wall)) return undefined;
+  return performance.now() + (wall - Date.now());
+}
+
+function credentials(tls: TlsFiles | undefined): grpc.ServerCredentials {
+  if (!tls) return grpc.ServerCredentials.createInsecure();
+  return grpc.ServerCredentials.createSsl(
+    tls.clientCa ? Buffer.from(tls.clientCa) : null,
+    [{ cert_chain: Buffer.from(tls.cert), private_key: Buffer.from(tls.key) }],
+    tls.clientCa !== undefined,
+  );
 }
 
 /** The service names this server reports health for; "" is the whole server. */
@@ -31,7 +56,12 @@ export class GrpcTransport {
   ) {
     this.server.addService(toGrpcServiceDefinition(Authorization), {
       check: (call: grpc.ServerUnaryCall<CheckRequest, CheckResponse>, callback: grpc.sendUnaryData<CheckResponse>) => {
-        callback(null, this.checks.check(call.request).response);
+        this.checks.check(call.request, monotonicDeadline(call.getDeadline())).then(
+          (outcome) => callback(null, outcome.response),
+          // CheckService turns failures into denies itself; this is the last resort, and a gRPC
+          // error makes Envoy apply status_on_error (a deny unless failure_mode_allow is set).
+          (err: Error) => callback({ code: grpc.status.INTERNAL, details: err.message }),
+        );
       },
     });
     this.server.addService(toGrpcServiceDefinition(Health), {
@@ -70,7 +100,7 @@ export class GrpcTransport {
 
   listen(options: GrpcListenOptions): Promise<number> {
     return new Promise((resolve, reject) => {
-      this.server.bindAsync(`${options.host}:${options.port}`, grpc.ServerCredentials.createInsecure(), (err, port) => {
+      this.server.bindAsync(`${options.host}:${options.port}`, credentials(options.tls), (err, port) => {
         if (err) return reject(err);
         this.boundPort = port;
         resolve(port);

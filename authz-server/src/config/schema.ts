@@ -1,0 +1,295 @@
+// The authz server's configuration: types, built-in defaults, and validation that names the
+// offending field (`bundle.pollIntervalMs: must be an integer >= 100`). Unknown fields are errors,
+// so a typo never silently falls back to a default. Pure.
+import { invalid, type Obj, Reader } from "./reader.ts";
+
+export interface TlsConfig {
+  /** PEM files: this listener's certificate chain and key; `clientCa` turns on mTLS. */
+  certFile: string;
+  keyFile: string;
+  clientCaFile?: string;
+}
+
+export interface ListenerConfig {
+  host: string;
+  /** 0 lets the kernel choose (tests). */
+  port: number;
+  tls?: TlsConfig;
+}
+
+export interface SigningConfig {
+  /** Public keys (PEM) or HMAC secrets by key id, as OPA's `keys.<id>`. */
+  /** `algorithm` may be left out for public keys: RS256 for RSA, ES256/384/512 by EC curve. */
+  keys: Record<string, { algorithm?: string; keyFile: string }>;
+  /** Key id to use when the signature names none (OPA's `signing.keyid`). */
+  keyId?: string;
+  /** Must equal the signature's `scope` claim when set. */
+  scope?: string;
+  /** Files left out of signing (OPA's `exclude_files`), e.g. [".manifest"] rarely. */
+  excludeFiles: string[];
+}
+
+export interface JwtConfig {
+  /** Header carrying the token (`authorization` strips the `Bearer ` prefix). */
+  header: string;
+  /** Cookie carrying the token, tried after the header. */
+  cookie?: string;
+  jwksUrl: string;
+  issuer?: string;
+  audience?: string[];
+  /** Allowed signature algorithms; `none` and HS* are never allowed with a JWKS. */
+  algorithms: string[];
+  clockSkewSec: number;
+  /** How long fetched keys are fresh; after that they are refetched, but kept if the fetch fails. */
+  jwksCacheMs: number;
+  /** At most one refetch for an unknown `kid` per this interval. */
+  jwksMinRefetchMs: number;
+  jwksTimeoutMs: number;
+}
+
+export interface AuthzConfig {
+  grpc: ListenerConfig;
+  /** HTTP listener: Envoy `http_service` checks under `checkPathPrefix`, plus /healthz, /readyz,
+   *  /metrics and /status. */
+  http: ListenerConfig & {
+    enabled: boolean;
+    checkPathPrefix: string;
+    maxBodyBytes: number;
+    /** HTTP mode has no context_extensions; when set, this request header names the route's
+     *  entrypoint. Only safe if Envoy sets it (http_service authorization_request.headers_to_add,
+     *  e.g. `%METADATA(ROUTE:meshward:entrypoint)%`), which overrides any client-sent copy. */
+    entrypointHeader?: string;
+    /** HTTP mode has no source.principal; take it from Envoy's x-forwarded-client-cert `URI=`.
+     *  Only safe with `forward_client_cert_details: SANITIZE_SET` (or Istio's default handling). */
+    principalFromXfcc: boolean;
+  };
+  bundle: {
+    /** File path or http(s) URL of an OPA bundle (.tar.gz) with a Wasm policy. */
+    source: string;
+    /** How often a URL source is polled (ETag / If-None-Match), or a file source re-read. */
+    pollIntervalMs: number;
+    signing?: SigningConfig;
+  };
+  policy: {
+    defaultEntrypoint: string;
+    entrypointContextKey: string;
+    dryRun: boolean;
+    skipBodyParse: boolean;
+    maxBodyParseBytes: number;
+  };
+  check: { timeoutMs: number; errorStatus: number };
+  identity: { jwt?: JwtConfig; spiffe: { enabled: boolean } };
+  /** The risk engine (authz-server/src/risk/): present = enabled. `config` is the engine's own
+   *  config (validated by it, errors name its fields); `redisUrl` shares state across replicas. */
+  risk?: { config: Record<string, unknown>; redisUrl?: string };
+  logging: {
+    level: "trace" | "debug" | "info" | "warn" | "error" | "silent";
+    decisions: { enabled: boolean; sampleRate: number; redactPaths: string[] };
+  };
+}
+
+export function defaultConfig(repoRoot: string): AuthzConfig {
+  return {
+    grpc: { host: "127.0.0.1", port: 9001 },
+    http: {
+      host: "127.0.0.1",
+      port: 9002,
+      enabled: true,
+      checkPathPrefix: "/check",
+      maxBodyBytes: 1024 * 1024,
+      principalFromXfcc: false,
+    },
+    bundle: { source: `${repoRoot}/build/policy/default.tar.gz`, pollIntervalMs: 0 },
+    policy: {
+      defaultEntrypoint: "envoy/authz/allow",
+      entrypointContextKey: "meshward_entrypoint",
+      dryRun: false,
+      skipBodyParse: false,
+      maxBodyParseBytes: 1024 * 1024,
+    },
+    check: { timeoutMs: 1000, errorStatus: 403 },
+    identity: { spiffe: { enabled: true } },
+    logging: { level: "info", decisions: { enabled: true, sampleRate: 1, redactPaths: [] } },
+  };
+}
+
+function listener(r: Reader, d: ListenerConfig): ListenerConfig {
+  const out: ListenerConfig = { host: r.string("host", d.host), port: r.int("port", d.port, 0, 65535) };
+  if (r.has("tls")) {
+    const t = r.section("tls").only(["certFile", "keyFile", "clientCaFile"]);
+    out.tls = { certFile: t.string("certFile", ""), keyFile: t.string("keyFile", "") };
+    if (!out.tls.certFile) throw invalid(t.at("certFile"), "is required with tls");
+    if (!out.tls.keyFile) throw invalid(t.at("keyFile"), "is required with tls");
+    const ca = t.optionalString("clientCaFile");
+    if (ca) out.tls.clientCaFile = ca;
+  }
+  return out;
+}
+
+const LEVELS = ["trace", "debug", "info", "warn", "error", "silent"] as const;
+const JWT_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"];
+
+function jwt(r: Reader): JwtConfig {
+  r.only([
+    "header",
+    "cookie",
+    "jwksUrl",
+    "issuer",
+    "audience",
+    "algorithms",
+    "clockSkewSec",
+    "jwksCacheMs",
+    "jwksMinRefetchMs",
+    "jwksTimeoutMs",
+  ]);
+  const jwksUrl = r.string("jwksUrl", "");
+  if (!/^https?:\/\//.test(jwksUrl)) throw invalid(r.at("jwksUrl"), "must be an http(s) URL");
+  const algorithms = r.strings("algorithms", ["RS256", "ES256"]);
+  for (const alg of algorithms) {
+    if (!JWT_ALGORITHMS.includes(alg)) {
+      throw invalid(r.at("algorithms"), `${alg} is not allowed (asymmetric only: ${JWT_ALGORITHMS.join(", ")})`);
+    }
+  }
+  const out: JwtConfig = {
+    header: r.string("header", "authorization").toLowerCase(),
+    jwksUrl,
+    algorithms,
+    clockSkewSec: r.int("clockSkewSec", 30, 0, 3600),
+    jwksCacheMs: r.int("jwksCacheMs", 300_000, 0),
+    jwksMinRefetchMs: r.int("jwksMinRefetchMs", 30_000, 0),
+    jwksTimeoutMs: r.int("jwksTimeoutMs", 2000, 1),
+  };
+  const cookie = r.optionalString("cookie");
+  if (cookie) out.cookie = cookie;
+  const issuer = r.optionalString("issuer");
+  if (issuer) out.issuer = issuer;
+  if (r.has("audience")) {
+    const aud = r.raw("audience");
+    out.audience = typeof aud === "string" ? [aud] : r.strings("audience", []);
+  }
+  return out;
+}
+
+function signing(r: Reader): SigningConfig {
+  r.only(["keys", "keyId", "scope", "excludeFiles"]);
+  const keysReader = r.section("keys");
+  const keys: SigningConfig["keys"] = {};
+  for (const id of Object.keys((r.raw("keys") as Obj | undefined) ?? {})) {
+    const k = keysReader.section(id).only(["algorithm", "keyFile"]);
+    const key: { algorithm?: string; keyFile: string } = { keyFile: k.string("keyFile", "") };
+    if (!key.keyFile) throw invalid(k.at("keyFile"), "is required");
+    const algorithm = k.optionalString("algorithm");
+    if (algorithm !== undefined) {
+      if (!/^(RS|PS|ES|HS)(256|384|512)$|^EdDSA$/.test(algorithm))
+        throw invalid(k.at("algorithm"), `unknown algorithm ${algorithm}`);
+      key.algorithm = algorithm;
+    }
+    keys[id] = key;
+  }
+  if (Object.keys(keys).length === 0) throw invalid(r.at("keys"), "needs at least one verification key");
+  const out: SigningConfig = { keys, excludeFiles: r.strings("excludeFiles", []) };
+  const keyId = r.optionalString("keyId");
+  if (keyId) {
+    if (!keys[keyId]) throw invalid(r.at("keyId"), `names no key in ${r.at("keys")}`);
+    out.keyId = keyId;
+  }
+  const scope = r.optionalString("scope");
+  if (scope) out.scope = scope;
+  return out;
+}
+
+/** Validates a parsed config document over `defaults`; throws MW_CONFIG naming the field. */
+export function validateConfig(document: unknown, defaults: AuthzConfig): AuthzConfig {
+  const root = Reader.of(document ?? {}, "").only([
+    "grpc",
+    "http",
+    "bundle",
+    "policy",
+    "check",
+    "identity",
+    "risk",
+    "logging",
+  ]);
+  const grpc = listener(root.section("grpc").only(["host", "port", "tls"]), defaults.grpc);
+  const h = root
+    .section("http")
+    .only([
+      "host",
+      "port",
+      "tls",
+      "enabled",
+      "checkPathPrefix",
+      "maxBodyBytes",
+      "entrypointHeader",
+      "principalFromXfcc",
+    ]);
+  const checkPathPrefix = h.string("checkPathPrefix", defaults.http.checkPathPrefix);
+  if (!/^\/[^?#]*$/.test(checkPathPrefix) || checkPathPrefix.endsWith("/")) {
+    throw invalid(h.at("checkPathPrefix"), 'must start with "/" and not end with one');
+  }
+  const http: AuthzConfig["http"] = {
+    ...listener(h, defaults.http),
+    enabled: h.bool("enabled", defaults.http.enabled),
+    checkPathPrefix,
+    maxBodyBytes: h.int("maxBodyBytes", defaults.http.maxBodyBytes, 0),
+    principalFromXfcc: h.bool("principalFromXfcc", defaults.http.principalFromXfcc),
+  };
+  const entrypointHeader = h.optionalString("entrypointHeader");
+  if (entrypointHeader) http.entrypointHeader = entrypointHeader.toLowerCase();
+  const b = root.section("bundle").only(["source", "pollIntervalMs", "signing"]);
+  const bundle: AuthzConfig["bundle"] = {
+    source: b.string("source", defaults.bundle.source),
+    pollIntervalMs: b.int("pollIntervalMs", defaults.bundle.pollIntervalMs, 0),
+  };
+  if (bundle.pollIntervalMs > 0 && bundle.pollIntervalMs < 100)
+    throw invalid(b.at("pollIntervalMs"), "must be 0 (off) or >= 100");
+  if (b.has("signing")) bundle.signing = signing(b.section("signing"));
+  const p = root
+    .section("policy")
+    .only(["defaultEntrypoint", "entrypointContextKey", "dryRun", "skipBodyParse", "maxBodyParseBytes"]);
+  const dp = defaults.policy;
+  const policy = {
+    defaultEntrypoint: p.string("defaultEntrypoint", dp.defaultEntrypoint),
+    entrypointContextKey: p.string("entrypointContextKey", dp.entrypointContextKey),
+    dryRun: p.bool("dryRun", dp.dryRun),
+    skipBodyParse: p.bool("skipBodyParse", dp.skipBodyParse),
+    maxBodyParseBytes: p.int("maxBodyParseBytes", dp.maxBodyParseBytes, 0),
+  };
+  const c = root.section("check").only(["timeoutMs", "errorStatus"]);
+  const check = {
+    timeoutMs: c.int("timeoutMs", defaults.check.timeoutMs, 1),
+    errorStatus: c.int("errorStatus", defaults.check.errorStatus, 400, 599),
+  };
+  const i = root.section("identity").only(["jwt", "spiffe"]);
+  const identity: AuthzConfig["identity"] = {
+    spiffe: { enabled: i.section("spiffe").only(["enabled"]).bool("enabled", defaults.identity.spiffe.enabled) },
+  };
+  if (i.has("jwt")) identity.jwt = jwt(i.section("jwt"));
+  const l = root.section("logging").only(["level", "decisions"]);
+  const level = l.string("level", defaults.logging.level);
+  if (!(LEVELS as readonly string[]).includes(level))
+    throw invalid(l.at("level"), `must be one of ${LEVELS.join(", ")}`);
+  const d = l.section("decisions").only(["enabled", "sampleRate", "redactPaths"]);
+  const dd = defaults.logging.decisions;
+  const logging = {
+    level: level as AuthzConfig["logging"]["level"],
+    decisions: {
+      enabled: d.bool("enabled", dd.enabled),
+      sampleRate: d.fraction("sampleRate", dd.sampleRate),
+      redactPaths: d.strings("redactPaths", dd.redactPaths),
+    },
+  };
+  const out: AuthzConfig = { grpc, http, bundle, policy, check, identity, logging };
+  if (root.has("risk")) {
+    const r = root.section("risk").only(["config", "redisUrl"]);
+    const engineConfig = r.raw("config") ?? {};
+    Reader.of(engineConfig, r.at("config")); // an object; its fields are the engine's to check
+    out.risk = { config: engineConfig as Record<string, unknown> };
+    const redisUrl = r.optionalString("redisUrl");
+    if (redisUrl) {
+      if (!/^rediss?:\/\//.test(redisUrl)) throw invalid(r.at("redisUrl"), "must be a redis:// or rediss:// URL");
+      out.risk.redisUrl = redisUrl;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,98 @@
+// A remote JWKS with the failure behaviour an authz server needs (Authorino#463, jose's own
+// createRemoteJWKSet drops keys on a failed refresh):
+//   - keys are fetched once, then refreshed in the background of a lookup when older than `cacheMs`;
+//   - an unknown `kid` triggers a refetch, at most once per `minRefetchMs` (a flood of forged kids
+//     cannot hammer the IdP);
+//   - a failed fetch keeps the last good keys (an IdP outage does not log everyone out) and is
+//     reported through `onFetch` and `status()`.
+// Time comes in through `nowMs`; fetching through `fetchJson`, so tests run a real loopback server.
+import { createLocalJWKSet, type FlattenedJWSInput, type JSONWebKeySet, type JWTHeaderParameters } from "jose";
+
+export interface JwksCacheOptions {
+  url: string;
+  cacheMs: number;
+  minRefetchMs: number;
+  timeoutMs: number;
+  nowMs: () => number;
+  onFetch?: (result: "ok" | "error", trigger: "refresh" | "unknown_kid", error?: string) => void;
+}
+
+export interface JwksStatus {
+  url: string;
+  keys: number;
+  fetchedAt?: string;
+  lastError?: string;
+  lastErrorAt?: string;
+}
+
+type KeyResolver = ReturnType<typeof createLocalJWKSet>;
+
+export class JwksCache {
+  private resolver: KeyResolver | undefined;
+  private keyIds = new Set<string>();
+  private keyCount = 0;
+  private fetchedAtMs = Number.NEGATIVE_INFINITY;
+  private lastAttemptMs = Number.NEGATIVE_INFINITY;
+  private inFlight: Promise<void> | undefined;
+  private lastError: { message: string; atMs: number } | undefined;
+
+  constructor(private readonly options: JwksCacheOptions) {}
+
+  status(): JwksStatus {
+    const s: JwksStatus = { url: this.options.url, keys: this.keyCount };
+    if (Number.isFinite(this.fetchedAtMs)) s.fetchedAt = new Date(this.fetchedAtMs).toISOString();
+    if (this.lastError) {
+      s.lastError = this.lastError.message;
+      s.lastErrorAt = new Date(this.lastError.atMs).toISOString();
+    }
+    return s;
+  }
+
+  /** jose key-resolver: `jwtVerify(token, cache.getKey)`. */
+  getKey = async (header: JWTHeaderParameters, token: FlattenedJWSInput) => {
+    const now = this.options.nowMs();
+    if (!this.resolver) await this.refresh("refresh");
+    else if (now - this.fetchedAtMs > this.options.cacheMs) await this.refresh("refresh");
+    else if (
+      header.kid !== undefined &&
+      !this.keyIds.has(header.kid) &&
+      now - this.lastAttemptMs >= this.options.minRefetchMs
+    ) {
+      await this.refresh("unknown_kid");
+    }
+    if (!this.resolver)
+      throw new Error(`JWKS ${this.options.url} unavailable: ${this.lastError?.message ?? "never fetched"}`);
+    return this.resolver(header, token);
+  };
+
+  private refresh(trigger: "refresh" | "unknown_kid"): Promise<void> {
+    // A failed fetch is not retried before minRefetchMs, whatever the trigger.
+    if (!this.inFlight && this.options.nowMs() - this.lastAttemptMs < this.options.minRefetchMs) {
+      return Promise.resolve();
+    }
+    this.inFlight ??= this.fetchKeys(trigger).finally(() => {
+      this.inFlight = undefined;
+    });
+    return this.inFlight;
+  }
+
+  private async fetchKeys(trigger: "refresh" | "unknown_kid"): Promise<void> {
+    this.lastAttemptMs = this.options.nowMs();
+    try {
+      const response = await fetch(this.options.url, { signal: AbortSignal.timeout(this.options.timeoutMs) });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      const jwks = (await response.json()) as JSONWebKeySet;
+      if (!jwks || !Array.isArray(jwks.keys)) throw new Error("response is not a JWKS (no keys array)");
+      this.resolver = createLocalJWKSet(jwks);
+      this.keyIds = new Set(jwks.keys.map((k) => k.kid).filter((kid): kid is string => typeof kid === "string"));
+      this.keyCount = jwks.keys.length;
+      this.fetchedAtMs = this.options.nowMs();
+      this.lastError = undefined;
+      this.options.onFetch?.("ok", trigger);
+    } catch (err) {
+      const message = (err as Error).message;
+      this.lastError = { message, atMs: this.options.nowMs() };
+      this.options.onFetch?.("error", trigger, message);
+    }
+  }
+}

@@ -1,0 +1,42 @@
+// Decision logs: one JSON line (pino) per logged check, with the decision id, the redacted input,
+// the policy's result, the outcome and the timing. Sampling keeps volume bounded; failed checks and
+// dry-run would-be denies are always logged because they are what operators look for.
+import type { Logger } from "pino";
+import type { CheckRecord } from "../check-service.ts";
+
+export interface DecisionLogOptions {
+  /** 0..1: fraction of ordinary decisions logged. */
+  sampleRate: number;
+  redact: (input: unknown) => unknown;
+  /** Uniform [0, 1); injected so tests can pin the sampling. */
+  random?: () => number;
+}
+
+export function decisionLogger(logger: Logger, options: DecisionLogOptions): (record: CheckRecord) => void {
+  const random = options.random ?? Math.random;
+  return (record) => {
+    const always = record.errorCode !== undefined || record.allowed !== record.decidedAllow;
+    if (!always && (options.sampleRate <= 0 || random() >= options.sampleRate)) return;
+    logger.info(
+      {
+        event: "decision",
+        decision_id: record.decisionId,
+        allowed: record.allowed,
+        decided_allow: record.decidedAllow,
+        dry_run: record.dryRun,
+        entrypoint: record.entrypoint,
+        revision: record.revision,
+        http_status: record.httpStatus,
+        reason: record.errorCode,
+        error: record.errorMessage,
+        result: record.result,
+        input: options.redact(record.input),
+        timings: {
+          total_ms: Math.round(record.durationMs * 1000) / 1000,
+          ...(record.evalMs !== undefined ? { eval_ms: Math.round(record.evalMs * 1000) / 1000 } : {}),
+        },
+      },
+      "decision",
+    );
+  };
+}

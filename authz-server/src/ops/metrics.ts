@@ -1,0 +1,77 @@
+// Prometheus metrics (prom-client) on a registry of our own, so several servers can live in one
+// test process. Labels use the coded reasons of errors.ts, never free text.
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { CheckRecord } from "../check-service.ts";
+import type { BundleStatus } from "../policy/active-policy.ts";
+
+export class AuthzMetrics {
+  readonly registry = new Registry();
+  private readonly checks = new Counter({
+    name: "meshward_authz_checks_total",
+    help: "Checks answered, by result (allow|deny), reason (policy or an MW_* code) and dry_run.",
+    labelNames: ["result", "reason", "dry_run"] as const,
+    registers: [this.registry],
+  });
+  private readonly duration = new Histogram({
+    name: "meshward_authz_check_duration_seconds",
+    help: "Time from receiving a check to its decision, seconds.",
+    labelNames: ["result"] as const,
+    buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5],
+    registers: [this.registry],
+  });
+  private readonly errors = new Counter({
+    name: "meshward_authz_errors_total",
+    help: "Failures by MW_* code (checks, bundle loads, JWKS fetches).",
+    labelNames: ["code"] as const,
+    registers: [this.registry],
+  });
+  private readonly bundleActive = new Gauge({
+    name: "meshward_authz_bundle_active",
+    help: "1 when a policy bundle is active.",
+    registers: [this.registry],
+  });
+  private readonly bundleInfo = new Gauge({
+    name: "meshward_authz_bundle_info",
+    help: "The active bundle's revision and source (value 1).",
+    labelNames: ["revision", "source"] as const,
+    registers: [this.registry],
+  });
+  private readonly bundleLoads = new Counter({
+    name: "meshward_authz_bundle_loads_total",
+    help: "Bundle activation attempts by result (ok|error|unchanged) and reason.",
+    labelNames: ["result", "reason"] as const,
+    registers: [this.registry],
+  });
+  private readonly jwksFetches = new Counter({
+    name: "meshward_authz_jwks_fetches_total",
+    help: "JWKS fetches by result (ok|error) and trigger (refresh|unknown_kid).",
+    labelNames: ["result", "trigger"] as const,
+    registers: [this.registry],
+  });
+
+  observeCheck = (record: CheckRecord): void => {
+    const result = record.allowed ? "allow" : "deny";
+    this.checks.inc({ result, reason: record.errorCode ?? "policy", dry_run: String(record.dryRun) });
+    this.duration.observe({ result }, record.durationMs / 1000);
+    if (record.errorCode) this.errors.inc({ code: record.errorCode });
+  };
+
+  bundleStatus(status: BundleStatus, outcome: "ok" | "error" | "unchanged", reason = "none"): void {
+    this.bundleLoads.inc({ result: outcome, reason });
+    if (outcome === "error") this.errors.inc({ code: reason });
+    this.bundleActive.set(status.active ? 1 : 0);
+    if (outcome === "ok") {
+      this.bundleInfo.reset();
+      this.bundleInfo.set({ revision: status.revision ?? "", source: status.source ?? "" }, 1);
+    }
+  }
+
+  jwksFetch(result: "ok" | "error", trigger: "refresh" | "unknown_kid"): void {
+    this.jwksFetches.inc({ result, trigger });
+    if (result === "error") this.errors.inc({ code: "MW_JWKS_FETCH" });
+  }
+
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+}

@@ -1,0 +1,96 @@
+// Plugs the risk engine (authz-server/src/risk/, its README "API") into the check through the
+// InputEnricher point: per check `assess(context, nowMs)` → `input.meshward.risk`, the
+// `x-meshward-risk-score` / `-level` upstream headers (docs/headers.md) and `risk_score` /
+// `risk_level` dynamic metadata; after a check, `recordOutcome` for failed authentication (an
+// invalid token was presented) and policy denials. Typed structurally against the engine's API so
+// this file does not depend on the engine's modules; composition happens in server.ts.
+import type { CheckRecord } from "./check-service.ts";
+import type { EnrichContext, Enrichment, InputEnricher } from "./enrich.ts";
+import type { Identity } from "./identity/identity-enricher.ts";
+
+export const RISK_SCORE_HEADER = "x-meshward-risk-score";
+export const RISK_LEVEL_HEADER = "x-meshward-risk-level";
+
+export interface RiskAssessmentLike {
+  score: number;
+  level: string;
+  reasons: unknown[];
+}
+
+/** The part of the risk engine's RiskEngine the server uses. */
+export interface RiskAssessor {
+  assess(
+    context: {
+      identity: Pick<Identity, "subject" | "issuer" | "claims" | "spiffe_id" | "authenticated">;
+      sourceIp: string | null;
+      headers: Readonly<Record<string, string>>;
+      method: string;
+      path: string;
+      contextExtensions: Readonly<Record<string, string>> | null;
+    },
+    nowMs: number,
+  ): Promise<RiskAssessmentLike>;
+  recordOutcome(
+    outcome: { kind: "auth-failed" | "denied"; principal: string | null; sourceIp: string | null },
+    nowMs: number,
+  ): Promise<void>;
+}
+
+const ANONYMOUS = { subject: null, issuer: null, claims: null, spiffe_id: null, authenticated: false };
+
+function sourceIpOf(context: Pick<EnrichContext, "request">): string | null {
+  const address = context.request.attributes?.source?.address?.address;
+  return address?.case === "socketAddress" && address.value.address ? address.value.address : null;
+}
+
+export class RiskEnricher implements InputEnricher {
+  readonly name = "risk";
+  readonly ownedHeaders = [RISK_SCORE_HEADER, RISK_LEVEL_HEADER];
+
+  constructor(
+    private readonly engine: RiskAssessor,
+    private readonly nowMs: () => number = Date.now,
+  ) {}
+
+  enrich(context: EnrichContext): Promise<Enrichment> {
+    const http = context.request.attributes?.request?.http;
+    const identity = (context.meshward.identity as Identity | undefined) ?? ANONYMOUS;
+    const path = http?.path ?? "";
+    const q = path.indexOf("?");
+    return this.engine
+      .assess(
+        {
+          identity,
+          sourceIp: sourceIpOf(context),
+          headers: http?.headers ?? {},
+          method: http?.method ?? "",
+          path: q === -1 ? path : path.slice(0, q),
+          contextExtensions: context.request.attributes?.contextExtensions ?? null,
+        },
+        context.nowMs,
+      )
+      .then((risk) => {
+        context.meshward.risk = risk;
+        return {
+          upstreamHeaders: [
+            [RISK_SCORE_HEADER, String(risk.score)],
+            [RISK_LEVEL_HEADER, risk.level],
+          ],
+          dynamicMetadata: { risk_score: risk.score, risk_level: risk.level },
+        };
+      });
+  }
+
+  /** CheckService observer: feeds failed authentications and denials back to the engine. */
+  observe = (record: CheckRecord): void => {
+    const meshward = record.input?.meshward as { identity?: Identity } | undefined;
+    const identity = meshward?.identity;
+    const attributes = record.input?.attributes as { source?: { address?: { socketAddress?: { address?: string } } } };
+    const sourceIp = attributes?.source?.address?.socketAddress?.address ?? null;
+    const principal = identity?.authenticated ? (identity.subject ?? identity.spiffe_id) : null;
+    let kind: "auth-failed" | "denied" | undefined;
+    if (identity?.error) kind = "auth-failed";
+    else if (!record.decidedAllow && record.errorCode === undefined) kind = "denied";
+    if (kind) void this.engine.recordOutcome({ kind, principal, sourceIp }, this.nowMs()).catch(() => {});
+  };
+}

@@ -1,0 +1,156 @@
+// In-process cost of one ext_authz Check through Meshward (CheckRequest → opa-envoy input →
+// identity enricher → Rego-in-Wasm (default policy) → decision → CheckResponse), the same scope as
+// opa-envoy-plugin's BenchmarkCheck (server.Check called directly, no network). Reports µs per
+// check (wall and CPU), interleaving the variants in rounds so machine noise hits all of them.
+//   npm run bench:authz [-- --rounds 5 --iterations 20000 --only <variant name part>]
+import { create } from "@bufbuild/protobuf";
+import { CheckService, type CheckServiceOptions } from "../authz-server/src/check-service.ts";
+import { defaultConfig } from "../authz-server/src/config/schema.ts";
+import {
+  type CheckRequest,
+  CheckRequestSchema,
+} from "../authz-server/src/gen/envoy/service/auth/v3/external_auth_pb.ts";
+import { IdentityEnricher } from "../authz-server/src/identity/identity-enricher.ts";
+import { AuthzMetrics } from "../authz-server/src/ops/metrics.ts";
+import { ActivePolicy } from "../authz-server/src/policy/active-policy.ts";
+import { checkServiceOptions } from "../authz-server/src/server.ts";
+import { toPolicyInput } from "../authz-server/src/translate/input.ts";
+import { repoRoot } from "../scripts/lib/tools.ts";
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(name);
+  return i === -1 ? fallback : Number(process.argv[i + 1]);
+}
+const rounds = arg("--rounds", 5);
+const iterations = arg("--iterations", 20_000);
+
+/** A request like opa-envoy's benchmark fixture: GET with a handful of headers, mTLS peer. */
+const request: CheckRequest = create(CheckRequestSchema, {
+  attributes: {
+    source: {
+      address: {
+        address: {
+          case: "socketAddress",
+          value: { address: "10.0.0.7", portSpecifier: { case: "portValue", value: 53012 } },
+        },
+      },
+      principal: "spiffe://cluster.local/ns/prod/sa/web",
+    },
+    destination: {
+      address: {
+        address: {
+          case: "socketAddress",
+          value: { address: "10.0.0.9", portSpecifier: { case: "portValue", value: 8080 } },
+        },
+      },
+    },
+    request: {
+      http: {
+        id: "13359530607844510314",
+        method: "GET",
+        path: "/public/hello?x=1",
+        host: "app.local",
+        scheme: "http",
+        protocol: "HTTP/1.1",
+        headers: {
+          ":authority": "app.local",
+          ":method": "GET",
+          ":path": "/public/hello?x=1",
+          accept: "*/*",
+          "user-agent": "curl/8.5.0",
+          "x-request-id": "6b3a5f3e-0c4e-4d7e-9b0a-1f3f7c9a8e21",
+          "x-forwarded-proto": "http",
+        },
+      },
+    },
+  },
+});
+
+const options: CheckServiceOptions = checkServiceOptions(defaultConfig(repoRoot));
+
+async function main(): Promise<void> {
+  const policy = new ActivePolicy();
+  await policy.activateFromFile(`${repoRoot}/build/policy/default.tar.gz`);
+  const identity = new IdentityEnricher({ spiffe: true });
+  const metrics = new AuthzMetrics();
+  const variants: Record<string, () => Promise<unknown> | unknown> = {
+    "check (translate+identity+policy+response)": (() => {
+      const s = new CheckService(options, { policy, enrichers: [identity] });
+      return () => s.check(request);
+    })(),
+    "check + metrics observer": (() => {
+      const s = new CheckService(options, { policy, enrichers: [identity], observers: [metrics.observeCheck] });
+      return () => s.check(request);
+    })(),
+    "check without identity enricher": (() => {
+      const s = new CheckService(options, { policy });
+      return () => s.check(request);
+    })(),
+    "translate only": () => toPolicyInput(request),
+    "policy only (pre-translated input)": (() => {
+      const input = toPolicyInput(request);
+      const evaluator = policy.evaluator;
+      if (!evaluator) throw new Error("no bundle");
+      return () => evaluator.evaluate(input, "envoy/authz/allow");
+    })(),
+    "policy only, input with meshward.identity": (() => {
+      const input = toPolicyInput(request);
+      input.meshward = {
+        identity: {
+          subject: "spiffe://cluster.local/ns/prod/sa/web",
+          issuer: null,
+          audience: null,
+          claims: null,
+          spiffe_id: "spiffe://cluster.local/ns/prod/sa/web",
+          authenticated: true,
+          method: "mtls",
+        },
+      };
+      const evaluator = policy.evaluator;
+      if (!evaluator) throw new Error("no bundle");
+      return () => evaluator.evaluate(input, "envoy/authz/allow");
+    })(),
+  };
+  const only = process.argv.indexOf("--only");
+  if (only !== -1) {
+    const pattern = process.argv[only + 1] ?? "";
+    for (const name of Object.keys(variants)) if (!name.includes(pattern)) delete variants[name];
+  }
+  // Sanity: the benchmarked check allows (like opa-envoy's benchmark asserting OK in the loop).
+  const probe = await new CheckService(options, { policy, enrichers: [identity] }).check(request);
+  if (!probe.record.allowed) throw new Error(`benchmark request was denied: ${probe.record.errorCode ?? "policy"}`);
+
+  const totals: Record<string, { wall: number[]; cpu: number[] }> = {};
+  for (const name of Object.keys(variants)) totals[name] = { wall: [], cpu: [] };
+  for (const [, fn] of Object.entries(variants)) for (let i = 0; i < 2000; i++) await fn(); // warm-up
+  for (let r = 0; r < rounds; r++) {
+    for (const [name, fn] of Object.entries(variants)) {
+      const cpu0 = process.cpuUsage();
+      const t0 = process.hrtime.bigint();
+      for (let i = 0; i < iterations; i++) await fn();
+      const wallUs = Number(process.hrtime.bigint() - t0) / 1000 / iterations;
+      const c = process.cpuUsage(cpu0);
+      totals[name]?.wall.push(wallUs);
+      totals[name]?.cpu.push((c.user + c.system) / iterations);
+    }
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
+  console.log(`authz-check: ${rounds} rounds × ${iterations} checks, node ${process.version}, default policy`);
+  console.log("variant".padEnd(46), "median µs/check (wall)", " median µs/check (cpu)", " min wall");
+  for (const [name, t] of Object.entries(totals)) {
+    console.log(
+      name.padEnd(46),
+      median(t.wall).toFixed(2).padStart(22),
+      median(t.cpu).toFixed(2).padStart(22),
+      Math.min(...t.wall)
+        .toFixed(2)
+        .padStart(9),
+    );
+  }
+  console.log("anchor: opa-envoy-plugin BenchmarkCheck 40.7 µs/check; goal ≤ 20 µs");
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
