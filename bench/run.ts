@@ -4,6 +4,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { repoRoot } from "../scripts/lib/tools.ts";
 import { provenance } from "./lib/machine.ts";
+import { runBenchScript } from "./lib/subprocess.ts";
 import { type AuthzLoadResult, benchAuthzGrpc } from "./load/authz-grpc.ts";
 import { benchEnvoyFilters, type VariantResult } from "./load/envoy-filters.ts";
 
@@ -33,8 +34,44 @@ function authzTable(r: AuthzLoadResult): string {
   ].join("\n");
 }
 
+/** Tiers 1 and 2: each script prints its own tables; the report keeps them verbatim. */
+async function microAndSimulation(): Promise<{ title: string; output: string }[]> {
+  const tiers: { title: string; script: string; args: string[]; nodeFlags?: string[]; env?: NodeJS.ProcessEnv }[] = [
+    {
+      title: "Micro: filter callbacks in the Node proxy-wasm host (ns/request, host calls/request)",
+      script: "bench/sdk-microbench.ts",
+      args: [],
+      nodeFlags: ["--no-liftoff"],
+      env: { BENCH_ROUNDS: quick ? "5" : "15" },
+    },
+    {
+      title: "Micro: in-process Check (translation, identity, policy, response; each and total)",
+      script: "bench/authz-check.ts",
+      args: quick ? ["--rounds", "3", "--iterations", "5000"] : [],
+    },
+    {
+      title: "Micro: risk scoring per check (in-memory store; full run adds Redis)",
+      script: "bench/risk.ts",
+      args: quick ? ["--memory-only", "--checks", "5000"] : [],
+    },
+    {
+      title: "Simulation: load-balancing quality (seeded discrete-event simulation)",
+      script: "bench/sim/main.ts",
+      args: quick ? ["--scale", "0.25"] : [],
+    },
+  ];
+  const out: { title: string; output: string }[] = [];
+  for (const tier of tiers) {
+    console.log(`\nbench: ${tier.title}`);
+    const output = await runBenchScript(tier.script, tier.args, { nodeFlags: tier.nodeFlags, env: tier.env });
+    out.push({ title: tier.title, output });
+  }
+  return out;
+}
+
 async function main(): Promise<void> {
   const meta = provenance();
+  const micro = await microAndSimulation();
   const options = quick
     ? { rounds: 3, requestsPerRun: 4000, concurrency: 8, envoyWorkers: 1 }
     : { rounds: 7, requestsPerRun: 20000, concurrency: 16, envoyWorkers: 1 };
@@ -52,13 +89,15 @@ async function main(): Promise<void> {
   const stem = quick ? "latest-quick" : "latest";
   writeFileSync(
     join(dir, `${stem}.json`),
-    `${JSON.stringify({ meta, options, envoyFilters, authzOptions, authz }, null, 2)}\n`,
+    `${JSON.stringify({ meta, options, envoyFilters, authzOptions, authz, micro }, null, 2)}\n`,
   );
   writeFileSync(
     join(dir, `${stem}.md`),
     `# Benchmark results (${quick ? "quick" : "full"} run)\n\n` +
       `git ${meta.gitSha}, Envoy ${meta.envoy}, OPA ${meta.opa}, Node ${meta.node}, AssemblyScript ${meta.assemblyscript}, ` +
-      `${meta.cpuModel} × ${meta.cores}, ${meta.date}\n\n## Envoy CPU per request (A/B interleaved)\n\n` +
+      `${meta.cpuModel} × ${meta.cores}, ${meta.date}\n\n` +
+      micro.map((m) => `## ${m.title}\n\n\`\`\`\n${m.output.trim()}\n\`\`\`\n\n`).join("") +
+      "## Envoy CPU per request (A/B interleaved)\n\n" +
       `${JSON.stringify(options)}\n\n${table(envoyFilters)}\n\n## Authz server under gRPC load (ghz)\n\n` +
       `${JSON.stringify(authzOptions)}\n\n${authzTable(authz)}\n\n` +
       "Peer: opa-envoy-plugin could not be installed here (the Go module proxy refuses the module), so it was not measured; " +
