@@ -36,11 +36,14 @@ function rates(pick) {
   });
 }
 
+/** The smallest of 1, 2, 5 × 10^k at or above `v` (at least 1): five grid steps stay round. */
 function niceMax(v) {
   if (v <= 1) return 1;
   const p = 10 ** Math.floor(Math.log10(v));
   return [1, 2, 5, 10].map((m) => m * p).find((m) => m >= v);
 }
+
+const tick = (v) => (Number.isInteger(v) ? fmt(v) : v.toFixed(1));
 
 /** Lines (or stacked areas) for `series` [{name, color, values}] over the window, with a y grid. */
 function drawChart(svg, series, { stacked = false } = {}) {
@@ -49,7 +52,8 @@ function drawChart(svg, series, { stacked = false } = {}) {
   const pad = { l: 34, r: 8, t: 8, b: 18 };
   const w = width - pad.l - pad.r;
   const h = height - pad.t - pad.b;
-  const n = WINDOW;
+  // Until the window is full the x axis spans what is there (at least 30 s), so lines fill the chart.
+  const n = Math.max(30, ...series.map((s) => s.values.length));
   const totals = series.length
     ? series[0].values.map((_, i) => series.reduce((a, s) => a + (s.values[i] || 0), 0))
     : [];
@@ -57,12 +61,12 @@ function drawChart(svg, series, { stacked = false } = {}) {
   const max = niceMax(peak);
   svg.replaceChildren();
   svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
-  for (let i = 0; i <= 4; i++) {
-    const y = pad.t + h - (h * i) / 4;
+  for (let i = 0; i <= 5; i++) {
+    const y = pad.t + h - (h * i) / 5;
     svg.append(el("svg:line", { x1: pad.l, x2: width - pad.r, y1: y, y2: y, stroke: "#e3e7ef" }));
-    svg.append(el("svg:text", { x: pad.l - 6, y: y + 3, "text-anchor": "end" }, fmt((max * i) / 4)));
+    svg.append(el("svg:text", { x: pad.l - 6, y: y + 3, "text-anchor": "end" }, tick((max * i) / 5)));
   }
-  svg.append(el("svg:text", { x: pad.l, y: height - 3 }, "−2 min"));
+  svg.append(el("svg:text", { x: pad.l, y: height - 3 }, `−${Math.round((n * POLL_MS) / 1000)} s`));
   svg.append(el("svg:text", { x: width - pad.r, y: height - 3, "text-anchor": "end" }, "now"));
   const x = (i, len) => pad.l + w - ((len - 1 - i) * w) / (n - 1);
   const y = (v) => pad.t + h - (h * v) / max;
@@ -187,7 +191,7 @@ function endpointsTable(s) {
     name.append(el("span", { class: "mono muted" }, e.address));
     const mode = el("td");
     mode.append(el("span", { class: `tag ${e.mode ?? "healthy"}` }, e.mode ?? (e.healthy ? "healthy" : "unhealthy")));
-    const actions = el("td");
+    const actions = el("td", { style: "white-space:nowrap" });
     if (e.name && s.sources.sandbox === "ok") {
       for (const m of ["healthy", "slow", "failing"]) {
         const b = el("button", { type: "button", "data-mode": m }, m);
