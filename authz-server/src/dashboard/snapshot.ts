@@ -89,24 +89,27 @@ export function clusterHosts(text: string, cluster: string): Map<string, Record<
 function endpoints(s: SnapshotSources): EndpointView[] {
   const hosts = s.clusters ? clusterHosts(s.clusters, s.cluster) : new Map<string, Record<string, string>>();
   const addresses = new Set([...hosts.keys(), ...(s.sandbox?.endpoints.map((e) => e.address) ?? [])]);
-  return [...addresses].sort().map((address) => {
-    const stats = hosts.get(address) ?? {};
-    const known = s.sandbox?.endpoints.find((e) => e.address === address);
-    const view: EndpointView = {
-      address,
-      requests: Number(stats.rq_total ?? 0),
-      errors: Number(stats.rq_error ?? 0),
-      active: Number(stats.rq_active ?? 0),
-      healthy: (stats.health_flags ?? "healthy") === "healthy",
-    };
-    if (known) {
-      view.name = known.name;
-      view.mode = known.mode;
-    }
-    const rtt = s.envoy?.find((m) => m.name === `meshward_adaptive_lb_endpoint_${metricSafeAddress(address)}_rtt_us`);
-    if (rtt) view.rttUs = rtt.value;
-    return view;
-  });
+  const label = (address: string) => s.sandbox?.endpoints.find((e) => e.address === address)?.name ?? address;
+  return [...addresses]
+    .sort((a, b) => label(a).localeCompare(label(b)))
+    .map((address) => {
+      const stats = hosts.get(address) ?? {};
+      const known = s.sandbox?.endpoints.find((e) => e.address === address);
+      const view: EndpointView = {
+        address,
+        requests: Number(stats.rq_total ?? 0),
+        errors: Number(stats.rq_error ?? 0),
+        active: Number(stats.rq_active ?? 0),
+        healthy: (stats.health_flags ?? "healthy") === "healthy",
+      };
+      if (known) {
+        view.name = known.name;
+        view.mode = known.mode;
+      }
+      const rtt = s.envoy?.find((m) => m.name === `meshward_adaptive_lb_endpoint_${metricSafeAddress(address)}_rtt_us`);
+      if (rtt) view.rttUs = rtt.value;
+      return view;
+    });
 }
 
 function adaptiveLb(envoy: Sample[]): Snapshot["adaptiveLb"] {
