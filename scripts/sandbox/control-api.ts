@@ -77,8 +77,10 @@ function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
     req.on("data", (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_BODY_BYTES) {
+        // Answer now and discard the rest (destroying the socket would lose the answer).
         reject(new BadRequest(`body over ${MAX_BODY_BYTES} bytes`));
-        req.destroy();
+        req.removeAllListeners("data");
+        req.resume();
       } else chunks.push(chunk);
     });
     req.on("end", () => {
