@@ -67,7 +67,7 @@ describe("Grafana dashboard manifests/grafana/meshward.json", () => {
 
   it("queries only metrics the authz server registers", async () => {
     const registered = (await new AuthzMetrics().registry.getMetricsAsJSON()).flatMap((m) =>
-      m.type === "histogram" ? [`${m.name}_bucket`, `${m.name}_sum`, `${m.name}_count`] : [m.name],
+      String(m.type) === "histogram" ? [`${m.name}_bucket`, `${m.name}_sum`, `${m.name}_count`] : [m.name],
     );
     const authzNames = names.filter((n) => n.startsWith("meshward_authz_"));
     expect(authzNames.length).toBeGreaterThan(5);
