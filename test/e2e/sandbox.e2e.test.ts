@@ -164,6 +164,10 @@ describe("npm start sandbox", () => {
     await sleep(4000); // a few more seconds of chart history for the screenshot
     const rate = await shownNumber(page, "kpi-rate");
     expect(rate).toBeGreaterThan(0);
+    // Endpoint picks as Envoy counted them: one row per endpoint, traffic spread over them.
+    const picks = (await page.getByTestId("endpoint-requests").allTextContents()).map(Number);
+    expect(picks).toHaveLength(3);
+    expect(picks.filter((n) => n > 0).length).toBeGreaterThanOrEqual(2);
     mkdirSync(join(repoRoot, "build/screenshots"), { recursive: true });
     await page.screenshot({ path: join(repoRoot, "build/screenshots/sandbox.png"), fullPage: true });
     await page.getByTestId("traffic-toggle").click();

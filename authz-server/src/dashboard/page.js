@@ -230,9 +230,14 @@ function filterTables(s) {
     );
   } else {
     const table = el("table", { "data-testid": "ratelimits" });
-    table
-      .append(el("tr"))
-      .append(el("th", {}, "rule / class"), el("th", {}, "allowed"), el("th", {}, "limited"), el("th", {}, "share"));
+    const head = el("tr");
+    head.append(
+      el("th", {}, "rule / class"),
+      el("th", {}, "allowed"),
+      el("th", {}, "limited / shed"),
+      el("th", {}, "share"),
+    );
+    table.append(head);
     for (const r of shaper.rules) {
       table.append(
         row([
@@ -312,12 +317,13 @@ async function poll() {
     const s = await response.json();
     history.push(s);
     if (history.length > WINDOW) history.shift();
-    pills(s);
-    kpis(s);
-    charts(s);
-    endpointsTable(s);
-    filterTables(s);
-    recentTable(s);
+    for (const part of [pills, kpis, charts, endpointsTable, filterTables, recentTable]) {
+      try {
+        part(s);
+      } catch (err) {
+        console.error(`live page: ${part.name}:`, err);
+      }
+    }
     document.body.dataset.updated = String(s.atMs);
   } catch (err) {
     $("pills").replaceChildren(el("span", { class: "pill bad" }, `authz server unreachable: ${err.message}`));
