@@ -18,7 +18,11 @@ export interface MeshEnvoyOptions {
 /** The first line of Envoy's output that explains a refused config, for the sandbox's message. */
 function refusal(err: Error): string {
   const line = err.message.split("\n").find((l) => /error|fail|wasm/i.test(l) && !/^envoy: /.test(l));
-  return (line ?? err.message.split("\n")[0] ?? "").trim().slice(0, 300);
+  // Envoy's log prefix ([time][thread][level][component] [file:line]) says nothing to the reader.
+  return (line ?? err.message.split("\n")[0] ?? "")
+    .replace(/^(\[[^\]]*\]\s*)+/, "")
+    .trim()
+    .slice(0, 300);
 }
 
 export async function startMeshEnvoy(options: MeshEnvoyOptions): Promise<RunningEnvoy> {
