@@ -8,7 +8,31 @@ import type { RunningEnvoy } from "../../scripts/lib/envoy.ts";
 import { stopAll } from "../../scripts/lib/processes.ts";
 import { type SampleUpstream, startSampleUpstream } from "../../scripts/lib/sample-upstream.ts";
 import type { FilterChoice } from "../../scripts/sandbox/filters.ts";
-import { startMeshEnvoy } from "../../scripts/sandbox/mesh-envoy.ts";
+import { diagnoseRefusal, startMeshEnvoy } from "../../scripts/sandbox/mesh-envoy.ts";
+
+// Envoy 1.40's output when the traffic-shaper refused a pluginConfig (seen with the WasmPlugin's
+// config, adaptive-lb loaded beside it).
+const REFUSED = [
+  "[2026-11-28 03:03:46.834][29084][info][wasm] [source/extensions/common/wasm/context.cc:1151] wasm log traffic-shaper traffic-shaper: meshward traffic-shaper 0.1.0 39652c8666d5",
+  "[2026-11-28 03:03:46.842][29084][error][wasm] [source/extensions/common/wasm/context.cc:1157] wasm log traffic-shaper traffic-shaper: traffic-shaper: invalid pluginConfig: rules[0].limit: required",
+  "[2026-11-28 03:03:46.842][29084][error][wasm] [source/extensions/common/wasm/wasm.cc:104] Wasm VM failed Failed to configure base Wasm plugin",
+  "[2026-11-28 03:03:46.851][29084][critical][wasm] [source/extensions/common/wasm/wasm.cc:626] Plugin traffic-shaper failed to load",
+  "[2026-11-28 03:03:46.851][29084][critical][main] [source/server/server.cc:449] error `Unable to create Wasm plugin traffic-shaper` initializing config",
+].join("\n");
+
+describe("refusal diagnosis", () => {
+  it("names the filter Envoy could not load and its own error line", () => {
+    expect(diagnoseRefusal(REFUSED, ["traffic-shaper", "adaptive-lb"])).toEqual({
+      name: "traffic-shaper",
+      reason: "wasm log traffic-shaper traffic-shaper: traffic-shaper: invalid pluginConfig: rules[0].limit: required",
+    });
+  });
+  it("names no filter when the output does not, and keeps the first error", () => {
+    expect(diagnoseRefusal("x\n[t][1][error][wasm] [f.cc:1] Wasm VM failed", ["a"])).toEqual({
+      reason: "Wasm VM failed",
+    });
+  });
+});
 
 describe("sandbox Envoy", () => {
   const dir = mkdtempSync(join(tmpdir(), "meshward-mesh-envoy-"));
