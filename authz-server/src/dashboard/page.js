@@ -188,10 +188,10 @@ function endpointsTable(s) {
       e.name ?? "",
       " ",
     );
-    name.append(el("span", { class: "mono muted" }, e.address));
+    name.append(el("span", { class: "mono muted", style: "display:block;margin-left:16px" }, e.address));
     const mode = el("td");
     mode.append(el("span", { class: `tag ${e.mode ?? "healthy"}` }, e.mode ?? (e.healthy ? "healthy" : "unhealthy")));
-    const actions = el("td", { style: "white-space:nowrap" });
+    const actions = el("td", { class: "nowrap" });
     if (e.name && s.sources.sandbox === "ok") {
       for (const m of ["healthy", "slow", "failing"]) {
         const b = el("button", { type: "button", "data-mode": m }, m);
@@ -205,7 +205,7 @@ function endpointsTable(s) {
       mode,
       el("td", { "data-testid": "endpoint-requests" }, fmt(e.requests)),
       el("td", {}, fmt(e.errors)),
-      el("td", {}, e.rttUs === undefined ? "–" : `${(e.rttUs / 1000).toFixed(1)} ms`),
+      el("td", { class: "nowrap" }, e.rttUs === undefined ? "–" : `${(e.rttUs / 1000).toFixed(1)} ms`),
       actions,
     );
     return tr;
