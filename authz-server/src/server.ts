@@ -6,6 +6,8 @@ import { readFileSync } from "node:fs";
 import pino, { type Logger } from "pino";
 import { CheckService, type CheckServiceOptions } from "./check-service.ts";
 import type { AuthzConfig, TlsConfig } from "./config/schema.ts";
+import { DecisionFeed } from "./dashboard/decision-feed.ts";
+import { dashboardPlugin } from "./dashboard/plugin.ts";
 import type { InputEnricher } from "./enrich.ts";
 import { IdentityEnricher } from "./identity/identity-enricher.ts";
 import { JwksCache } from "./identity/jwks-cache.ts";
@@ -157,6 +159,9 @@ export async function startAuthzServer(config: AuthzConfig, deps: ServerDependen
   ];
 
   const observers = [metrics.observeCheck, ...(risk ? [risk.observe] : [])];
+  // The live page (dashboard.enabled): recent decisions from its own observer, numbers from /metrics.
+  const feed = config.dashboard.enabled ? new DecisionFeed(200, nowMs) : undefined;
+  if (feed) observers.push(feed.observe);
   if (config.logging.decisions.enabled) {
     const redact = createRedactor({ headers: jwt ? [jwt.header] : [], paths: config.logging.decisions.redactPaths });
     observers.push(decisionLogger(logger, { sampleRate: config.logging.decisions.sampleRate, redact }));
@@ -197,6 +202,19 @@ export async function startAuthzServer(config: AuthzConfig, deps: ServerDependen
         bundle: policy.bundleStatus,
         identity: identity?.status(),
       }),
+      ...(feed
+        ? {
+            plugins: [
+              dashboardPlugin({
+                feed,
+                authzMetrics: () => metrics.text(),
+                nowMs,
+                ...(config.dashboard.envoyAdminUrl ? { envoyAdminUrl: config.dashboard.envoyAdminUrl } : {}),
+                ...(config.dashboard.controlUrl ? { controlUrl: config.dashboard.controlUrl } : {}),
+              }),
+            ],
+          }
+        : {}),
     });
     httpPort = await httpTransport.listen();
   }

@@ -1,11 +1,38 @@
-// `npm start` as a newcomer runs it: the sandbox comes up, serves an allowed request, refuses a
-// denied one, and Ctrl-C (SIGINT) stops Envoy, the authz server and the upstream.
+// `npm start` as a newcomer runs it: the local mesh comes up (real Envoy, the authz server with the
+// live page, three endpoints, the control API), serves allowed requests across the endpoints, refuses
+// denied ones, makes an endpoint fail on request, shows live numbers in headless Chromium (Debian
+// `chromium` driven by playwright-core; a screenshot is saved to build/screenshots/sandbox.png), and
+// Ctrl-C (SIGINT) stops every process it started.
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, describe, expect, it } from "vitest";
+import { type BrowserContext, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ManagedProcess, startProcess } from "../../scripts/lib/processes.ts";
 import { repoRoot } from "../../scripts/lib/tools.ts";
+
+const CHROMIUM = "/usr/bin/chromium";
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+const ENDPOINTS = ["sample-app-1", "sample-app-2", "sample-app-3"];
+
+interface Ready {
+  listener: string;
+  page: string;
+  authzHttp: string;
+  control: string;
+  filters: string[];
+}
 
 /** True while `pid` runs; a zombie (exited, not yet reaped) counts as stopped. */
 function running(pid: number): boolean {
@@ -22,36 +49,149 @@ async function stoppedWithin(pids: number[], ms: number): Promise<number[]> {
   return pids.filter(running);
 }
 
+/** The page's number in `testId` (thousands shown as "1.2k" are read back as such). */
+async function shownNumber(page: Page, testId: string): Promise<number> {
+  const text = (await page.getByTestId(testId).textContent())?.trim() ?? "";
+  const m = /^([\d.]+)(k?)$/.exec(text);
+  return m ? Number(m[1]) * (m[2] ? 1000 : 1) : Number.NaN;
+}
+
+async function waitUntil(what: string, ms: number, probe: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`not within ${ms} ms: ${what}`);
+    await sleep(200);
+  }
+}
+
 describe("npm start sandbox", () => {
   let sandbox: ManagedProcess | undefined;
-  afterAll(async () => {
-    await sandbox?.stop();
-  });
+  let ready: Ready;
+  let browser: BrowserContext | undefined;
+  const profile = mkdtempSync(join(tmpdir(), "meshward-chromium-"));
 
-  it("serves allowed requests, refuses denied ones and stops cleanly on Ctrl-C", async () => {
+  beforeAll(async () => {
     sandbox = startProcess("sandbox", process.execPath, ["--import", "tsx", "scripts/sandbox.ts", "--port", "0"], {
       cwd: repoRoot,
     });
     const line = await sandbox.waitForLine(/^sandbox: ready /, 45_000);
-    const { listener } = JSON.parse(line.replace(/^sandbox: ready /, "")) as { listener: string };
+    ready = JSON.parse(line.replace(/^sandbox: ready /, "")) as Ready;
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await sandbox?.stop();
+    rmSync(profile, { recursive: true, force: true });
+  });
 
-    const allowed = await fetch(`${listener}/public/hello`);
-    expect(allowed.status).toBe(200);
-    expect(allowed.headers.get("x-meshward")).toMatch(/^adaptive-lb\//);
-    expect(((await allowed.json()) as { upstream: string }).upstream).toBe("sample-app");
-    expect((await fetch(`${listener}/private/data`)).status).toBe(403);
+  it("names every filter it loads or leaves out", () => {
+    const output = sandbox?.output() ?? "";
+    for (const name of ["traffic-shaper", "adaptive-lb"]) {
+      expect(output).toMatch(new RegExp(`^sandbox: filter ${name} (loaded \\(config from|absent — )`, "m"));
+    }
+    expect(ready.filters).toContain("adaptive-lb"); // built by npm run build on main
+  });
 
-    const children = execFileSync("pgrep", ["-P", String(sandbox.pid)], { encoding: "utf8" })
+  it("serves allowed requests from the three endpoints and refuses denied ones", async () => {
+    const served = new Set<string>();
+    for (let i = 0; i < 30; i++) {
+      const response = await fetch(`${ready.listener}/public/hello`);
+      expect(response.status).toBe(200);
+      expect(response.headers.get("x-meshward")).toMatch(/^adaptive-lb\//);
+      served.add(((await response.json()) as { upstream: string }).upstream);
+    }
+    expect([...served].every((name) => ENDPOINTS.includes(name))).toBe(true);
+    expect(served.size).toBeGreaterThanOrEqual(2);
+    expect((await fetch(`${ready.listener}/private/data`)).status).toBe(403);
+  });
+
+  it("makes an endpoint fail and heal through the page's control API", async () => {
+    const setMode = (mode: string) =>
+      fetch(`${ready.authzHttp}/dashboard/api/endpoints/sample-app-1`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ mode }),
+      });
+    expect((await setMode("sideways")).status).toBe(400);
+    expect((await setMode("failing")).status).toBe(200);
+    let failedFromIt = 0;
+    for (let i = 0; i < 30 && failedFromIt === 0; i++) {
+      const response = await fetch(`${ready.listener}/public/hello`);
+      if (response.status === 503 && response.headers.get("x-upstream") === "sample-app-1") failedFromIt++;
+      await response.arrayBuffer();
+    }
+    expect(failedFromIt).toBe(1);
+    expect((await setMode("healthy")).status).toBe(200);
+    const state = (await (await fetch(`${ready.control}/state`)).json()) as { endpoints: { mode: string }[] };
+    expect(state.endpoints.map((e) => e.mode)).toEqual(["healthy", "healthy", "healthy"]);
+  });
+
+  it("shows live numbers in headless Chromium that change with traffic", async () => {
+    expect(existsSync(CHROMIUM), `${CHROMIUM} missing: install the Debian package chromium`).toBe(true);
+    browser = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      viewport: { width: 1400, height: 1250 },
+    });
+    const page = await browser.newPage();
+    await page.goto(ready.page);
+    await expect(page.title()).resolves.toMatch(/Meshward/);
+    await waitUntil("first snapshot drawn", 10_000, async () => !Number.isNaN(await shownNumber(page, "kpi-allow")));
+    const allowedBefore = await shownNumber(page, "kpi-allow");
+    const deniedBefore = await shownNumber(page, "kpi-deny");
+    for (let i = 0; i < 15; i++) await (await fetch(`${ready.listener}/public/items`)).arrayBuffer();
+    for (let i = 0; i < 5; i++) await (await fetch(`${ready.listener}/private/data`)).arrayBuffer();
+    await waitUntil("allowed and denied counts move", 10_000, async () => {
+      return (
+        (await shownNumber(page, "kpi-allow")) >= allowedBefore + 15 &&
+        (await shownNumber(page, "kpi-deny")) >= deniedBefore + 5
+      );
+    });
+    expect(await page.getByTestId("recent").locator("tr").count()).toBeGreaterThan(0);
+
+    // The traffic generator, started from the page: every chart gets data, risk levels above low.
+    await page.getByTestId("traffic-toggle").click();
+    await waitUntil(
+      "generator running",
+      5000,
+      async () => (await page.getByTestId("traffic-toggle").getAttribute("data-running")) === "true",
+    );
+    await waitUntil("risk levels above low appear", 15_000, async () => {
+      const high = (await page.getByTestId("risk-high").textContent()) ?? "";
+      const critical = (await page.getByTestId("risk-critical").textContent()) ?? "";
+      return /[1-9]/.test(high) && /[1-9]/.test(critical);
+    });
+    await sleep(4000); // a few more seconds of chart history for the screenshot
+    const rate = await shownNumber(page, "kpi-rate");
+    expect(rate).toBeGreaterThan(0);
+    // Endpoint picks as Envoy counted them: one row per endpoint, traffic spread over them.
+    const picks = (await page.getByTestId("endpoint-requests").allTextContents()).map(Number);
+    expect(picks).toHaveLength(3);
+    expect(picks.filter((n) => n > 0).length).toBeGreaterThanOrEqual(2);
+    mkdirSync(join(repoRoot, "build/screenshots"), { recursive: true });
+    await page.screenshot({ path: join(repoRoot, "build/screenshots/sandbox.png"), fullPage: true });
+    await page.getByTestId("traffic-toggle").click();
+    await waitUntil(
+      "generator stopped",
+      5000,
+      async () => (await page.getByTestId("traffic-toggle").getAttribute("data-running")) === "false",
+    );
+  });
+
+  it("stops cleanly on Ctrl-C", async () => {
+    const proc = sandbox as ManagedProcess;
+    const children = execFileSync("pgrep", ["-P", String(proc.pid)], { encoding: "utf8" })
       .trim()
       .split("\n")
       .map(Number);
     expect(children.length).toBeGreaterThanOrEqual(2); // authz server + Envoy
 
-    sandbox.child.kill("SIGINT");
-    await sandbox.waitForLine(/^sandbox: stopped/, 15_000);
-    const code = await sandbox.stop();
+    proc.child.kill("SIGINT");
+    await proc.waitForLine(/^sandbox: stopped/, 15_000);
+    const code = await proc.stop();
     expect(code).toBe(0);
     expect(await stoppedWithin(children, 5000)).toEqual([]);
-    await expect(fetch(`${listener}/public/hello`)).rejects.toThrow();
+    await expect(fetch(`${ready.listener}/public/hello`)).rejects.toThrow();
+    await expect(fetch(ready.page)).rejects.toThrow();
   });
 });

@@ -29,6 +29,7 @@ export const ENV_FIELDS: Record<string, Kind> = {
   "logging.decisions.enabled": "bool",
   "logging.decisions.sampleRate": "number",
   "risk.redisUrl": "string",
+  "dashboard.enabled": "bool",
 };
 
 /** Command-line flags and the field each sets. */
@@ -55,6 +56,17 @@ export const FLAGS: Record<string, { field: string; kind: Kind; help: string }> 
     help: "allow everything, log the would-be decision (true|false)",
   },
   "--log-level": { field: "logging.level", kind: "string", help: "trace|debug|info|warn|error|silent" },
+  "--dashboard": { field: "dashboard.enabled", kind: "bool", help: "serve the live page at /dashboard (true|false)" },
+  "--dashboard-envoy-admin": {
+    field: "dashboard.envoyAdminUrl",
+    kind: "string",
+    help: "Envoy admin URL the live page reads filter and endpoint stats from",
+  },
+  "--dashboard-control": {
+    field: "dashboard.controlUrl",
+    kind: "string",
+    help: "sandbox control API the live page reads and forwards to (npm start sets it)",
+  },
 };
 
 export const HELP = `meshward-authz — Envoy ext_authz server (gRPC and HTTP) running Rego compiled to Wasm.

@@ -86,6 +86,10 @@ export interface AuthzConfig {
     level: "trace" | "debug" | "info" | "warn" | "error" | "silent";
     decisions: { enabled: boolean; sampleRate: number; redactPaths: string[] };
   };
+  /** The live page (authz-server/src/dashboard/) on the HTTP listener under /dashboard: off unless
+   *  enabled. `envoyAdminUrl` is read for the filters' and endpoints' numbers; `controlUrl` is the
+   *  sandbox's control API (it also names Envoy's admin URL). */
+  dashboard: { enabled: boolean; envoyAdminUrl?: string; controlUrl?: string };
 }
 
 export function defaultConfig(repoRoot: string): AuthzConfig {
@@ -110,6 +114,7 @@ export function defaultConfig(repoRoot: string): AuthzConfig {
     check: { timeoutMs: 1000, errorStatus: 403 },
     identity: { spiffe: { enabled: true } },
     logging: { level: "info", decisions: { enabled: true, sampleRate: 1, redactPaths: [] } },
+    dashboard: { enabled: false },
   };
 }
 
@@ -198,6 +203,18 @@ function signing(r: Reader): SigningConfig {
   return out;
 }
 
+function dashboard(root: Reader): AuthzConfig["dashboard"] {
+  const r = root.section("dashboard").only(["enabled", "envoyAdminUrl", "controlUrl"]);
+  const out: AuthzConfig["dashboard"] = { enabled: r.bool("enabled", false) };
+  for (const field of ["envoyAdminUrl", "controlUrl"] as const) {
+    const url = r.optionalString(field);
+    if (url === undefined) continue;
+    if (!/^https?:\/\/[^/]+$/.test(url.replace(/\/$/, ""))) throw invalid(r.at(field), "must be an http(s) origin");
+    out[field] = url.replace(/\/$/, "");
+  }
+  return out;
+}
+
 /** Validates a parsed config document over `defaults`; throws MW_CONFIG naming the field. */
 export function validateConfig(document: unknown, defaults: AuthzConfig): AuthzConfig {
   const root = Reader.of(document ?? {}, "").only([
@@ -209,6 +226,7 @@ export function validateConfig(document: unknown, defaults: AuthzConfig): AuthzC
     "identity",
     "risk",
     "logging",
+    "dashboard",
   ]);
   const grpc = listener(root.section("grpc").only(["host", "port", "tls"]), defaults.grpc);
   const h = root
@@ -279,7 +297,7 @@ export function validateConfig(document: unknown, defaults: AuthzConfig): AuthzC
       redactPaths: d.strings("redactPaths", dd.redactPaths),
     },
   };
-  const out: AuthzConfig = { grpc, http, bundle, policy, check, identity, logging };
+  const out: AuthzConfig = { grpc, http, bundle, policy, check, identity, logging, dashboard: dashboard(root) };
   if (root.has("risk")) {
     const r = root.section("risk").only(["config", "redisUrl"]);
     const engineConfig = r.raw("config") ?? {};

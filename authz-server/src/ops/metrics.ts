@@ -49,9 +49,19 @@ export class AuthzMetrics {
     registers: [this.registry],
   });
 
+  private readonly riskLevels = new Counter({
+    name: "meshward_authz_risk_assessments_total",
+    help: "Checks the risk engine scored, by risk level (low|medium|high|critical).",
+    labelNames: ["level"] as const,
+    registers: [this.registry],
+  });
+
   observeCheck = (record: CheckRecord): void => {
     const result = record.allowed ? "allow" : "deny";
     this.checks.inc({ result, reason: record.errorCode ?? "policy", dry_run: String(record.dryRun) });
+    const level = (record.input?.meshward as { risk?: { level?: unknown } } | undefined)?.risk?.level;
+    if (level === "low" || level === "medium" || level === "high" || level === "critical")
+      this.riskLevels.inc({ level });
     this.duration.observe({ result }, record.durationMs / 1000);
     if (record.errorCode) this.errors.inc({ code: record.errorCode });
   };

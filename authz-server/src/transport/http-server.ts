@@ -2,7 +2,7 @@
 // endpoints /healthz (process up), /readyz (a bundle is active), /metrics (Prometheus) and /status
 // (bundle and identity state, with the last error). Only transport concerns live here.
 import type { IncomingHttpHeaders } from "node:http";
-import Fastify, { type FastifyInstance } from "fastify";
+import Fastify, { type FastifyInstance, type FastifyPluginAsync } from "fastify";
 import type { CheckService } from "../check-service.ts";
 import type { TlsFiles } from "./grpc-server.ts";
 import { toCheckRequest, toHttpReply } from "./http-check.ts";
@@ -20,6 +20,8 @@ export interface HttpTransportOptions {
   isReady: () => boolean;
   metrics: () => Promise<string>;
   status: () => unknown;
+  /** Further routes on this listener (the live page, authz-server/src/dashboard/). */
+  plugins?: FastifyPluginAsync[];
 }
 
 export class HttpTransport {
@@ -47,6 +49,7 @@ export class HttpTransport {
     this.app.removeAllContentTypeParsers();
     this.app.addContentTypeParser("*", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
     this.routes();
+    for (const plugin of options.plugins ?? []) void this.app.register(plugin);
   }
 
   private routes(): void {

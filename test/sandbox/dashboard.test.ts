@@ -1,0 +1,175 @@
+// The live page's pure parts: Prometheus text, histogram quantiles, the snapshot built from the authz
+// metrics + Envoy admin output + the sandbox state, the recent-decisions ring, and the config fields.
+import { describe, expect, it } from "vitest";
+import type { CheckRecord } from "../../authz-server/src/check-service.ts";
+import { defaultConfig, validateConfig } from "../../authz-server/src/config/schema.ts";
+import { DecisionFeed } from "../../authz-server/src/dashboard/decision-feed.ts";
+import { histogramQuantile, parsePrometheusText, sumOf } from "../../authz-server/src/dashboard/prometheus-text.ts";
+import { buildSnapshot, clusterHosts, metricSafeAddress } from "../../authz-server/src/dashboard/snapshot.ts";
+import { AuthzMetrics } from "../../authz-server/src/ops/metrics.ts";
+import { repoRoot } from "../../scripts/lib/tools.ts";
+
+function record(over: Partial<CheckRecord> & { path?: string; level?: string; score?: number }): CheckRecord {
+  const { path = "/public/a?token=secret", level, score, ...rest } = over;
+  return {
+    decisionId: "d",
+    allowed: true,
+    decidedAllow: true,
+    dryRun: false,
+    entrypoint: "envoy/authz/allow",
+    durationMs: 0.4,
+    input: {
+      attributes: { request: { http: { method: "GET", path, headers: { authorization: "Bearer x" } } } },
+      meshward: level ? { risk: { level, score, reasons: [] } } : {},
+    } as unknown as CheckRecord["input"],
+    ...rest,
+  };
+}
+
+describe("Prometheus text", () => {
+  const text = [
+    "# HELP x_total help",
+    "# TYPE x_total counter",
+    'x_total{result="allow",reason="policy"} 7',
+    'x_total{result="deny",reason="a \\"quoted\\" one"} 3',
+    "plain 2.5 1700000000000",
+    "not a sample line {",
+    'h_bucket{le="0.1"} 2',
+    'h_bucket{le="0.2"} 6',
+    'h_bucket{le="+Inf"} 10',
+  ].join("\n");
+
+  it("reads samples with labels and escapes, skipping what does not parse", () => {
+    const samples = parsePrometheusText(text);
+    expect(samples.find((s) => s.labels.result === "deny")?.labels.reason).toBe('a "quoted" one');
+    expect(sumOf(samples, "x_total")).toBe(10);
+    expect(sumOf(samples, "x_total", { result: "allow" })).toBe(7);
+    expect(sumOf(samples, "plain")).toBe(2.5);
+    expect(samples.some((s) => s.name === "not")).toBe(false);
+  });
+
+  it("interpolates quantiles inside buckets as histogram_quantile does", () => {
+    const samples = parsePrometheusText(text);
+    expect(histogramQuantile(samples, "h", 0.1)).toBeCloseTo(0.05); // rank 1 of 2 in (0, 0.1]
+    expect(histogramQuantile(samples, "h", 0.5)).toBeCloseTo(0.175); // rank 5: 3 of 4 in (0.1, 0.2]
+    expect(histogramQuantile(samples, "h", 0.99)).toBe(0.2); // +Inf bucket → highest finite bound
+    expect(histogramQuantile([], "h", 0.5)).toBeUndefined();
+  });
+});
+
+describe("recent decisions", () => {
+  it("keeps the newest N without query strings or headers", () => {
+    let now = 1000;
+    const feed = new DecisionFeed(3, () => now++);
+    for (const path of ["/a", "/b", "/c", "/d?x=1"]) feed.observe(record({ path }));
+    feed.observe(record({ allowed: false, httpStatus: 429, errorCode: "MW_POLICY_EVAL", level: "high", score: 70 }));
+    const recent = feed.recent();
+    expect(recent.map((d) => d.path)).toEqual(["/public/a", "/d", "/c"]);
+    expect(recent[0]).toEqual({
+      atMs: 1004,
+      allowed: false,
+      status: 429,
+      method: "GET",
+      path: "/public/a",
+      reason: "MW_POLICY_EVAL",
+      riskLevel: "high",
+      riskScore: 70,
+    });
+    expect(JSON.stringify(recent)).not.toMatch(/secret|Bearer/);
+    expect(feed.recent(1)).toHaveLength(1);
+  });
+});
+
+describe("snapshot", () => {
+  const clusters = [
+    "upstream::observability_name::upstream",
+    "upstream::127.0.0.1:4001::rq_total::12",
+    "upstream::127.0.0.1:4001::rq_error::2",
+    "upstream::127.0.0.1:4001::health_flags::healthy",
+    "upstream::127.0.0.1:4002::rq_total::5",
+    "upstream::127.0.0.1:4002::health_flags::/failed_outlier_check",
+    "meshward_authz::127.0.0.1:9001::rq_total::99",
+  ].join("\n");
+  const envoy = [
+    "meshward_adaptive_lb_picks 17",
+    "meshward_adaptive_lb_endpoint_127_0_0_1_4001_rtt_us 1500",
+    "meshward_traffic_shaper_rule_per_subject_allowed 9",
+    "meshward_traffic_shaper_rule_per_subject_limited 4",
+    "meshward_traffic_shaper_rule_per_subject_shadow_limited 1",
+    "meshward_traffic_shaper_class_default_shed 2",
+    "meshward_traffic_shaper_in_flight 3",
+  ].join("\n");
+
+  it("reads per-host counters of one cluster", () => {
+    const hosts = clusterHosts(clusters, "upstream");
+    expect([...hosts.keys()]).toEqual(["127.0.0.1:4001", "127.0.0.1:4002"]);
+    expect(hosts.get("127.0.0.1:4001")?.rq_error).toBe("2");
+    expect(metricSafeAddress("[::1]:80")).toBe("__1_80");
+  });
+
+  it("joins authz metrics, Envoy stats and the sandbox state", async () => {
+    const metrics = new AuthzMetrics();
+    metrics.observeCheck(record({ level: "low", score: 0 }));
+    metrics.observeCheck(record({ allowed: false, decidedAllow: false, level: "critical", score: 90 }));
+    metrics.observeCheck(record({}));
+    const snapshot = buildSnapshot({
+      atMs: 5,
+      authz: parsePrometheusText(await metrics.text()),
+      envoy: parsePrometheusText(envoy),
+      clusters,
+      envoyState: "ok",
+      sandbox: {
+        envoyAdminUrl: "http://127.0.0.1:1",
+        filters: [{ name: "adaptive-lb", loaded: true, note: "" }],
+        endpoints: [
+          { name: "b", address: "127.0.0.1:4001", mode: "slow", requests: 12 },
+          { name: "a", address: "127.0.0.1:4002", mode: "healthy", requests: 5 },
+        ],
+        traffic: { running: false, ratePerSecond: 20, sent: 0, answers: {} },
+      },
+      sandboxState: "ok",
+      recent: [],
+      cluster: "upstream",
+    });
+    expect(snapshot.decisions).toEqual({ allow: 2, deny: 1, byReason: { policy: 3 } });
+    expect(snapshot.risk).toEqual({ low: 1, medium: 0, high: 0, critical: 1 });
+    expect(snapshot.latencyMs.count).toBe(3);
+    expect(snapshot.endpoints.map((e) => [e.name, e.requests, e.errors, e.healthy, e.rttUs])).toEqual([
+      ["a", 5, 0, false, undefined],
+      ["b", 12, 2, true, 1500],
+    ]);
+    expect(snapshot.adaptiveLb?.picks).toBe(17);
+    expect(snapshot.trafficShaper?.rules).toEqual([{ name: "per_subject", allowed: 9, limited: 4, shadowLimited: 1 }]);
+    expect(snapshot.trafficShaper?.classes).toEqual([{ name: "default", admitted: 0, shed: 2 }]);
+    expect(snapshot.trafficShaper?.inFlight).toBe(3);
+  });
+
+  it("shows the authz numbers alone when Envoy and the sandbox are unavailable", () => {
+    const snapshot = buildSnapshot({
+      atMs: 1,
+      authz: [],
+      envoyState: "unavailable (timeout)",
+      sandboxState: "not configured",
+      recent: [],
+      cluster: "upstream",
+    });
+    expect(snapshot).toMatchObject({ adaptiveLb: null, trafficShaper: null, traffic: null, endpoints: [] });
+    expect(snapshot.sources).toEqual({ envoy: "unavailable (timeout)", sandbox: "not configured" });
+  });
+});
+
+describe("dashboard config", () => {
+  const defaults = defaultConfig(repoRoot);
+  it("is off by default and takes http(s) origins", () => {
+    expect(validateConfig({}, defaults).dashboard).toEqual({ enabled: false });
+    expect(
+      validateConfig({ dashboard: { enabled: true, controlUrl: "http://127.0.0.1:9/" } }, defaults).dashboard,
+    ).toEqual({ enabled: true, controlUrl: "http://127.0.0.1:9" });
+  });
+  it("names the field it refuses", () => {
+    expect(() => validateConfig({ dashboard: { envoyAdminUrl: "127.0.0.1:9" } }, defaults)).toThrow(
+      /dashboard\.envoyAdminUrl: must be an http\(s\) origin/,
+    );
+    expect(() => validateConfig({ dashboard: { colour: "blue" } }, defaults)).toThrow(/dashboard/);
+  });
+});
