@@ -29,6 +29,7 @@ export const ENV_FIELDS: Record<string, Kind> = {
   "logging.decisions.enabled": "bool",
   "logging.decisions.sampleRate": "number",
   "risk.redisUrl": "string",
+  "risk.admin.token": "string",
 };
 
 /** Command-line flags and the field each sets. */
