@@ -59,8 +59,18 @@ export async function createRiskRuntime(risk: RiskSection, context: RiskRuntimeC
       },
     });
   }
+  const countDenials = engine.config.failedAuth.countDenials;
+  const assessor: RiskAssessor = {
+    assess: (context, now) => engine.assess(context, now),
+    async recordOutcome(outcome, now) {
+      await engine.recordOutcome(outcome, now);
+      if (!broadcast || (outcome.kind === "denied" && !countDenials)) return;
+      if (!outcome.principal && !outcome.sourceIp) return;
+      await broadcast.publishFailure({ principal: outcome.principal || null, ip: outcome.sourceIp || null, atMs: now });
+    },
+  };
   return {
-    engine,
+    engine: assessor,
     async applyEvent(body, now) {
       const result = await handleSecurityEvent(engine, body, now);
       if (result.status === 202 && "event" in result.body) {

@@ -1,15 +1,21 @@
-// Security events on every replica's LOCAL state too, so a revocation still holds while Redis is
-// down. The shared store already makes an event visible to every replica's next check (they read it
-// from Redis); but when Redis then fails, each replica falls back to its own in-memory state
-// (risk/store/fallback-store.ts), which knows only the events it received itself — a subject
-// revoked through replica A would pass at replica B for the length of the outage.
+// Security events and failed-auth records on every replica's LOCAL state too, so a revocation or a
+// burst of failed logins still counts while Redis is down. The shared store already makes them
+// visible to every replica's next check (they read Redis); but when Redis then fails, each replica
+// falls back to its own in-memory state (risk/store/fallback-store.ts), which knows only what it
+// received itself — a subject revoked through replica A would pass at replica B for the length of
+// the outage, and failures counted at A would be forgotten at B.
 //
-// So the replica that accepts an event also PUBLISHes it on a Redis channel, and every replica
-// subscribes and applies what it hears to its local fallback store. A replica that was disconnected
-// when the event was published learns it from the shared state once connected (the usual path); the
-// window left open is "event published while B was cut off from Redis, then Redis fails before B
-// reconnects". Messages come from Redis, which is trusted as much as the shared state itself; they
-// are still validated (parseSecurityEvent) and a bad one is dropped and reported.
+// So the replica that accepts an event or records a failure also PUBLISHes it on a Redis channel,
+// and every replica subscribes and applies what it hears to its local fallback store:
+// - events: the origin skips its own message (FallbackStore.applyEvent already applied it locally);
+// - failures: the origin applies its own message too (while shared, FallbackStore records failures
+//   in Redis only). If Redis is down the publish fails and FallbackStore records locally instead,
+//   so a failure is not counted twice (except on a stalled-but-connected Redis: cautious side).
+// A replica that was disconnected when a message was published learns the state from Redis once
+// connected (the usual path); the window left open is "published while B was cut off from Redis,
+// then Redis fails before B reconnects". Cost: one PUBLISH per failure or event, none per check.
+// Messages come from Redis, trusted as much as the shared state itself; they are still validated
+// and a bad one is dropped and reported.
 import { Redis, type RedisOptions } from "ioredis";
 import { eventUpdate, parseSecurityEvent, type SecurityEvent } from "../risk/events.ts";
 import type { EventState, EventTarget } from "../risk/store/types.ts";
@@ -19,6 +25,14 @@ export const EVENT_CHANNEL = "mw:risk:events";
 /** The local state an event is mirrored into (the fallback store's MemoryStore). */
 export interface LocalEventSink {
   applyEventNow(target: EventTarget, update: EventState, nowMs: number): void;
+  recordFailureNow(principal: string | null, ip: string | null, nowMs: number): void;
+}
+
+/** A failed-auth record as it travels: the principal (≤ 2048 chars, a SPIFFE ID's limit) and/or the source IP. */
+export interface FailureRecord {
+  principal: string | null;
+  ip: string | null;
+  atMs: number;
 }
 
 export interface EventBroadcastOptions {
@@ -35,9 +49,18 @@ export interface EventBroadcastOptions {
   redis?: RedisOptions;
 }
 
-interface Message {
-  origin: string;
-  event: SecurityEvent;
+function nullableName(value: unknown, what: string): string | null {
+  if (value === null) return null;
+  if (typeof value === "string" && value !== "" && value.length <= 2048) return value;
+  throw new Error(`failure.${what}: expected null or a string of 1..2048 chars`);
+}
+
+function parseFailure(raw: unknown): FailureRecord {
+  const f = (raw ?? {}) as Record<string, unknown>;
+  if (typeof f.atMs !== "number" || !Number.isFinite(f.atMs)) throw new Error("failure.atMs: expected a number");
+  const failure = { principal: nullableName(f.principal, "principal"), ip: nullableName(f.ip, "ip"), atMs: f.atMs };
+  if (failure.principal === null && failure.ip === null) throw new Error("failure: neither principal nor ip");
+  return failure;
 }
 
 /** The admin body that reproduces a parsed event (parseSecurityEvent's input shape). */
@@ -81,23 +104,35 @@ export class EventBroadcast {
 
   /** Tells the other replicas; a failure (Redis down) is ignored: they read it from Redis later. */
   async publish(event: SecurityEvent): Promise<void> {
-    const message = JSON.stringify({ origin: this.options.origin, event: wireBody(event) });
-    await this.publisher.publish(this.channel, message).catch(() => 0);
+    await this.send({ origin: this.options.origin, event: wireBody(event) });
+  }
+
+  /** Tells every replica, this one included (see the header comment). */
+  async publishFailure(failure: FailureRecord): Promise<void> {
+    await this.send({ origin: this.options.origin, failure });
+  }
+
+  private async send(message: object): Promise<void> {
+    await this.publisher.publish(this.channel, JSON.stringify(message)).catch(() => 0);
   }
 
   private receive(text: string): void {
-    let message: Message;
+    const { options } = this;
     try {
-      const raw = JSON.parse(text) as { origin?: unknown; event?: unknown };
-      if (raw.origin === this.options.origin) return;
-      message = { origin: String(raw.origin), event: parseSecurityEvent(raw.event, this.options.nowMs()) };
+      const raw = JSON.parse(text) as { origin?: unknown; event?: unknown; failure?: unknown };
+      if (raw.failure !== undefined) {
+        const f = parseFailure(raw.failure);
+        options.local.recordFailureNow(f.principal, f.ip, f.atMs);
+      } else {
+        if (raw.origin === options.origin) return;
+        const event = parseSecurityEvent(raw.event, options.nowMs());
+        options.local.applyEventNow(event.target, eventUpdate(event, options.eventTtlMs), options.nowMs());
+      }
     } catch (err) {
-      this.options.onMessage?.("invalid", (err as Error).message);
+      options.onMessage?.("invalid", (err as Error).message);
       return;
     }
-    const { event } = message;
-    this.options.local.applyEventNow(event.target, eventUpdate(event, this.options.eventTtlMs), this.options.nowMs());
-    this.options.onMessage?.("applied");
+    options.onMessage?.("applied");
   }
 
   async close(): Promise<void> {
