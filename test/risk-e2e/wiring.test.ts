@@ -6,9 +6,12 @@ import { generateKeyPair, SignJWT } from "jose";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { CheckRecord } from "../../authz-server/src/check-service.ts";
 import { claimedPrincipalReader, MAX_NAME_LENGTH } from "../../authz-server/src/claimed-principal.ts";
+import { loadConfig } from "../../authz-server/src/config/load.ts";
+import { defaultConfig, validateConfig } from "../../authz-server/src/config/schema.ts";
 import { AdminEvents, bearerMatches } from "../../authz-server/src/events/admin-events.ts";
 import { createRiskEngine, handleSecurityEvent } from "../../authz-server/src/risk/index.ts";
 import { outcomeOf } from "../../authz-server/src/risk-enricher.ts";
+import { repoRoot } from "../../scripts/lib/tools.ts";
 import { context, T0 } from "../risk/fixtures.ts";
 
 const ISSUER = "https://idp.test";
@@ -158,5 +161,29 @@ describe("admin security events endpoint", () => {
       nowMs: () => T0,
     });
     expect((await failing.handle(`Bearer ${TOKEN}`, revokeBob)).status).toBe(503);
+  });
+});
+
+describe("risk section of the server config", () => {
+  const fromEnv = (env: NodeJS.ProcessEnv) => loadConfig({ help: false, overrides: [] }, env, repoRoot).risk;
+
+  it("accepts the admin token inline, from a file or from the environment", () => {
+    const token = "0123456789abcdef";
+    expect(validateConfig({ risk: { admin: { token } } }, defaultConfig(repoRoot)).risk?.admin).toEqual({ token });
+    expect(
+      validateConfig(
+        { risk: { admin: { tokenFile: "/run/secrets/t" }, failedLoginHeader: "X-Login-User" } },
+        defaultConfig(repoRoot),
+      ).risk,
+    ).toMatchObject({ admin: { tokenFile: "/run/secrets/t" }, failedLoginHeader: "x-login-user" });
+    expect(fromEnv({ MESHWARD_AUTHZ_RISK_ADMIN_TOKEN: token })?.admin).toEqual({ token });
+  });
+
+  it("refuses a short token, both sources at once, or none, naming the field", () => {
+    const bad = (admin: unknown) => () => validateConfig({ risk: { admin } }, defaultConfig(repoRoot));
+    expect(bad({ token: "short" })).toThrow(/risk\.admin\.token: must be at least 16 characters/);
+    expect(bad({ token: "0123456789abcdef", tokenFile: "f" })).toThrow(/risk\.admin\.token: set either/);
+    expect(bad({})).toThrow(/risk\.admin\.token: token or tokenFile is required/);
+    expect(bad({ tokn: "x" })).toThrow(/risk\.admin\.tokn/);
   });
 });
