@@ -215,8 +215,8 @@ async function measure(
         .padStart(9),
     );
   }
-  if (redisChecks > 0) {
-    const stats = (redisEngine?.store as FallbackStore).stats();
+  if (redisChecks > 0 && redisEngine) {
+    const stats = (redisEngine.store as FallbackStore).stats();
     console.log(
       `risk redis store over ${redisChecks} checks: ${(redisCommands / redisChecks).toFixed(3)} round trips (client commands) per check, ${(redisScripts / redisChecks).toFixed(3)} EVALSHA/EVAL per check at the server, fallbacks ${stats.fallbacks}`,
     );
