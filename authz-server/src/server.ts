@@ -185,6 +185,13 @@ export async function startAuthzServer(config: AuthzConfig, deps: ServerDependen
     throw Object.assign(new Error("risk.admin: the admin endpoint needs the HTTP listener (http.enabled)"), {
       code: "MW_CONFIG",
     });
+  if (admin && `${ADMIN_EVENTS_PATH}/`.startsWith(`${config.http.checkPathPrefix}/`))
+    throw Object.assign(
+      new Error(
+        `risk.admin: ${ADMIN_EVENTS_PATH} would shadow checks under http.checkPathPrefix ${config.http.checkPathPrefix}`,
+      ),
+      { code: "MW_CONFIG" },
+    );
   const adminEvents =
     admin && riskRuntime
       ? new AdminEvents({
