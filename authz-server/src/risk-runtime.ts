@@ -31,7 +31,14 @@ export async function createRiskRuntime(risk: RiskSection, context: RiskRuntimeC
   if (risk.redisUrl) metrics.riskStoreMode("local"); // until the first `ready`
   const engine = createRiskEngine({
     config: risk.config,
-    ...(risk.redisUrl ? { redis: { url: risk.redisUrl } } : {}),
+    ...(risk.redisUrl
+      ? {
+          redis: {
+            url: risk.redisUrl,
+            ...(risk.redisCommandTimeoutMs ? { commandTimeoutMs: risk.redisCommandTimeoutMs } : {}),
+          },
+        }
+      : {}),
     hooks: {
       onModeChange: (mode, reason) => {
         metrics.riskStoreMode(mode);

@@ -84,7 +84,9 @@ export function writeAuthzConfig(options: AuthzConfigOptions): string {
   const path = join(scratchDir("mw-risk-config"), "authz.yaml");
   const risk = {
     config: options.riskConfig ?? {},
-    ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}),
+    // A loaded test machine can stall Redis replies past the 100 ms default; the kill below is a
+    // closed connection, detected at once whatever this timeout.
+    ...(options.redisUrl ? { redisUrl: options.redisUrl, redisCommandTimeoutMs: 1000 } : {}),
     admin: { token: ADMIN_TOKEN },
   };
   const config = {

@@ -185,5 +185,8 @@ describe("risk section of the server config", () => {
     expect(bad({ token: "0123456789abcdef", tokenFile: "f" })).toThrow(/risk\.admin\.token: set either/);
     expect(bad({})).toThrow(/risk\.admin\.token: token or tokenFile is required/);
     expect(bad({ tokn: "x" })).toThrow(/risk\.admin\.tokn/);
+    expect(() => validateConfig({ risk: { redisCommandTimeoutMs: 0 } }, defaultConfig(repoRoot))).toThrow(
+      /risk\.redisCommandTimeoutMs: must be an integer 1\.\.60000/,
+    );
   });
 });

@@ -84,6 +84,8 @@ export interface AuthzConfig {
   risk?: {
     config: Record<string, unknown>;
     redisUrl?: string;
+    /** A Redis command slower than this (ms) is served from local state instead (default 100). */
+    redisCommandTimeoutMs?: number;
     /** Lower-case header naming the user a failed login was for (see claimed-principal.ts). */
     failedLoginHeader?: string;
     /** Admin endpoint `POST /admin/v1/events` (HTTP listener): present = mounted. The bearer token
@@ -302,7 +304,7 @@ export function validateConfig(document: unknown, defaults: AuthzConfig): AuthzC
   };
   const out: AuthzConfig = { grpc, http, bundle, policy, check, identity, logging };
   if (root.has("risk")) {
-    const r = root.section("risk").only(["config", "redisUrl", "failedLoginHeader", "admin"]);
+    const r = root.section("risk").only(["config", "redisUrl", "redisCommandTimeoutMs", "failedLoginHeader", "admin"]);
     const engineConfig = r.raw("config") ?? {};
     Reader.of(engineConfig, r.at("config")); // an object; its fields are the engine's to check
     out.risk = { config: engineConfig as Record<string, unknown> };
@@ -311,6 +313,7 @@ export function validateConfig(document: unknown, defaults: AuthzConfig): AuthzC
       if (!/^rediss?:\/\//.test(redisUrl)) throw invalid(r.at("redisUrl"), "must be a redis:// or rediss:// URL");
       out.risk.redisUrl = redisUrl;
     }
+    if (r.has("redisCommandTimeoutMs")) out.risk.redisCommandTimeoutMs = r.int("redisCommandTimeoutMs", 100, 1, 60_000);
     const failedLoginHeader = r.optionalString("failedLoginHeader");
     if (failedLoginHeader) out.risk.failedLoginHeader = failedLoginHeader.toLowerCase();
     if (r.has("admin")) out.risk.admin = adminConfig(r.section("admin").only(["token", "tokenFile"]));
