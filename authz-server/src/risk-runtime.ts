@@ -15,6 +15,8 @@ export interface RiskRuntime {
   engine: RiskAssessor;
   /** The admin endpoint's logic: validate, apply, tell the other replicas. */
   applyEvent(body: unknown, nowMs: number): Promise<EventApplyResult>;
+  /** For `/status`: where the risk state lives now, and the fallback counters with Redis. */
+  status(): { store: "memory" | "shared" | "local"; fallbacks?: number; replayed?: number; dropped?: number };
   close(): Promise<void>;
 }
 
@@ -60,9 +62,9 @@ export async function createRiskRuntime(risk: RiskSection, context: RiskRuntimeC
       local: engine.store.local,
       eventTtlMs: engine.config.state.eventTtlMs,
       nowMs,
-      onMessage: (result, detail) => {
-        metrics.securityEventBroadcast(result);
-        if (detail) logger.warn({ event: "security_event_broadcast", result, detail }, "bad event message");
+      onMessage: (kind, result, detail) => {
+        metrics.riskBroadcast(kind, result);
+        if (detail) logger.warn({ event: "risk_broadcast", kind, result, detail }, "bad risk broadcast message");
       },
     });
   }
@@ -89,6 +91,11 @@ export async function createRiskRuntime(risk: RiskSection, context: RiskRuntimeC
         await broadcast?.publish(event);
       }
       return result;
+    },
+    status() {
+      if (!(engine.store instanceof FallbackStore)) return { store: "memory" };
+      const { mode, fallbacks, replayed, dropped } = engine.store.stats();
+      return { store: mode, fallbacks, replayed, dropped };
     },
     async close() {
       await broadcast?.close();

@@ -257,6 +257,7 @@ export async function startAuthzServer(config: AuthzConfig, deps: ServerDependen
         dryRun: config.policy.dryRun,
         bundle: policy.bundleStatus,
         identity: identity?.status(),
+        risk: riskRuntime?.status(),
       }),
     });
     httpPort = await httpTransport.listen();

@@ -5,7 +5,9 @@
 // killed (SIGKILL) → both keep answering and keep denying what they denied (revocation and failure
 // counts were mirrored into their local state); Redis back on the same port → shared state resumes
 // (what B recorded during the outage is replayed and seen by A), without restarting the replicas.
+import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { EVENT_CHANNEL } from "../../authz-server/src/events/event-broadcast.ts";
 import { type AuthzProcess, startAuthzProcess } from "../../scripts/lib/authz-process.ts";
 import { type RunningRedis, startRedis } from "../../scripts/lib/redis.ts";
 import {
@@ -95,11 +97,20 @@ describe("two authz server processes on one Redis", () => {
     expect(await metricValue(port(a), "meshward_authz_security_events_total", 'result="accepted"')).toBe(1);
     expect(await metricValue(port(a), "meshward_authz_security_events_total", 'result="unauthorized"')).toBe(1);
     // B also mirrored the event into its local state (for a Redis outage, next test).
-    await until(
-      "B heard the event",
-      async () =>
-        (await metricValue(port(b), "meshward_authz_security_event_broadcasts_total", 'result="applied"')) >= 1,
-    );
+    const heard = () => metricValue(port(b), "meshward_authz_risk_broadcasts_total", 'kind="event",result="applied"');
+    await until("B heard the event", async () => (await heard()) === 1);
+    // A malformed message on the channel is dropped and counted, and changes nothing.
+    const raw = new Redis(redis?.url as string);
+    try {
+      await raw.publish(EVENT_CHANNEL, JSON.stringify({ origin: "x", event: { event_type: "session-revoked" } }));
+    } finally {
+      raw.disconnect();
+    }
+    const invalid = () => metricValue(port(b), "meshward_authz_risk_broadcasts_total", 'result="invalid"');
+    await until("B dropped the bad message", async () => (await invalid()) === 1);
+    expect(await heard()).toBe(1);
+    const status = (await (await fetch(`http://127.0.0.1:${port(b)}/status`)).json()) as { risk: unknown };
+    expect(status.risk).toMatchObject({ store: "shared" });
   });
 
   it("keep answering with Redis killed, and keep denying what was denied", async () => {

@@ -45,7 +45,7 @@ export interface EventBroadcastOptions {
   /** Event lifetime for `risk-level-change` without ttl (the engine's `state.eventTtlMs`). */
   eventTtlMs: number;
   nowMs: () => number;
-  onMessage?(result: "applied" | "invalid", detail?: string): void;
+  onMessage?(kind: "event" | "failure", result: "applied" | "invalid", detail?: string): void;
   redis?: RedisOptions;
 }
 
@@ -118,9 +118,11 @@ export class EventBroadcast {
 
   private receive(text: string): void {
     const { options } = this;
+    let kind: "event" | "failure" = "event";
     try {
       const raw = JSON.parse(text) as { origin?: unknown; event?: unknown; failure?: unknown };
       if (raw.failure !== undefined) {
+        kind = "failure";
         const f = parseFailure(raw.failure);
         options.local.recordFailureNow(f.principal, f.ip, f.atMs);
       } else {
@@ -129,10 +131,10 @@ export class EventBroadcast {
         options.local.applyEventNow(event.target, eventUpdate(event, options.eventTtlMs), options.nowMs());
       }
     } catch (err) {
-      options.onMessage?.("invalid", (err as Error).message);
+      options.onMessage?.(kind, "invalid", (err as Error).message);
       return;
     }
-    options.onMessage?.("applied");
+    options.onMessage?.(kind, "applied");
   }
 
   async close(): Promise<void> {

@@ -71,10 +71,10 @@ export class AuthzMetrics {
     labelNames: ["type", "result"] as const,
     registers: [this.registry],
   });
-  private readonly eventBroadcasts = new Counter({
-    name: "meshward_authz_security_event_broadcasts_total",
-    help: "Security events heard from other replicas (Redis pub/sub), by result (applied|invalid).",
-    labelNames: ["result"] as const,
+  private readonly broadcasts = new Counter({
+    name: "meshward_authz_risk_broadcasts_total",
+    help: "Risk state mirrored from Redis pub/sub into local state, by kind (event|failure) and result (applied|invalid).",
+    labelNames: ["kind", "result"] as const,
     registers: [this.registry],
   });
   private readonly riskStoreShared = new Gauge({
@@ -123,8 +123,8 @@ export class AuthzMetrics {
     this.securityEvents.inc({ type: EVENT_TYPE_LABELS.has(short) ? short : "other", result });
   }
 
-  securityEventBroadcast(result: "applied" | "invalid"): void {
-    this.eventBroadcasts.inc({ result });
+  riskBroadcast(kind: "event" | "failure", result: "applied" | "invalid"): void {
+    this.broadcasts.inc({ kind, result });
   }
 
   riskStoreMode(mode: "shared" | "local"): void {
