@@ -20,7 +20,7 @@ import { createRiskEngine, type FallbackStore, type RiskEngine } from "../authz-
 import { RiskEnricher } from "../authz-server/src/risk-enricher.ts";
 import { checkServiceOptions } from "../authz-server/src/server.ts";
 import { toPolicyInput } from "../authz-server/src/translate/input.ts";
-import { type RunningRedis, startRedis } from "../scripts/lib/redis.ts";
+import { type RunningRedis, redisServerBinary, startRedis } from "../scripts/lib/redis.ts";
 import { repoRoot } from "../scripts/lib/tools.ts";
 
 function arg(name: string, fallback: number): number {
@@ -125,7 +125,14 @@ async function main(): Promise<void> {
   variants["check + risk engine (memory store)"] = withRisk(createRiskEngine());
   let redis: RunningRedis | undefined;
   let redisEngine: RiskEngine | undefined;
-  if (!process.argv.includes("--no-redis")) {
+  let redisMissing = false;
+  try {
+    redisServerBinary();
+  } catch {
+    redisMissing = true;
+    console.log("redis-server is not installed: the risk variant on Redis is skipped");
+  }
+  if (!process.argv.includes("--no-redis") && !redisMissing) {
     redis = await startRedis();
     redisEngine = createRiskEngine({ redis: { url: redis.url, keyPrefix: "bench-authz:" } });
     const store = redisEngine.store as FallbackStore;
