@@ -2,7 +2,10 @@
 // identity enricher → Rego-in-Wasm (default policy) → decision → CheckResponse), the same scope as
 // opa-envoy-plugin's BenchmarkCheck (server.Check called directly, no network). Reports µs per
 // check (wall and CPU), interleaving the variants in rounds so machine noise hits all of them.
-//   npm run bench:authz [-- --rounds 5 --iterations 20000 --only <variant name part>]
+// The risk variants add the risk engine (RiskEnricher + its outcome observer) with the in-memory
+// store and with a real redis-server on loopback; the Redis variant also reports store commands per
+// check, counted by the server (INFO commandstats) over the measured checks.
+//   npm run bench:authz [-- --rounds 5 --iterations 20000 --only <variant name part> --no-redis]
 import { create } from "@bufbuild/protobuf";
 import { CheckService, type CheckServiceOptions } from "../authz-server/src/check-service.ts";
 import { defaultConfig } from "../authz-server/src/config/schema.ts";
@@ -13,8 +16,11 @@ import {
 import { IdentityEnricher } from "../authz-server/src/identity/identity-enricher.ts";
 import { AuthzMetrics } from "../authz-server/src/ops/metrics.ts";
 import { ActivePolicy } from "../authz-server/src/policy/active-policy.ts";
+import { createRiskEngine, type FallbackStore, type RiskEngine } from "../authz-server/src/risk/index.ts";
+import { RiskEnricher } from "../authz-server/src/risk-enricher.ts";
 import { checkServiceOptions } from "../authz-server/src/server.ts";
 import { toPolicyInput } from "../authz-server/src/translate/input.ts";
+import { type RunningRedis, redisServerBinary, startRedis } from "../scripts/lib/redis.ts";
 import { repoRoot } from "../scripts/lib/tools.ts";
 
 function arg(name: string, fallback: number): number {
@@ -111,20 +117,86 @@ async function main(): Promise<void> {
       return () => evaluator.evaluate(input, "envoy/authz/allow");
     })(),
   };
+  const withRisk = (engine: RiskEngine) => {
+    const risk = new RiskEnricher(engine);
+    const s = new CheckService(options, { policy, enrichers: [identity, risk], observers: [risk.observe] });
+    return () => s.check(request);
+  };
+  variants["check + risk engine (memory store)"] = withRisk(createRiskEngine());
+  let redis: RunningRedis | undefined;
+  let redisEngine: RiskEngine | undefined;
+  let redisMissing = false;
+  try {
+    redisServerBinary();
+  } catch {
+    redisMissing = true;
+    console.log("redis-server is not installed: the risk variant on Redis is skipped");
+  }
+  if (!process.argv.includes("--no-redis") && !redisMissing) {
+    redis = await startRedis();
+    // 1 s command timeout: on a loaded 2-core machine a 100 ms stall would switch the store to
+    // local state for a while and the variant would measure the fallback instead of Redis.
+    redisEngine = createRiskEngine({ redis: { url: redis.url, keyPrefix: "bench-authz:", commandTimeoutMs: 1000 } });
+    const store = redisEngine.store as FallbackStore;
+    for (let i = 0; i < 200 && store.stats().mode !== "shared"; i++) await new Promise((r) => setTimeout(r, 10));
+    if (store.stats().mode !== "shared") throw new Error("risk store did not reach Redis");
+    countCommands(redisEngine);
+    variants["check + risk engine (redis store)"] = withRisk(redisEngine);
+  }
+  // Sanity: the benchmarked check allows (like opa-envoy's benchmark asserting OK in the loop).
+  const probe = await new CheckService(options, { policy, enrichers: [identity] }).check(request);
+  if (!probe.record.allowed) throw new Error(`benchmark request was denied: ${probe.record.errorCode ?? "policy"}`);
+  try {
+    await measure(variants, redisEngine);
+  } finally {
+    await redisEngine?.close();
+    await redis?.stop();
+  }
+}
+
+/** Commands the Redis client sent so far (each one is one round trip: nothing is pipelined across
+ *  checks here, they run one after the other), counted by wrapping ioredis' sendCommand. */
+const sentCommands = { count: 0 };
+
+function countCommands(engine: RiskEngine): void {
+  const redis = (engine.store as FallbackStore).redis;
+  const original = redis.sendCommand.bind(redis);
+  redis.sendCommand = ((...args: Parameters<typeof original>) => {
+    sentCommands.count++;
+    return original(...args);
+  }) as typeof redis.sendCommand;
+}
+
+/** EVALSHA/EVAL calls redis-server executed so far (INFO commandstats; the scripts' own inner
+ *  commands are listed separately there and not counted). */
+async function serverScriptCalls(engine: RiskEngine): Promise<number> {
+  const info = await (engine.store as FallbackStore).redis.info("commandstats");
+  let calls = 0;
+  for (const m of info.matchAll(/^cmdstat_(evalsha|eval):calls=(\d+)/gm)) calls += Number(m[2]);
+  return calls;
+}
+
+async function measure(
+  variants: Record<string, () => Promise<unknown> | unknown>,
+  redisEngine: RiskEngine | undefined,
+): Promise<void> {
   const only = process.argv.indexOf("--only");
   if (only !== -1) {
     const pattern = process.argv[only + 1] ?? "";
     for (const name of Object.keys(variants)) if (!name.includes(pattern)) delete variants[name];
   }
-  // Sanity: the benchmarked check allows (like opa-envoy's benchmark asserting OK in the loop).
-  const probe = await new CheckService(options, { policy, enrichers: [identity] }).check(request);
-  if (!probe.record.allowed) throw new Error(`benchmark request was denied: ${probe.record.errorCode ?? "policy"}`);
 
   const totals: Record<string, { wall: number[]; cpu: number[] }> = {};
   for (const name of Object.keys(variants)) totals[name] = { wall: [], cpu: [] };
   for (const [, fn] of Object.entries(variants)) for (let i = 0; i < 2000; i++) await fn(); // warm-up
+  let redisChecks = 0;
+  let redisCommands = 0;
+  let redisScripts = 0;
   for (let r = 0; r < rounds; r++) {
     for (const [name, fn] of Object.entries(variants)) {
+      const isRedis = redisEngine !== undefined && name.includes("redis store");
+      const scripts0 = isRedis ? await serverScriptCalls(redisEngine as RiskEngine) : 0;
+      const sent0 = sentCommands.count;
       const cpu0 = process.cpuUsage();
       const t0 = process.hrtime.bigint();
       for (let i = 0; i < iterations; i++) await fn();
@@ -132,6 +204,11 @@ async function main(): Promise<void> {
       const c = process.cpuUsage(cpu0);
       totals[name]?.wall.push(wallUs);
       totals[name]?.cpu.push((c.user + c.system) / iterations);
+      if (isRedis) {
+        redisCommands += sentCommands.count - sent0;
+        redisScripts += (await serverScriptCalls(redisEngine as RiskEngine)) - scripts0;
+        redisChecks += iterations;
+      }
     }
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
@@ -145,6 +222,12 @@ async function main(): Promise<void> {
       Math.min(...t.wall)
         .toFixed(2)
         .padStart(9),
+    );
+  }
+  if (redisChecks > 0 && redisEngine) {
+    const stats = (redisEngine.store as FallbackStore).stats();
+    console.log(
+      `risk redis store over ${redisChecks} checks: ${(redisCommands / redisChecks).toFixed(3)} round trips (client commands) per check, ${(redisScripts / redisChecks).toFixed(3)} EVALSHA/EVAL per check at the server; ${stats.fallbacks} checks served locally (Redis down or slower than the 1 s command timeout), ${(redisCommands / Math.max(1, redisChecks - stats.fallbacks)).toFixed(3)} round trips per check served by Redis`,
     );
   }
   console.log("anchor: opa-envoy-plugin BenchmarkCheck 40.7 µs/check; goal ≤ 20 µs");

@@ -4,20 +4,14 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { HELP, loadConfig, parseCommandLine } from "./config/load.ts";
 import type { AuthzConfig } from "./config/schema.ts";
-import type { RiskAssessor } from "./risk-enricher.ts";
-import { startAuthzServer } from "./server.ts";
+import { type ServerDependencies, startAuthzServer } from "./server.ts";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
-/** The risk engine module, loaded only when configured. Imported by URL so the authz server builds
- *  and runs without it (the engine lives in authz-server/src/risk/, developed on its own). */
-interface RiskModule {
-  createRiskEngine(options: { config?: unknown; redis?: { url: string } }): RiskAssessor;
-}
-
-async function riskEngine(risk: NonNullable<AuthzConfig["risk"]>): Promise<RiskAssessor> {
-  const module = (await import(new URL("./risk/index.ts", import.meta.url).href)) as RiskModule;
-  return module.createRiskEngine({ config: risk.config, ...(risk.redisUrl ? { redis: { url: risk.redisUrl } } : {}) });
+/** The risk runtime (engine, metrics and log hooks, admin events), loaded only when configured. */
+async function riskRuntime(risk: NonNullable<AuthzConfig["risk"]>): Promise<ServerDependencies["riskRuntime"]> {
+  const { createRiskRuntime } = await import("./risk-runtime.ts");
+  return (context) => createRiskRuntime(risk, context);
 }
 
 async function main(): Promise<void> {
@@ -27,7 +21,7 @@ async function main(): Promise<void> {
     return;
   }
   const config = loadConfig(commandLine, process.env, repoRoot);
-  const server = await startAuthzServer(config, config.risk ? { risk: await riskEngine(config.risk) } : {});
+  const server = await startAuthzServer(config, config.risk ? { riskRuntime: await riskRuntime(config.risk) } : {});
   const status = server.policy.bundleStatus;
   process.stdout.write(
     `${JSON.stringify({ event: "listening", grpcPort: server.grpcPort, httpPort: server.httpPort, bundle: status.source, revision: status.revision })}\n`,

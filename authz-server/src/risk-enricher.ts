@@ -2,9 +2,10 @@
 // InputEnricher point: per check `assess(context, nowMs)` → `input.meshward.risk`, the
 // `x-meshward-risk-score` / `-level` upstream headers (docs/headers.md) and `risk_score` /
 // `risk_level` dynamic metadata; after a check, `recordOutcome` for failed authentication (an
-// invalid token was presented) and policy denials. Typed structurally against the engine's API so
+// invalid token was presented, or a 401 from the policy) and policy denials (`outcomeOf`). Typed structurally against the engine's API so
 // this file does not depend on the engine's modules; composition happens in server.ts.
 import type { CheckRecord } from "./check-service.ts";
+import type { ClaimedPrincipalReader } from "./claimed-principal.ts";
 import type { EnrichContext, Enrichment, InputEnricher } from "./enrich.ts";
 import type { Identity } from "./identity/identity-enricher.ts";
 
@@ -43,6 +44,45 @@ function sourceIpOf(context: Pick<EnrichContext, "request">): string | null {
   return address?.case === "socketAddress" && address.value.address ? address.value.address : null;
 }
 
+export type OutcomeKind = "auth-failed" | "denied";
+
+export interface RiskEnricherOptions {
+  /** Whom a failed login was for (claimed-principal.ts); without it only the source IP is charged. */
+  claimedPrincipal?: ClaimedPrincipalReader;
+  /** Called for every outcome reported to the engine (a metric). */
+  onOutcome?: (kind: OutcomeKind) => void;
+}
+
+/**
+ * What a finished check tells the engine, or undefined for nothing:
+ * - `auth-failed`: a token was presented and failed verification (invalid, expired, unknown key…),
+ *   or the policy denied with 401 (authentication required / step-up). The principal is the
+ *   verified one if any, else the name the request claimed (see claimed-principal.ts).
+ * - `denied`: any other policy denial, charged to the verified principal only.
+ * Internal failures (an MW_* code) are the server's fault, not the client's: not reported.
+ */
+export function outcomeOf(
+  record: CheckRecord,
+  claimed: ClaimedPrincipalReader | undefined,
+): { kind: OutcomeKind; principal: string | null; sourceIp: string | null } | undefined {
+  if (record.errorCode !== undefined || !record.input) return undefined;
+  const meshward = record.input.meshward as { identity?: Identity } | undefined;
+  const identity = meshward?.identity;
+  let kind: OutcomeKind | undefined;
+  if (identity?.error) kind = "auth-failed";
+  else if (!record.decidedAllow) kind = record.httpStatus === 401 ? "auth-failed" : "denied";
+  if (!kind) return undefined;
+  const attributes = record.input.attributes as {
+    source?: { address?: { socketAddress?: { address?: string } } };
+    request?: { http?: { headers?: Record<string, string> } };
+  };
+  const sourceIp = attributes?.source?.address?.socketAddress?.address || null;
+  let principal = identity?.authenticated ? (identity.subject ?? identity.spiffe_id) : null;
+  if (principal === null && kind === "auth-failed" && claimed)
+    principal = claimed(attributes?.request?.http?.headers ?? {});
+  return { kind, principal, sourceIp };
+}
+
 export class RiskEnricher implements InputEnricher {
   readonly name = "risk";
   readonly ownedHeaders = [RISK_SCORE_HEADER, RISK_LEVEL_HEADER];
@@ -50,6 +90,7 @@ export class RiskEnricher implements InputEnricher {
   constructor(
     private readonly engine: RiskAssessor,
     private readonly nowMs: () => number = Date.now,
+    private readonly options: RiskEnricherOptions = {},
   ) {}
 
   enrich(context: EnrichContext): Promise<Enrichment> {
@@ -81,16 +122,13 @@ export class RiskEnricher implements InputEnricher {
       });
   }
 
-  /** CheckService observer: feeds failed authentications and denials back to the engine. */
+  /** CheckService observer: feeds failed authentications and denials back to the engine. The
+   *  store call is issued before the check's response is sent (ioredis writes it at once), so on
+   *  one Redis connection it is ordered before the next check's read. */
   observe = (record: CheckRecord): void => {
-    const meshward = record.input?.meshward as { identity?: Identity } | undefined;
-    const identity = meshward?.identity;
-    const attributes = record.input?.attributes as { source?: { address?: { socketAddress?: { address?: string } } } };
-    const sourceIp = attributes?.source?.address?.socketAddress?.address ?? null;
-    const principal = identity?.authenticated ? (identity.subject ?? identity.spiffe_id) : null;
-    let kind: "auth-failed" | "denied" | undefined;
-    if (identity?.error) kind = "auth-failed";
-    else if (!record.decidedAllow && record.errorCode === undefined) kind = "denied";
-    if (kind) void this.engine.recordOutcome({ kind, principal, sourceIp }, this.nowMs()).catch(() => {});
+    const outcome = outcomeOf(record, this.options.claimedPrincipal);
+    if (!outcome) return;
+    this.options.onOutcome?.(outcome.kind);
+    void this.engine.recordOutcome(outcome, this.nowMs()).catch(() => {});
   };
 }

@@ -5,10 +5,12 @@ import { createPublicKey, createSecretKey, type KeyObject } from "node:crypto";
 import { readFileSync } from "node:fs";
 import pino, { type Logger } from "pino";
 import { CheckService, type CheckServiceOptions } from "./check-service.ts";
-import type { AuthzConfig, TlsConfig } from "./config/schema.ts";
+import { claimedPrincipalReader } from "./claimed-principal.ts";
+import { type AuthzConfig, MIN_ADMIN_TOKEN_LENGTH, type TlsConfig } from "./config/schema.ts";
 import { DecisionFeed } from "./dashboard/decision-feed.ts";
 import { dashboardPlugin } from "./dashboard/plugin.ts";
 import type { InputEnricher } from "./enrich.ts";
+import { ADMIN_EVENTS_PATH, AdminEvents } from "./events/admin-events.ts";
 import { IdentityEnricher } from "./identity/identity-enricher.ts";
 import { JwksCache } from "./identity/jwks-cache.ts";
 import { JwtVerifier } from "./identity/jwt-verifier.ts";
@@ -19,6 +21,7 @@ import { ActivePolicy } from "./policy/active-policy.ts";
 import { BundleSource, isUrl } from "./policy/bundle-source.ts";
 import type { SignatureVerification } from "./policy/signature.ts";
 import { type RiskAssessor, RiskEnricher } from "./risk-enricher.ts";
+import type { RiskRuntime, RiskRuntimeContext } from "./risk-runtime.ts";
 import { GrpcTransport, type TlsFiles } from "./transport/grpc-server.ts";
 import { HttpTransport } from "./transport/http-server.ts";
 
@@ -44,7 +47,23 @@ export interface ServerDependencies {
   /** The risk engine (`createRiskEngine()` from ./risk/index.ts): adds input.meshward.risk, the
    *  risk headers and metadata, and receives the outcomes of checks. */
   risk?: RiskAssessor;
+  /** Builds the risk engine with metrics and logging (main.ts: risk-runtime.ts); also mounts the
+   *  admin events endpoint when `risk.admin` is configured. Wins over `risk`. */
+  riskRuntime?: (context: RiskRuntimeContext) => Promise<RiskRuntime>;
   nowMs?: () => number;
+}
+
+/** The admin token from `risk.admin` (inline or file; a file's trailing newline is dropped). */
+function adminToken(admin: NonNullable<NonNullable<AuthzConfig["risk"]>["admin"]>): string {
+  const token = admin.token ?? readFileSync(admin.tokenFile as string, "utf8").trim();
+  if (token.length < MIN_ADMIN_TOKEN_LENGTH)
+    throw Object.assign(
+      new Error(`risk.admin.tokenFile: the token must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters`),
+      {
+        code: "MW_CONFIG",
+      },
+    );
+  return token;
 }
 
 function tlsFiles(tls: TlsConfig | undefined): TlsFiles | undefined {
@@ -151,7 +170,43 @@ export async function startAuthzServer(config: AuthzConfig, deps: ServerDependen
       ...(jwtOptions ? { jwt: jwtOptions } : {}),
     });
   }
-  const risk = deps.risk ? new RiskEnricher(deps.risk, nowMs) : undefined;
+  const riskRuntime = deps.riskRuntime ? await deps.riskRuntime({ metrics, logger, nowMs }) : undefined;
+  const riskEngine = riskRuntime?.engine ?? deps.risk;
+  const failedLoginHeader = config.risk?.failedLoginHeader;
+  const risk = riskEngine
+    ? new RiskEnricher(riskEngine, nowMs, {
+        claimedPrincipal: claimedPrincipalReader({
+          ...(jwt ? { jwt } : {}),
+          ...(failedLoginHeader ? { header: failedLoginHeader } : {}),
+        }),
+        onOutcome: (kind) => metrics.riskOutcome(kind),
+      })
+    : undefined;
+  const admin = config.risk?.admin;
+  if (admin && !config.http.enabled)
+    throw Object.assign(new Error("risk.admin: the admin endpoint needs the HTTP listener (http.enabled)"), {
+      code: "MW_CONFIG",
+    });
+  if (admin && `${ADMIN_EVENTS_PATH}/`.startsWith(`${config.http.checkPathPrefix}/`))
+    throw Object.assign(
+      new Error(
+        `risk.admin: ${ADMIN_EVENTS_PATH} would shadow checks under http.checkPathPrefix ${config.http.checkPathPrefix}`,
+      ),
+      { code: "MW_CONFIG" },
+    );
+  const adminEvents =
+    admin && riskRuntime
+      ? new AdminEvents({
+          token: adminToken(admin),
+          apply: (body, now) => riskRuntime.applyEvent(body, now),
+          nowMs,
+          onResult: (outcome, type, detail) => {
+            metrics.securityEvent(type, outcome);
+            if (outcome !== "accepted")
+              logger.warn({ event: "security_event", outcome, type, detail }, "security event not applied");
+          },
+        })
+      : undefined;
   const enrichers: InputEnricher[] = [
     ...(identity ? [identity] : []),
     ...(risk ? [risk] : []),
@@ -196,11 +251,18 @@ export async function startAuthzServer(config: AuthzConfig, deps: ServerDependen
       checkTimeoutMs: config.check.timeoutMs,
       isReady,
       metrics: () => metrics.text(),
+      ...(adminEvents
+        ? {
+            adminEvents: (authorization, body) => adminEvents.handle(authorization, body),
+            adminPath: ADMIN_EVENTS_PATH,
+          }
+        : {}),
       status: () => ({
         ready: isReady(),
         dryRun: config.policy.dryRun,
         bundle: policy.bundleStatus,
         identity: identity?.status(),
+        risk: riskRuntime?.status(),
       }),
       ...(feed
         ? {
@@ -229,6 +291,7 @@ export async function startAuthzServer(config: AuthzConfig, deps: ServerDependen
     close: async () => {
       bundles.stop();
       await Promise.all([grpcTransport.close(), httpTransport?.close()]);
+      await riskRuntime?.close();
     },
   };
 }

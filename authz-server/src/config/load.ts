@@ -30,6 +30,7 @@ export const ENV_FIELDS: Record<string, Kind> = {
   "logging.decisions.sampleRate": "number",
   "risk.redisUrl": "string",
   "dashboard.enabled": "bool",
+  "risk.admin.token": "string",
 };
 
 /** Command-line flags and the field each sets. */

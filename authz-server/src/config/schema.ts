@@ -81,7 +81,17 @@ export interface AuthzConfig {
   identity: { jwt?: JwtConfig; spiffe: { enabled: boolean } };
   /** The risk engine (authz-server/src/risk/): present = enabled. `config` is the engine's own
    *  config (validated by it, errors name its fields); `redisUrl` shares state across replicas. */
-  risk?: { config: Record<string, unknown>; redisUrl?: string };
+  risk?: {
+    config: Record<string, unknown>;
+    redisUrl?: string;
+    /** A Redis command slower than this (ms) is served from local state instead (default 100). */
+    redisCommandTimeoutMs?: number;
+    /** Lower-case header naming the user a failed login was for (see claimed-principal.ts). */
+    failedLoginHeader?: string;
+    /** Admin endpoint `POST /admin/v1/events` (HTTP listener): present = mounted. The bearer token
+     *  comes from `token` (env MESHWARD_AUTHZ_RISK_ADMIN_TOKEN) or `tokenFile` (read at start). */
+    admin?: { token?: string; tokenFile?: string };
+  };
   logging: {
     level: "trace" | "debug" | "info" | "warn" | "error" | "silent";
     decisions: { enabled: boolean; sampleRate: number; redactPaths: string[] };
@@ -215,6 +225,19 @@ function dashboard(root: Reader): AuthzConfig["dashboard"] {
   return out;
 }
 
+/** Shortest accepted admin token: 16 characters (e.g. 12 random bytes in base64) resist guessing. */
+export const MIN_ADMIN_TOKEN_LENGTH = 16;
+
+function adminConfig(a: Reader): NonNullable<NonNullable<AuthzConfig["risk"]>["admin"]> {
+  const token = a.optionalString("token");
+  const tokenFile = a.optionalString("tokenFile");
+  if (token !== undefined && tokenFile !== undefined) throw invalid(a.at("token"), "set either token or tokenFile");
+  if (token === undefined && tokenFile === undefined) throw invalid(a.at("token"), "token or tokenFile is required");
+  if (token !== undefined && token.length < MIN_ADMIN_TOKEN_LENGTH)
+    throw invalid(a.at("token"), `must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters`);
+  return token !== undefined ? { token } : { tokenFile: tokenFile as string };
+}
+
 /** Validates a parsed config document over `defaults`; throws MW_CONFIG naming the field. */
 export function validateConfig(document: unknown, defaults: AuthzConfig): AuthzConfig {
   const root = Reader.of(document ?? {}, "").only([
@@ -299,7 +322,7 @@ export function validateConfig(document: unknown, defaults: AuthzConfig): AuthzC
   };
   const out: AuthzConfig = { grpc, http, bundle, policy, check, identity, logging, dashboard: dashboard(root) };
   if (root.has("risk")) {
-    const r = root.section("risk").only(["config", "redisUrl"]);
+    const r = root.section("risk").only(["config", "redisUrl", "redisCommandTimeoutMs", "failedLoginHeader", "admin"]);
     const engineConfig = r.raw("config") ?? {};
     Reader.of(engineConfig, r.at("config")); // an object; its fields are the engine's to check
     out.risk = { config: engineConfig as Record<string, unknown> };
@@ -308,6 +331,10 @@ export function validateConfig(document: unknown, defaults: AuthzConfig): AuthzC
       if (!/^rediss?:\/\//.test(redisUrl)) throw invalid(r.at("redisUrl"), "must be a redis:// or rediss:// URL");
       out.risk.redisUrl = redisUrl;
     }
+    if (r.has("redisCommandTimeoutMs")) out.risk.redisCommandTimeoutMs = r.int("redisCommandTimeoutMs", 100, 1, 60_000);
+    const failedLoginHeader = r.optionalString("failedLoginHeader");
+    if (failedLoginHeader) out.risk.failedLoginHeader = failedLoginHeader.toLowerCase();
+    if (r.has("admin")) out.risk.admin = adminConfig(r.section("admin").only(["token", "tokenFile"]));
   }
   return out;
 }

@@ -4,6 +4,10 @@ import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { CheckRecord } from "../check-service.ts";
 import type { BundleStatus } from "../policy/active-policy.ts";
 
+const RISK_LEVEL_LABELS = new Set(["low", "medium", "high", "critical"]);
+const EVENT_TYPE_LABELS = new Set(["session-revoked", "credential-change", "risk-level-change"]);
+const CAEP_PREFIX = "https://schemas.openid.net/secevent/caep/event-type/";
+
 export class AuthzMetrics {
   readonly registry = new Registry();
   private readonly checks = new Counter({
@@ -51,8 +55,37 @@ export class AuthzMetrics {
 
   private readonly riskLevels = new Counter({
     name: "meshward_authz_risk_assessments_total",
-    help: "Checks the risk engine scored, by risk level (low|medium|high|critical).",
+    help: "Checks scored by the risk engine, by level (low|medium|high|critical).",
     labelNames: ["level"] as const,
+    registers: [this.registry],
+  });
+  private readonly riskOutcomes = new Counter({
+    name: "meshward_authz_risk_outcomes_total",
+    help: "Outcomes fed back to the risk engine, by kind (auth-failed|denied).",
+    labelNames: ["kind"] as const,
+    registers: [this.registry],
+  });
+  private readonly securityEvents = new Counter({
+    name: "meshward_authz_security_events_total",
+    help: "Admin security events by type and result (accepted|invalid|unauthorized|error).",
+    labelNames: ["type", "result"] as const,
+    registers: [this.registry],
+  });
+  private readonly broadcasts = new Counter({
+    name: "meshward_authz_risk_broadcasts_total",
+    help: "Risk state mirrored from Redis pub/sub into local state, by kind (event|failure) and result (applied|invalid).",
+    labelNames: ["kind", "result"] as const,
+    registers: [this.registry],
+  });
+  private readonly riskStoreShared = new Gauge({
+    name: "meshward_authz_risk_store_shared",
+    help: "1 while risk state is shared on Redis, 0 while served from local memory (degraded).",
+    registers: [this.registry],
+  });
+  private readonly riskStoreFallbacks = new Counter({
+    name: "meshward_authz_risk_store_fallbacks_total",
+    help: "Risk store operations served locally because Redis was unavailable, by operation.",
+    labelNames: ["operation"] as const,
     registers: [this.registry],
   });
 
@@ -60,8 +93,7 @@ export class AuthzMetrics {
     const result = record.allowed ? "allow" : "deny";
     this.checks.inc({ result, reason: record.errorCode ?? "policy", dry_run: String(record.dryRun) });
     const level = (record.input?.meshward as { risk?: { level?: unknown } } | undefined)?.risk?.level;
-    if (level === "low" || level === "medium" || level === "high" || level === "critical")
-      this.riskLevels.inc({ level });
+    if (typeof level === "string" && RISK_LEVEL_LABELS.has(level)) this.riskLevels.inc({ level });
     this.duration.observe({ result }, record.durationMs / 1000);
     if (record.errorCode) this.errors.inc({ code: record.errorCode });
   };
@@ -79,6 +111,28 @@ export class AuthzMetrics {
   jwksFetch(result: "ok" | "error", trigger: "refresh" | "unknown_kid"): void {
     this.jwksFetches.inc({ result, trigger });
     if (result === "error") this.errors.inc({ code: "MW_JWKS_FETCH" });
+  }
+
+  riskOutcome(kind: "auth-failed" | "denied"): void {
+    this.riskOutcomes.inc({ kind });
+  }
+
+  /** `type` is the body's event_type; anything but the three known types is counted as `other`. */
+  securityEvent(type: string, result: "accepted" | "invalid" | "unauthorized" | "error"): void {
+    const short = type.startsWith(CAEP_PREFIX) ? type.slice(CAEP_PREFIX.length) : type;
+    this.securityEvents.inc({ type: EVENT_TYPE_LABELS.has(short) ? short : "other", result });
+  }
+
+  riskBroadcast(kind: "event" | "failure", result: "applied" | "invalid"): void {
+    this.broadcasts.inc({ kind, result });
+  }
+
+  riskStoreMode(mode: "shared" | "local"): void {
+    this.riskStoreShared.set(mode === "shared" ? 1 : 0);
+  }
+
+  riskStoreFallback(operation: string): void {
+    this.riskStoreFallbacks.inc({ operation });
   }
 
   text(): Promise<string> {

@@ -22,6 +22,12 @@ export interface HttpTransportOptions {
   status: () => unknown;
   /** Further routes on this listener (the live page, authz-server/src/dashboard/). */
   plugins?: FastifyPluginAsync[];
+  /** Security events (events/admin-events.ts), mounted as `POST adminPath` when set. */
+  adminEvents?: (
+    authorization: string | undefined,
+    body: Buffer | undefined,
+  ) => Promise<{ status: number; headers: Record<string, string>; body: unknown }>;
+  adminPath?: string;
 }
 
 export class HttpTransport {
@@ -63,6 +69,14 @@ export class HttpTransport {
       reply.type("text/plain; version=0.0.4; charset=utf-8").send(await options.metrics()),
     );
     this.app.get("/status", async () => options.status());
+    const adminEvents = options.adminEvents;
+    if (adminEvents && options.adminPath) {
+      this.app.post(options.adminPath, async (req, reply) => {
+        const answer = await adminEvents(req.headers.authorization, Buffer.isBuffer(req.body) ? req.body : undefined);
+        reply.code(answer.status).headers(answer.headers);
+        return reply.send(JSON.stringify(answer.body));
+      });
+    }
     const handler = async (
       req: { method: string; url: string; headers: IncomingHttpHeaders; body: unknown; raw: { httpVersion: string } },
       reply: import("fastify").FastifyReply,
