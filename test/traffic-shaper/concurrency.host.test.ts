@@ -3,7 +3,7 @@
 // controller moving the limit with latency.
 import { describe, expect, it } from "vitest";
 import { type HttpStream, type Pair, type ProxyWasmHost, proxyWasmHost } from "../host/index.ts";
-import { header, ok, SHAPER_WASM, sharedInFlight, stat, startShaper, VM_ID } from "./shaper-host.ts";
+import { header, ok, SHAPER_WASM, sharedInFlight, startShaper, stat, VM_ID } from "./shaper-host.ts";
 
 /** A limit pinned at `limit` for the whole test: the controller stays in its minRTT probe. */
 const pinned = (limit: number, extra: Record<string, unknown> = {}) => ({
@@ -46,7 +46,13 @@ describe("in-flight accounting across workers", () => {
     expect(sharedInFlight(host)).toBe(3);
     streams[1]?.complete();
     expect(sharedInFlight(host)).toBe(2);
-    streams[2]?.responseHeaders([[":status", "504"], ["content-length", "0"]], true);
+    streams[2]?.responseHeaders(
+      [
+        [":status", "504"],
+        ["content-length", "0"],
+      ],
+      true,
+    );
     streams[2]?.complete();
     streams[3]?.complete();
     streams[3]?.complete(); // Envoy never ends a stream twice; the host ignores it, so must we

@@ -2,7 +2,7 @@
 // proxy shared data the way Envoy's workers do (CAS quirks included).
 import { describe, expect, it } from "vitest";
 import { ConfigRejected, type ProxyWasmHost, proxyWasmHost } from "../host/index.ts";
-import { bucketKey, header, ok, SHAPER_WASM, stat, startShaper, VM_ID } from "./shaper-host.ts";
+import { bucketKey, header, ok, SHAPER_WASM, startShaper, stat, VM_ID } from "./shaper-host.ts";
 
 const globalRule = (rate: number, burst: number, extra: Record<string, unknown> = {}) => ({
   rules: [{ name: "api", limit: { rate, burst }, ...extra }],
@@ -84,7 +84,11 @@ describe("shared token bucket across workers", () => {
   it("applies a rule only to the requests it matches (method, path, risk level)", () => {
     const host = startShaper({
       rules: [
-        { name: "risky-posts", match: { methods: ["POST"], path: { prefix: "/api/" }, riskLevels: ["high"] }, limit: { rate: 1, burst: 1 } },
+        {
+          name: "risky-posts",
+          match: { methods: ["POST"], path: { prefix: "/api/" }, riskLevels: ["high"] },
+          limit: { rate: 1, burst: 1 },
+        },
       ],
     });
     const send = (method: string, level: string) =>
@@ -108,7 +112,10 @@ describe("429 reply", () => {
   });
 
   it("advertises per-minute rules with w=60 and the refill time of the burst", () => {
-    const host = startShaper({ rules: [{ name: "slow", limit: { rate: 30, unit: "minute", burst: 3 } }], limitedStatus: 503 });
+    const host = startShaper({
+      rules: [{ name: "slow", limit: { rate: 30, unit: "minute", burst: 3 } }],
+      limitedStatus: 503,
+    });
     expect(admitted(host, 3)).toBe(3);
     const res = host.exchange({ path: "/" }, ok);
     expect(res.status).toBe(503);
@@ -164,7 +171,9 @@ describe("failure mode when shared data fails", () => {
     expect(header(res.headers, "retry-after")).toBe("1");
     expect(header(res.headers, "ratelimit")).toBeUndefined();
     expect(stat(host, "shared_data_failures")).toBe(1);
-    expect(host.logs.some((l) => /rule api: shared data failed \(bucket: expected 16 bytes, got 3\)/.test(l.message))).toBe(true);
+    expect(
+      host.logs.some((l) => /rule api: shared data failed \(bucket: expected 16 bytes, got 3\)/.test(l.message)),
+    ).toBe(true);
   });
 
   it("allow admits; local falls back to per-worker buckets (≤ workers × burst)", () => {
@@ -179,7 +188,10 @@ describe("failure mode when shared data fails", () => {
 
 describe("configuration", () => {
   it.each([
-    [{ rules: [{ name: "a", limit: { rate: 1, unit: "day" } }] }, 'rules[0].limit.unit: must be one of second|minute|hour, got "day"'],
+    [
+      { rules: [{ name: "a", limit: { rate: 1, unit: "day" } }] },
+      'rules[0].limit.unit: must be one of second|minute|hour, got "day"',
+    ],
     [{ rules: [{ name: "a" }] }, "rules[0].limit: required"],
     [{ rules: [{ name: "a", limit: { rate: 1 }, extra: 1 }] }, "rules[0].extra"],
     [{ failureMode: "maybe" }, "failureMode"],
@@ -187,8 +199,7 @@ describe("configuration", () => {
     ["{not json", "invalid JSON"],
   ])("rejects %j in on_configure and logs the field", (config, field) => {
     const witness = startShaper({}, 1);
-    const builder = () =>
-      startShaperSharing(witness, typeof config === "string" ? config : JSON.stringify(config));
+    const builder = () => startShaperSharing(witness, typeof config === "string" ? config : JSON.stringify(config));
     expect(builder).toThrow(ConfigRejected);
     const line = witness.logs.find((l) => l.message.startsWith("traffic-shaper: invalid pluginConfig:"));
     expect(line?.message).toContain(field);
@@ -198,7 +209,6 @@ describe("configuration", () => {
     expect(admitted(startShaper("", 1), 5)).toBe(5);
   });
 });
-
 
 function startShaperSharing(witness: ProxyWasmHost, config: string): ProxyWasmHost {
   return proxyWasmHost(SHAPER_WASM).withPlugin(VM_ID).withConfig(config).withSharedStateOf(witness).start();

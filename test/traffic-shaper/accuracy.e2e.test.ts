@@ -1,0 +1,97 @@
+// Admission accuracy through real Envoy with 2 workers: the traffic shaper's shared token bucket
+// against the issue's goal (±2% of rate × seconds + burst over 10 s), with Envoy's native
+// local_ratelimit measured in the same run on the same load for comparison (reported, not asserted).
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningEnvoy, startEnvoy } from "../../scripts/lib/envoy.ts";
+import { type SampleUpstream, startSampleUpstream } from "../../scripts/lib/sample-upstream.ts";
+import { closedLoop, type LoadResult } from "./closed-loop.ts";
+import { connectionsPerWorker, nativeEnvoyConfig, shaperEnvoyConfig } from "./shaper-envoy.ts";
+
+const RATE = 200; // tokens per second
+const BURST = 50;
+const WINDOW_MS = 10_000;
+const CONCURRENCY = 16; // closed loops: several connections, spread over both workers
+
+interface Accuracy {
+  admitted: number;
+  expected: number;
+  errorPct: number;
+  offeredRps: number;
+  workers: number[];
+}
+
+async function measure(envoy: RunningEnvoy): Promise<{ accuracy: Accuracy; load: LoadResult }> {
+  const load = await closedLoop({
+    url: `http://127.0.0.1:${envoy.listenerPort}/api/items`,
+    concurrency: CONCURRENCY,
+    durationMs: WINDOW_MS,
+  });
+  const admitted = load.samples.filter((s) => s.status === 200).length;
+  const expected = (RATE * load.spanMs) / 1000 + BURST;
+  return {
+    load,
+    accuracy: {
+      admitted,
+      expected,
+      errorPct: ((admitted - expected) / expected) * 100,
+      offeredRps: (load.samples.length / load.spanMs) * 1000,
+      workers: await connectionsPerWorker(envoy),
+    },
+  };
+}
+
+const show = (name: string, a: Accuracy) =>
+  `${name}: admitted ${a.admitted}, expected ${a.expected.toFixed(1)} (rate ${RATE}/s × span + burst ${BURST}), ` +
+  `error ${a.errorPct >= 0 ? "+" : ""}${a.errorPct.toFixed(2)}%, offered ${a.offeredRps.toFixed(0)} rps, ` +
+  `connections per worker [${a.workers.join(", ")}]`;
+
+describe("rate-limit accuracy over 10 s with Envoy --concurrency 2", () => {
+  let upstream: SampleUpstream | undefined;
+  let ours: RunningEnvoy | undefined;
+  let native: RunningEnvoy | undefined;
+  let result: { accuracy: Accuracy; load: LoadResult } | undefined;
+
+  beforeAll(async () => {
+    upstream = await startSampleUpstream("app");
+    const at = { host: "127.0.0.1", port: upstream.port };
+    [ours, native] = await Promise.all([
+      startEnvoy(shaperEnvoyConfig(at, { rules: [{ name: "global", limit: { rate: RATE, burst: BURST } }] }), {
+        concurrency: 2,
+      }),
+      startEnvoy(nativeEnvoyConfig(at, RATE, BURST), { concurrency: 2 }),
+    ]);
+  });
+
+  afterAll(async () => {
+    await Promise.all([ours?.stop(), native?.stop()]);
+    await upstream?.close();
+  });
+
+  it("admits within ±2% of rate × seconds + burst (native local_ratelimit measured alongside)", async () => {
+    if (!ours || !native) throw new Error("envoy not started");
+    result = await measure(ours);
+    const nativeResult = await measure(native);
+    console.log(`[traffic-shaper accuracy] ${show("meshward traffic-shaper", result.accuracy)}`);
+    console.log(
+      `[traffic-shaper accuracy] ${show("envoy native local_ratelimit (50 ms fill)", nativeResult.accuracy)}`,
+    );
+    expect(result.load.errors).toBe(0);
+    expect(result.accuracy.offeredRps).toBeGreaterThan(RATE * 1.5); // the limit was really binding
+    expect(result.accuracy.workers.filter((n) => n > 0)).toHaveLength(2); // both workers took traffic
+    expect(Math.abs(result.accuracy.errorPct)).toBeLessThanOrEqual(2);
+    const stats = await ours.stats();
+    expect(stats.get("wasmcustom.meshward.traffic_shaper.rule.global.allowed")).toBe(result.accuracy.admitted);
+    expect(stats.get("wasmcustom.meshward.traffic_shaper.rule.global.limited")).toBe(
+      result.load.samples.length - result.accuracy.admitted,
+    );
+  });
+
+  it("answers limited requests with 429, Retry-After and the RateLimit headers", () => {
+    const limited = result?.load.samples.find((s) => s.status === 429);
+    expect(limited).toBeDefined();
+    const h = limited?.headers;
+    expect(h?.get("retry-after")).toBe("1");
+    expect(h?.get("ratelimit-policy")).toBe(`"global";q=${RATE};w=1`);
+    expect(h?.get("ratelimit")).toMatch(/^"global";r=0;t=1$/);
+  });
+});
