@@ -16,16 +16,20 @@ import { TrafficShaperConfig } from "./lib/config";
 
 const PREFIX = "meshward.traffic_shaper.";
 
+/** `meshward.traffic_shaper.<group>.<name>.<what>` */
+function counterOf(group: string, name: string, what: string): Metric {
+  return Metric.counter(PREFIX + group + "." + name + "." + what);
+}
+
 export class RuleMetrics {
   allowed: Metric;
   limited: Metric;
   shadowLimited: Metric;
 
   constructor(rule: string) {
-    const base = PREFIX + "rule." + rule + ".";
-    this.allowed = Metric.counter(base + "allowed");
-    this.limited = Metric.counter(base + "limited");
-    this.shadowLimited = Metric.counter(base + "shadow_limited");
+    this.allowed = counterOf("rule", rule, "allowed");
+    this.limited = counterOf("rule", rule, "limited");
+    this.shadowLimited = counterOf("rule", rule, "shadow_limited");
   }
 }
 
@@ -34,9 +38,8 @@ export class ClassMetrics {
   shed: Metric;
 
   constructor(name: string) {
-    const base = PREFIX + "class." + name + ".";
-    this.admitted = Metric.counter(base + "admitted");
-    this.shed = Metric.counter(base + "shed");
+    this.admitted = counterOf("class", name, "admitted");
+    this.shed = counterOf("class", name, "shed");
   }
 }
 
