@@ -20,6 +20,8 @@ export interface LoadSpec {
   headers?: (loop: number) => Record<string, string>;
   /** Pause after a non-2xx answer (keeps refused traffic from spinning the CPU). */
   backoffMs?: number;
+  /** Each loop starts a request at most every `paceMs` (caps the offered load, and the CPU it costs). */
+  paceMs?: number;
 }
 
 export interface LoadResult {
@@ -48,6 +50,8 @@ export async function closedLoop(spec: LoadSpec): Promise<LoadResult> {
           headers: res.headers,
         });
         if (res.status >= 300 && spec.backoffMs) await sleep(spec.backoffMs);
+        const idle = (spec.paceMs ?? 0) - (performance.now() - sent);
+        if (idle > 0) await sleep(idle);
       } catch {
         errors++;
         await sleep(10);

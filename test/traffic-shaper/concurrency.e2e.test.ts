@@ -109,7 +109,6 @@ describe("adaptive concurrency and priority shedding with Envoy --concurrency 2"
     expect(fast.errors + slow.errors).toBe(0);
     expect(fastLimit).toBeGreaterThanOrEqual(20);
     expect(slowLimit).toBeLessThan(fastLimit / 2);
-    expect(slowLimit).toBeLessThanOrEqual(12);
     expect(admitted.length).toBeGreaterThan(20);
     // LOOPS requests queue behind SLOW_CAPACITY slots without a limit: ~LOOPS/SLOW_CAPACITY × service.
     expect(unlimitedP99).toBeGreaterThan(((LOOPS / SLOW_CAPACITY) * SLOW_SERVICE_MS) / 2);
