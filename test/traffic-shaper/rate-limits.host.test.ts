@@ -81,6 +81,28 @@ describe("shared token bucket across workers", () => {
     expect(admitted(host, 10)).toBe(2); // no subject: the shared empty value
   });
 
+  it("bounds descriptor keys: overflow shares one bucket, idle keys are evicted and cleared only when full", () => {
+    const host = startShaper(
+      {
+        rules: [{ name: "api", descriptor: "subject", limit: { rate: 1, burst: 2 } }],
+        descriptors: { maxKeys: 2, idleMs: 1000 },
+      },
+      1,
+    );
+    const send = (subject: string) =>
+      host.exchange({ path: "/", headers: [["x-meshward-subject", subject]] }, ok).status;
+    const stored = (subject: string) => host.sharedData.get(VM_ID, bucketKey("api", subject))?.value.length;
+    expect([send("a"), send("b"), send("b"), send("b")]).toEqual([200, 200, 200, 429]);
+    // Table full: new values share the overflow bucket (burst 2 in total, not 2 each).
+    expect([send("c"), send("d"), send("e")]).toEqual([200, 200, 429]);
+    expect(stored("c")).toBeUndefined();
+    host.advance(1500); // a and b idle; a is full again (1 token/s), b is not (took 2, 1.5 refilled)
+    expect(send("f")).toBe(200); // room made by evicting a and b
+    expect(stored("a")).toBe(0); // cleared: reads as a full bucket, nothing handed out
+    expect(stored("b")).toBe(16); // kept: clearing would refund tokens
+    expect(stored("f")).toBe(16);
+  });
+
   it("applies a rule only to the requests it matches (method, path, risk level)", () => {
     const host = startShaper({
       rules: [
