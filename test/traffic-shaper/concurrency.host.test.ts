@@ -82,6 +82,19 @@ describe("in-flight accounting across workers", () => {
     }
   });
 
+  it("takes no slot for a rate-limited request or a stream that never reached the filter", () => {
+    const host = startShaper({ ...pinned(4), rules: [{ name: "api", limit: { rate: 1, burst: 1 } }] }, 2);
+    const first = open(host, 0);
+    expect(refusedWith(first)).toBe("admitted");
+    const limited = open(host, 1);
+    expect(limited.state.localReply?.status).toBe(429);
+    limited.complete();
+    host.stream(1).complete(); // Envoy's access-log-only path: context created, on_log, no headers
+    expect(sharedInFlight(host)).toBe(1);
+    first.complete();
+    expect(sharedInFlight(host)).toBe(0);
+  });
+
   it("uses the configured reject status and reason header", () => {
     const host = startShaper(pinned(1, { rejectStatus: 429, reasonHeader: "x-shed" }), 1);
     open(host, 0);
