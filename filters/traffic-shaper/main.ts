@@ -17,7 +17,7 @@ import { Rng } from "../lib/prng";
 import { ConcurrencyGate } from "./concurrency-gate";
 import { parseTrafficShaperConfig, TrafficShaperConfig } from "./lib/config";
 import { RateDecision, RateLimits } from "./rate-limits";
-import { readRequest, referencedHeaders } from "./read-request";
+import { AttributeNeeds, readRequest } from "./read-request";
 import { addAllowedHeaders, sendRateLimited, sendShed } from "./replies";
 import { ShaperMetrics } from "./shaper-metrics";
 
@@ -29,7 +29,7 @@ const TICK_MS: u32 = 1000;
 
 class ShaperRoot extends RootContext {
   config: TrafficShaperConfig = new TrafficShaperConfig();
-  headers: Array<string> = new Array<string>();
+  needs: AttributeNeeds = new AttributeNeeds(new TrafficShaperConfig());
   rateLimits: RateLimits | null = null;
   gate: ConcurrencyGate | null = null;
 
@@ -46,7 +46,7 @@ class ShaperRoot extends RootContext {
       return false;
     }
     this.config = c;
-    this.headers = referencedHeaders(c);
+    this.needs = new AttributeNeeds(c);
     const metrics = new ShaperMetrics(c);
     const limits = new RateLimits(c, metrics);
     limits.seedGlobalBuckets();
@@ -86,7 +86,7 @@ class ShaperStream extends HttpContext {
     const limits = s.rateLimits;
     if (limits === null) return HeadersStatus.Continue;
     const nowNs = <i64>currentTimeNanos();
-    const req = readRequest(s.config, s.headers);
+    const req = readRequest(s.config, s.needs);
     const d = limits.decide(req, nowNs);
     if (d.limited) {
       sendRateLimited(s.config, s.config.rules[d.rule], d.result, !d.failedClosed);

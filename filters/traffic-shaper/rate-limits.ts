@@ -34,6 +34,8 @@ export class RateLimits {
   table: DescriptorTable;
   buckets: SharedBuckets;
   private ruleIndex: Map<string, i32> = new Map<string, i32>();
+  /** `table.evicted` when last drained: skip the drain (and its allocation) when nothing new. */
+  private drainedAt: i64 = 0;
 
   constructor(
     public config: TrafficShaperConfig,
@@ -97,6 +99,8 @@ export class RateLimits {
   }
 
   private clearEvicted(nowNs: i64): void {
+    if (this.table.evicted == this.drainedAt) return;
+    this.drainedAt = this.table.evicted;
     const keys = this.table.takeEvicted();
     for (let i = 0; i < keys.length; i++) {
       const sep = keys[i].indexOf(KEY_SEPARATOR);
