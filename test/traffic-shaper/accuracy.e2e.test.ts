@@ -1,6 +1,8 @@
 // Admission accuracy through real Envoy with 2 workers: the traffic shaper's shared token bucket
 // against the issue's goal (±2% of rate × seconds + burst over 10 s), with Envoy's native
 // local_ratelimit measured in the same run on the same load for comparison (reported, not asserted).
+import { loadavg } from "node:os";
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningEnvoy, startEnvoy } from "../../scripts/lib/envoy.ts";
 import { type SampleUpstream, startSampleUpstream } from "../../scripts/lib/sample-upstream.ts";
@@ -62,6 +64,26 @@ function replayBucket(sentMs: number[]): number {
   return admitted;
 }
 
+type Measured = Awaited<ReturnType<typeof measure>>;
+
+/**
+ * Measures, and once more (after the bucket refilled) if the load generator stalled: when an exact
+ * bucket fed the same send times falls 1% short of rate × span + burst, the offered load did not
+ * keep the limit binding (a starved client on a busy machine), so that window says nothing about
+ * the limiter. Returns every attempt, the last one being the one judged.
+ */
+async function measureBinding(envoy: RunningEnvoy, name: string): Promise<Measured[]> {
+  const attempts: Measured[] = [];
+  for (let i = 0; i < 2; i++) {
+    if (i > 0) await sleep((BURST / RATE) * 1000 * 1.5);
+    const m = await measure(envoy);
+    attempts.push(m);
+    console.log(`[traffic-shaper accuracy] ${show(name, m.accuracy)}; load average ${loadavg()[0]?.toFixed(1)}`);
+    if (m.accuracy.replayed >= m.accuracy.expected * 0.99) break;
+  }
+  return attempts;
+}
+
 const show = (name: string, a: Accuracy) =>
   `${name}: admitted ${a.admitted}, expected ${a.expected.toFixed(1)} (rate ${RATE}/s × span + burst ${BURST}), ` +
   `error ${a.errorPct >= 0 ? "+" : ""}${a.errorPct.toFixed(2)}%, ideal bucket on the same send times ${a.replayed}, offered ${a.offeredRps.toFixed(0)} rps, ` +
@@ -91,12 +113,9 @@ describe("rate-limit accuracy over 10 s with Envoy --concurrency 2", () => {
 
   it("admits within ±2% of rate × seconds + burst (native local_ratelimit measured alongside)", async () => {
     if (!ours || !native) throw new Error("envoy not started");
-    result = await measure(ours);
-    const nativeResult = await measure(native);
-    console.log(`[traffic-shaper accuracy] ${show("meshward traffic-shaper", result.accuracy)}`);
-    console.log(
-      `[traffic-shaper accuracy] ${show("envoy native local_ratelimit (50 ms fill)", nativeResult.accuracy)}`,
-    );
+    const attempts = await measureBinding(ours, "meshward traffic-shaper");
+    await measureBinding(native, "envoy native local_ratelimit (50 ms fill)");
+    result = attempts[attempts.length - 1] as Measured;
     expect(result.load.errors).toBe(0);
     expect(result.accuracy.offeredRps).toBeGreaterThan(RATE * 1.5); // the limit was really binding
     expect(result.accuracy.workers.filter((n) => n > 0)).toHaveLength(2); // both workers took traffic
@@ -107,10 +126,10 @@ describe("rate-limit accuracy over 10 s with Envoy --concurrency 2", () => {
     );
     const stats = await ours.stats();
     expect(stats.get("wasmcustom.meshward.traffic_shaper.shared_data_failures")).toBe(0); // no CAS gave up
-    expect(stats.get("wasmcustom.meshward.traffic_shaper.rule.global.allowed")).toBe(result.accuracy.admitted);
-    expect(stats.get("wasmcustom.meshward.traffic_shaper.rule.global.limited")).toBe(
-      result.load.samples.length - result.accuracy.admitted,
-    );
+    const admitted = attempts.reduce((n, a) => n + a.accuracy.admitted, 0);
+    const sent = attempts.reduce((n, a) => n + a.load.samples.length, 0);
+    expect(stats.get("wasmcustom.meshward.traffic_shaper.rule.global.allowed")).toBe(admitted);
+    expect(stats.get("wasmcustom.meshward.traffic_shaper.rule.global.limited")).toBe(sent - admitted);
   });
 
   it("answers limited requests with 429, Retry-After and the RateLimit headers", () => {
