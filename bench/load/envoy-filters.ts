@@ -51,9 +51,7 @@ const UNREACHED_RATE = 1_000_000;
 function variants(): Variant[] {
   const adaptiveLb: WasmFilterSpec = { name: "adaptive-lb", rootId: "adaptive-lb", wasmPath: wasmPath("adaptive-lb") };
   const shaperConfig = JSON.stringify({
-    rules: [
-      { name: "all", match: {}, limit: { requestsPerUnit: UNREACHED_RATE, unit: "second", burst: UNREACHED_RATE } },
-    ],
+    rules: [{ name: "all", limit: { rate: UNREACHED_RATE, unit: "second", burst: UNREACHED_RATE } }],
   });
   const shaper: WasmFilterSpec = {
     name: "traffic-shaper",

@@ -340,14 +340,24 @@ export function directResponseEnvoyConfig(body = "ok"): Record<string, unknown> 
   };
 }
 
-/** Envoy's native local rate limit filter with one token bucket shared by all workers. */
-export function nativeLocalRateLimitFilter(tokensPerSecond: number, burst: number): Record<string, unknown> {
+/** Envoy's native local rate limit filter with one token bucket shared by all workers. The bucket
+ *  gains `tokensPerSecond × fillIntervalMs / 1000` tokens every `fillIntervalMs` (Envoy's minimum
+ *  is 50 ms); a short interval approximates a continuous refill. */
+export function nativeLocalRateLimitFilter(
+  tokensPerSecond: number,
+  burst: number,
+  fillIntervalMs = 1000,
+): Record<string, unknown> {
   const always = (key: string) => ({ runtime_key: key, default_value: { numerator: 100, denominator: "HUNDRED" } });
   return {
     name: "envoy.filters.http.local_ratelimit",
     typed_config: typed("envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit", {
       stat_prefix: "native_local_ratelimit",
-      token_bucket: { max_tokens: burst, tokens_per_fill: tokensPerSecond, fill_interval: "1s" },
+      token_bucket: {
+        max_tokens: burst,
+        tokens_per_fill: Math.max(1, Math.round((tokensPerSecond * fillIntervalMs) / 1000)),
+        fill_interval: `${fillIntervalMs / 1000}s`,
+      },
       filter_enabled: always("local_rate_limit_enabled"),
       filter_enforced: always("local_rate_limit_enforced"),
     }),

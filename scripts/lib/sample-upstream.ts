@@ -10,6 +10,9 @@ export interface SampleUpstream {
   delayMs: number;
   /** When set, answer with this status instead of 200. */
   failWith: number | undefined;
+  /** When > 0, at most this many requests are in service (delayMs each) at once; the rest wait
+   *  in FIFO order, so latency grows with concurrency like a saturated server. 0 = unlimited. */
+  capacity: number;
   requests: number;
   close(): Promise<void>;
 }
@@ -20,9 +23,12 @@ export async function startSampleUpstream(name: string, port = 0, host = "127.0.
     port: 0,
     delayMs: 0,
     failWith: undefined,
+    capacity: 0,
     requests: 0,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+  let inService = 0;
+  const waiting: (() => void)[] = [];
   const server: Server = createServer((req, res) => {
     state.requests++;
     const reply = () => {
@@ -31,8 +37,18 @@ export async function startSampleUpstream(name: string, port = 0, host = "127.0.
       res.writeHead(status, { "content-type": "application/json", "x-upstream": name });
       res.end(body);
     };
-    if (state.delayMs > 0) setTimeout(reply, state.delayMs);
-    else reply();
+    const serve = () => {
+      inService++;
+      const done = () => {
+        reply();
+        inService--;
+        waiting.shift()?.();
+      };
+      if (state.delayMs > 0) setTimeout(done, state.delayMs);
+      else done();
+    };
+    if (state.capacity > 0 && inService >= state.capacity) waiting.push(serve);
+    else serve();
   });
   server.keepAliveTimeout = 30_000;
   await new Promise<void>((resolve, reject) => {

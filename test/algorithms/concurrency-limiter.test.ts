@@ -82,17 +82,20 @@ describe("gradient concurrency limiter", () => {
     expect(api.limiterLimit(h)).toBe(200);
   });
 
-  it("closes a window only after sampleWindowMs and only with enough samples", () => {
+  it("closes a window after sampleWindowMs once it holds enough samples; a short window stays open", () => {
     const h = limiter();
     probe(h, 10 * MS); // window starts at 4 ms
     for (let i = 0; i < 4; i++) api.limiterSample(h, 50 * MS, (10 + i) * MS);
-    expect(api.limiterTick(h, 104 * MS)).toBe(false); // 4 < minSamplesPerWindow: window discarded
+    expect(api.limiterTick(h, 104 * MS)).toBe(false); // 4 < minSamplesPerWindow: the window stays open
     expect(api.limiterRaw(h, "updates")).toBe(0);
     expect(api.limiterRaw(h, "limit")).toBe(50);
-    for (let i = 0; i < 5; i++) api.limiterSample(h, 50 * MS, (110 + i) * MS);
-    expect(api.limiterTick(h, 150 * MS)).toBe(false); // window (from 104 ms) not over yet
-    expect(api.limiterTick(h, 204 * MS)).toBe(true);
+    api.limiterSample(h, 50 * MS, 300 * MS); // the 5th sample closes the extended window
+    expect(api.limiterRaw(h, "updates")).toBe(1);
     expect(api.limiterRaw(h, "limit")).toBeCloseTo(step(50, 10 * MS, 50 * MS), 9);
+    for (let i = 0; i < 5; i++) api.limiterSample(h, 50 * MS, (310 + i) * MS);
+    expect(api.limiterTick(h, 350 * MS)).toBe(false); // the next window (from 300 ms) is not over yet
+    expect(api.limiterTick(h, 400 * MS)).toBe(true);
+    expect(api.limiterRaw(h, "updates")).toBe(2);
   });
 
   it("ignores NaN/negative samples; a clock going backwards does not close a window", () => {

@@ -19,7 +19,7 @@
  * over its own samples (the glue shares the in-flight count, not the controller).
  *
  * Units: ns. Samples that are NaN, infinite or negative are ignored. A clock going backwards never
- * ends a window early. Window samples are kept in a fixed buffer (`MAX_SAMPLES`); extra samples in
+ * ends a window early; a window short of samples is extended, never discarded. Window samples are kept in a fixed buffer (`MAX_SAMPLES`); extra samples in
  * one window overwrite round-robin, which keeps memory bounded and the percentile representative.
  */
 import { Rng } from "../../lib/prng";
@@ -88,18 +88,21 @@ export class GradientLimiter {
     this.tick(nowNs);
   }
 
-  /** Closes the sample window if it is over (also callable from a timer). True if it updated. */
+  /**
+   * Closes the sample window if it is over and holds `minSamplesPerWindow` samples (also callable
+   * from a timer). True if it updated. A window with fewer samples stays open until it has them:
+   * an upstream that slows down also slows the sample rate of a closed-loop client, and dropping
+   * such windows would blind the controller exactly when the limit must fall (seen in the e2e
+   * test through real Envoy).
+   */
   tick(nowNs: i64): bool {
     if (this.phase != LimiterPhase.Sampling) return false;
     if (elapsedNs(nowNs, this.windowStartNs) < this.policy.sampleWindowNs) return false;
-    let updated = false;
-    if (this.count >= this.policy.minSamplesPerWindow) {
-      this.update(this.windowPercentile());
-      updated = true;
-    }
+    if (this.count < this.policy.minSamplesPerWindow) return false;
+    this.update(this.windowPercentile());
     this.resetWindow(nowNs);
     if (nowNs >= this.nextProbeNs) this.phase = LimiterPhase.MeasuringMinRtt;
-    return updated;
+    return true;
   }
 
   /** One gradient step from a window's RTT (ns); exposed for tests that pin the maths. */
