@@ -3,18 +3,20 @@
 // header Envoy's override_host LB policy reads; in on_log it feeds back which endpoint served the
 // request, its latency and outcome.
 //
-// State (README "State: per worker or shared"): the balancer lives in the root context, one per
-// plugin per worker VM; nothing goes through shared data on the request path.
+// State (README "State: per worker or shared"): the balancers (one per destination authority,
+// destinations.ts) live in the root context, one set per plugin per worker VM; nothing goes
+// through shared data on the request path.
 //
-// Per request the filter makes: 1 clock read + 1 header read + 1 header write (or remove) on the
+// Per request the filter makes: 1 clock read + 2 header reads + 1 header write (or remove) on the
 // request; 1 clock read on the response (+ 1 property read and 1 header write with the debug
-// header on); 4 property reads and ≤ 4 metric calls in on_log. The only per-request allocation
-// is the `upstream.address` string.
+// header on); 4 property reads and ≤ 4 metric calls in on_log. The only per-request allocations
+// are the `:authority` and `upstream.address` strings.
 import {
   addHeader,
   BUILD_GIT_SHA,
   currentTimeNanos,
   getPropertyInt64,
+  getHeaderString,
   getPropertyString,
   HeadersStatus,
   HttpContext,
@@ -35,6 +37,7 @@ import { elapsedNs } from "../lib/time";
 import { AdaptiveBalancer } from "./lib/balancer";
 import { parseAdaptiveLbConfig } from "./lib/config";
 import { classifyOutcome } from "./lib/outcome";
+import { Destination, Destinations } from "./destinations";
 import { LbMetrics } from "./lb-metrics";
 import { writePickHeader } from "./pick-header";
 import { settle } from "./settle";
@@ -48,36 +51,18 @@ const UPSTREAM_ADDRESS = PropertyPath.dotted("upstream.address");
 const RESPONSE_CODE = PropertyPath.dotted("response.code");
 const RESPONSE_FLAGS = PropertyPath.dotted("response.flags");
 const CLUSTER_SIZE = PropertyPath.dotted("upstream.num_endpoints");
-/**
- * Endpoints are only learned from the responses Envoy reports, and once the filter picks every
- * request, Envoy serves only endpoints it already knows: a scaled-up cluster would stay unseen.
- * So one request in EXPLORE_EVERY is left to Envoy's fallback policy while the filter knows fewer
- * endpoints than the cluster has (`upstream.num_endpoints`), or always if Envoy does not report
- * the cluster size. The cost is bounded: 1/16 of requests balanced like the fallback.
- */
-const EXPLORE_EVERY: u32 = 16;
+const AUTHORITY = ":authority";
 
 function nowNs(): i64 {
   return <i64>currentTimeNanos();
 }
 
 class AdaptiveLbRoot extends RootContext {
-  balancer: AdaptiveBalancer | null = null;
+  destinations: Destinations | null = null;
   metrics: LbMetrics | null = null;
   header: Utf8 = new Utf8("");
   debugHeader: string = "";
   rng: Rng = new Rng(0);
-  /** Host count of the upstream cluster as Envoy last reported it; −1 = not reported. */
-  clusterSize: i64 = -1;
-  private requests: u32 = 0;
-
-  /** True when this request should be left to Envoy's fallback to discover endpoints. */
-  shouldExplore(lb: AdaptiveBalancer): bool {
-    this.requests++;
-    if (this.requests % EXPLORE_EVERY != 0) return false;
-    return this.clusterSize < 0 || <i64>lb.table.size() < this.clusterSize;
-  }
-
   onVmStart(_vmConfiguration: ArrayBuffer): bool {
     logInfo("meshward " + FILTER_NAME + " " + MESHWARD_VERSION + " " + BUILD_GIT_SHA);
     return true;
@@ -92,7 +77,7 @@ class AdaptiveLbRoot extends RootContext {
       return false;
     }
     const now = nowNs();
-    this.balancer = new AdaptiveBalancer(config, now);
+    this.destinations = new Destinations(config, now);
     this.metrics = new LbMetrics(config.maxEndpointGauges);
     this.header = new Utf8(config.header);
     this.debugHeader = config.debugHeader;
@@ -110,6 +95,7 @@ class AdaptiveLbRoot extends RootContext {
 }
 
 class AdaptiveLbStream extends HttpContext {
+  private destination: Destination | null = null;
   private startNs: i64 = 0;
   private responseNs: i64 = 0;
   private pickedSlot: i32 = -1;
@@ -118,16 +104,23 @@ class AdaptiveLbStream extends HttpContext {
 
   onRequestHeaders(_headerCount: u32, _endOfStream: bool): HeadersStatus {
     const root = this.root as AdaptiveLbRoot;
-    const lb = root.balancer;
+    const destinations = root.destinations;
     const metrics = root.metrics;
-    if (lb === null || metrics === null) return HeadersStatus.Continue;
+    if (destinations === null || metrics === null) return HeadersStatus.Continue;
     // No client may steer traffic: the header is ours alone, removed or overwritten below.
     const clientSent = hasHeader(MapType.RequestHeaders, root.header);
     if (clientSent) metrics.clientHeaderRemoved.increment(1);
     const now = nowNs();
     this.startNs = now;
     this.started = true;
-    if (root.shouldExplore(lb)) {
+    let destination = destinations.single;
+    if (destination === null) {
+      const authority = getHeaderString(MapType.RequestHeaders, AUTHORITY);
+      destination = destinations.lookup(authority !== null ? authority : "", now);
+    }
+    this.destination = destination;
+    const lb = destination.balancer;
+    if (destination.shouldExplore()) {
       if (clientSent) removeHeader(MapType.RequestHeaders, root.header);
       metrics.explorations.increment(1);
       return HeadersStatus.Continue;
@@ -150,8 +143,8 @@ class AdaptiveLbStream extends HttpContext {
     this.responseNs = nowNs();
     addHeader(MapType.ResponseHeaders, STAMP_NAME, STAMP_VALUE);
     const root = this.root as AdaptiveLbRoot;
-    const lb = root.balancer;
-    if (root.debugHeader.length > 0 && lb !== null) this.addDebugHeader(root, lb);
+    const destination = this.destination;
+    if (root.debugHeader.length > 0 && destination !== null) this.addDebugHeader(root, destination.balancer);
     return HeadersStatus.Continue;
   }
 
@@ -178,17 +171,17 @@ class AdaptiveLbStream extends HttpContext {
     if (this.settled) return;
     this.settled = true;
     const root = this.root as AdaptiveLbRoot;
-    const lb = root.balancer;
+    const destination = this.destination;
     const metrics = root.metrics;
-    if (!this.started || lb === null || metrics === null) return;
+    if (!this.started || destination === null || metrics === null) return;
     const now = nowNs();
     const served = getPropertyString(UPSTREAM_ADDRESS);
     const status = <i32>getPropertyInt64(RESPONSE_CODE, 0);
     const flags = <u64>getPropertyInt64(RESPONSE_FLAGS, 0);
-    if (served !== null) root.clusterSize = getPropertyInt64(CLUSTER_SIZE, -1);
+    if (served !== null) destination.clusterSize = getPropertyInt64(CLUSTER_SIZE, -1);
     const endNs = this.responseNs > 0 ? this.responseNs : now;
     const rttNs = <f64>elapsedNs(endNs, this.startNs);
-    settle(lb, metrics, this.pickedSlot, served, rttNs, classifyOutcome(status, flags), now);
+    settle(destination.balancer, metrics, this.pickedSlot, served, rttNs, classifyOutcome(status, flags), now);
   }
 }
 

@@ -12,12 +12,12 @@ import { closedLoop, percentile, type Sample, shareOf } from "./closed-loop.ts";
 import { adaptiveLbEnvoyConfig } from "./example-envoy.ts";
 import { adaptiveLbWasm } from "./lb-host.ts";
 
-const BASE_DELAY_MS = 20;
+const BASE_DELAY_MS = 50;
 const SLOW_DELAY_MS = 10 * BASE_DELAY_MS;
 const CONCURRENCY = 6;
 /**
  * One worker: every balancer (one per worker) re-probes a slow endpoint about once per decay
- * time, so at this test's low rate (~250 requests/s per Envoy) two workers double the probe share
+ * time, so at this test's low rate (~110 requests/s per Envoy) two workers double the probe share
  * towards the 1 % that p99 can hide. Several workers are covered by the Node-host tests.
  */
 const ENVOY_WORKERS = 1;
@@ -50,7 +50,12 @@ describe("adaptive-lb in real Envoy", () => {
       ["round-robin", meshEnvoyConfig({ upstreams: endpoints, upstreamLbPolicy: "round-robin" })],
       ["least-request", meshEnvoyConfig({ upstreams: endpoints, upstreamLbPolicy: "least-request" })],
     ];
-    for (const [v, config] of configs) envoys.set(v, await startEnvoy(config, { concurrency: ENVOY_WORKERS }));
+    const started = await Promise.allSettled(configs.map(([, c]) => startEnvoy(c, { concurrency: ENVOY_WORKERS })));
+    started.forEach((r, i) => {
+      if (r.status === "fulfilled") envoys.set((configs[i] as [Variant, unknown])[0], r.value);
+    });
+    const failed = started.find((r) => r.status === "rejected");
+    if (failed) throw (failed as PromiseRejectedResult).reason;
   });
 
   afterAll(async () => {
@@ -60,16 +65,15 @@ describe("adaptive-lb in real Envoy", () => {
 
   it("learns the endpoints, shifts away from a slow then failing endpoint, takes it back, beats RR and LR on p99", async () => {
     // 1. Healthy: the filter learns the four endpoints from upstream.address.
-    await sideBySide(400);
-    const healthy = await closedLoop(url("adaptive-lb"), 400, CONCURRENCY);
+    const healthy = (await sideBySide(300)).get("adaptive-lb") as Sample[];
     for (const u of upstreams) expect(shareOf(healthy, u.name)).toBeGreaterThan(0.1);
-    expect(await adaptiveStat("picks")).toBeGreaterThan(300);
+    expect(await adaptiveStat("picks")).toBeGreaterThan(200);
 
     // 2. Endpoint a turns 10x slower.
     bad().delayMs = SLOW_DELAY_MS;
-    const slow = await sideBySide(1600);
-    // Shifted away within the first 200 requests (~0.4 s; the first slow response takes 100 ms to
-    // arrive, and until then nothing tells the filter): from then on a serves under 5 %.
+    const slow = await sideBySide(800);
+    // Shifted away within the first 200 requests (the first slow response arrives only after
+    // 500 ms, and until then nothing tells the filter): from then on a serves under 5 %.
     const steady = (v: Variant) => (slow.get(v) as Sample[]).slice(DETECTION_REQUESTS);
     expect(shareOf(steady("adaptive-lb"), "a")).toBeLessThan(0.05);
     for (const v of VARIANTS) {
@@ -111,15 +115,15 @@ describe("adaptive-lb in real Envoy", () => {
     // 4. Endpoint a now fails fast with 503.
     bad().delayMs = 0;
     bad().failWith = 503;
-    const failing = await sideBySide(800);
+    const failing = await sideBySide(300);
     const errors = new Map(
       VARIANTS.map((v) => [v, (failing.get(v) as Sample[]).filter((s) => s.status >= 500).length]),
     );
     console.log(
-      `failing phase 5xx of 800: ${VARIANTS.map((v) => `${v}=${errors.get(v)}`).join(" ")}; ` +
+      `failing phase 5xx of 300: ${VARIANTS.map((v) => `${v}=${errors.get(v)}`).join(" ")}; ` +
         `ejections=${await adaptiveStat("ejections")} explorations=${await adaptiveStat("explorations")}`,
     );
-    expect(errors.get("adaptive-lb") as number).toBeLessThan(40);
+    expect(errors.get("adaptive-lb") as number).toBeLessThan(15);
     expect((errors.get("adaptive-lb") as number) * 4).toBeLessThan(errors.get("round-robin") as number);
 
     // 5. Healed: after the ejection and a few decay times, a gets its share back.
@@ -128,7 +132,7 @@ describe("adaptive-lb in real Envoy", () => {
     let recovered = 0;
     for (let attempt = 0; attempt < 8 && recovered <= 0.1; attempt++) {
       await sleep(1000);
-      recovered = shareOf(await closedLoop(url("adaptive-lb"), 300, CONCURRENCY), "a");
+      recovered = shareOf(await closedLoop(url("adaptive-lb"), 200, CONCURRENCY), "a");
       console.log(`healed +${attempt + 1} s: share(a)=${recovered.toFixed(3)}`);
     }
     expect(recovered).toBeGreaterThan(0.1);

@@ -168,6 +168,52 @@ describe("balancing", () => {
   });
 });
 
+describe("destinations", () => {
+  it("keeps one endpoint table per authority: one service's endpoints never go to another", () => {
+    const orders = ["10.0.1.1:80", "10.0.1.2:80", "10.0.1.3:80"];
+    const catalog = ["10.0.2.1:80", "10.0.2.2:80"];
+    const host = adaptiveLbHost({});
+    const rr = { orders: { next: 0 }, catalog: { next: 0 } };
+    const headers = { orders: new Set<string>(), catalog: new Set<string>() };
+    for (let i = 0; i < 200; i++) {
+      for (const name of ["orders", "catalog"] as const) {
+        const cluster = name === "orders" ? orders : catalog;
+        const r = exchange(host, (h) => ({ address: overrideHost(h, cluster, rr[name]), status: 200, latencyMs: 1 }), {
+          authority: name,
+        });
+        for (const h of r.header?.split(",") ?? []) headers[name].add(h);
+      }
+    }
+    expect([...headers.orders].sort()).toEqual(orders);
+    expect([...headers.catalog].sort()).toEqual(catalog);
+    expect(counter(host, "served_elsewhere")).toBe(0);
+  });
+
+  it("uses one balancer for every authority when static endpoints name the destination", () => {
+    const cluster = endpoints(2);
+    const host = adaptiveLbHost({ endpoints: cluster });
+    for (const authority of ["a", "b", "c"]) {
+      const r = exchange(host, (h) => ({ address: h?.split(",")[0] ?? null, status: 200, latencyMs: 1 }), {
+        authority,
+      });
+      expect(r.header?.split(",").sort()).toEqual(cluster);
+    }
+  });
+
+  it("bounds the number of destinations: many authorities replace the least recently used", () => {
+    const host = adaptiveLbHost({});
+    const cluster = endpoints(2);
+    const rr = { next: 0 };
+    const run = (authority: string) =>
+      exchange(host, (h) => ({ address: overrideHost(h, cluster, rr), status: 200, latencyMs: 1 }), { authority });
+    for (let i = 0; i < 20; i++) run("orders");
+    expect(run("orders").header).toBeDefined();
+    for (let i = 0; i < 40; i++) run(`junk-${i}.example`); // more than MAX_DESTINATIONS (32)
+    // "orders" was replaced: it starts learning again (no pick until two endpoints are known).
+    expect(run("orders").header).toBeUndefined();
+  });
+});
+
 describe("bookkeeping", () => {
   it("finishes a pending pick exactly once on a reset before any upstream (no upstream.address)", () => {
     const cluster = endpoints(2);

@@ -12,14 +12,16 @@ import { type Endpoint, meshEnvoyConfig } from "../../scripts/lib/envoy-config.t
  * Production defaults (README) are slower: decay 10 s, ejection 30 s. Peak sensitivity 0.5: on a
  * noisy (shared, 2-core) machine a single latency spike of a healthy endpoint should not make a
  * 10x slower one look as good; a steadily slow endpoint still reaches its level within a few
- * responses.
+ * responses. The decay (3 s) sets how often a slow endpoint is re-probed (its estimate decays
+ * until it looks cheap again) against how soon a healed one is taken back; the fault-prediction
+ * score fading over 2 s (not 1 s) keeps a slow endpoint's weight down between probes.
  */
 export const EXAMPLE_PLUGIN_CONFIG = {
   maxHostsInHeader: 2,
-  ewma: { decayMs: 2000, defaultRttMs: 5, peakSensitivity: 0.5 },
+  ewma: { decayMs: 3000, defaultRttMs: 5, peakSensitivity: 0.5 },
   outlier: { consecutiveFailures: 3, baseEjectionMs: 2000, maxEjectionMs: 20000 },
   slowStart: { windowMs: 1000 },
-  trend: { debugHeader: "x-meshward-lb-trend" },
+  trend: { fastDecayMs: 2000, debugHeader: "x-meshward-lb-trend" },
   metrics: { maxEndpointGauges: 8 },
 };
 

@@ -43,10 +43,17 @@ export interface Open {
   header: string | undefined;
 }
 
-export function begin(host: ProxyWasmHost, options: { worker?: number; clientHeader?: string } = {}): Open {
+export interface RequestOptions {
+  worker?: number;
+  clientHeader?: string;
+  /** The request's :authority (the filter keeps one balancer per authority); default "orders". */
+  authority?: string;
+}
+
+export function begin(host: ProxyWasmHost, options: RequestOptions = {}): Open {
   const stream = host.stream(options.worker);
   const headers: Pair[] = [
-    [":authority", "orders"],
+    [":authority", options.authority ?? "orders"],
     [":path", "/"],
     [":method", "GET"],
     [":scheme", "http"],
@@ -77,7 +84,7 @@ export function finish(open: Open, outcome: Served): Pair[] {
 export function exchange(
   host: ProxyWasmHost,
   serve: (header: string | undefined) => Served,
-  options: { worker?: number; clientHeader?: string } = {},
+  options: RequestOptions = {},
 ): Exchange {
   const open = begin(host, options);
   const outcome = serve(open.header);
