@@ -63,6 +63,7 @@ class AdaptiveLbRoot extends RootContext {
   header: Utf8 = new Utf8("");
   debugHeader: string = "";
   rng: Rng = new Rng(0);
+
   onVmStart(_vmConfiguration: ArrayBuffer): bool {
     logInfo("meshward " + FILTER_NAME + " " + MESHWARD_VERSION + " " + BUILD_GIT_SHA);
     return true;
