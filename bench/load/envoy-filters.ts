@@ -1,6 +1,6 @@
 // Tier 3: Envoy CPU time per request with Meshward's filters against a no-filter baseline and
 // Envoy's native local_ratelimit, A/B interleaved in one run. Every variant is its own Envoy process,
-// all up at once, sharing one direct-response upstream Envoy; each round loads every variant once,
+// all up at once, sharing two direct-response upstream Envoys; each round loads every variant once,
 // in an order rotated per round, with the same fixed request count. CPU comes from /proc/<pid>/stat
 // of the variant's Envoy, so the load generator's and upstream's CPU are not counted.
 import { existsSync } from "node:fs";
@@ -10,6 +10,7 @@ import {
   directResponseEnvoyConfig,
   meshEnvoyConfig,
   nativeLocalRateLimitFilter,
+  type UpstreamLbPolicy,
   type WasmFilterSpec,
 } from "../../scripts/lib/envoy-config.ts";
 import { repoRoot } from "../../scripts/lib/tools.ts";
@@ -40,7 +41,19 @@ interface Variant {
   name: string;
   wasm: WasmFilterSpec[];
   extra: Record<string, unknown>[];
+  /** Upstream cluster LB policy; round robin unless set. */
+  lb?: UpstreamLbPolicy;
 }
+
+/** adaptive-lb as deployed (manifests/istio/filters/wasm-plugin/adaptive-lb.yaml): it learns the
+ *  two upstreams from upstream.address and then picks every request (P2C, header write, on_log
+ *  feedback), with Envoy's override_host policy honouring the header. */
+const ADAPTIVE_LB_CONFIG = JSON.stringify({
+  maxHostsInHeader: 2,
+  ewma: { decayMs: 10000, defaultRttMs: 20 },
+  outlier: { consecutiveFailures: 5, baseEjectionMs: 30000, maxEjectionPercent: 50 },
+  slowStart: { windowMs: 30000 },
+});
 
 const wasmPath = (name: string) => join(repoRoot, "build/filters", `${name}.wasm`);
 
@@ -49,7 +62,12 @@ const wasmPath = (name: string) => join(repoRoot, "build/filters", `${name}.wasm
 const UNREACHED_RATE = 1_000_000;
 
 function variants(): Variant[] {
-  const adaptiveLb: WasmFilterSpec = { name: "adaptive-lb", rootId: "adaptive-lb", wasmPath: wasmPath("adaptive-lb") };
+  const adaptiveLb: WasmFilterSpec = {
+    name: "adaptive-lb",
+    rootId: "adaptive-lb",
+    wasmPath: wasmPath("adaptive-lb"),
+    pluginConfig: ADAPTIVE_LB_CONFIG,
+  };
   const shaperConfig = JSON.stringify({
     rules: [{ name: "all", limit: { rate: UNREACHED_RATE, unit: "second", burst: UNREACHED_RATE } }],
   });
@@ -61,8 +79,9 @@ function variants(): Variant[] {
   };
   const list: Variant[] = [{ name: "no-filter", wasm: [], extra: [] }];
   if (existsSync(shaper.wasmPath)) list.push({ name: "traffic-shaper", wasm: [shaper], extra: [] });
-  list.push({ name: "adaptive-lb", wasm: [adaptiveLb], extra: [] });
-  if (existsSync(shaper.wasmPath)) list.push({ name: "both", wasm: [shaper, adaptiveLb], extra: [] });
+  list.push({ name: "adaptive-lb", wasm: [adaptiveLb], extra: [], lb: "override-host" });
+  if (existsSync(shaper.wasmPath))
+    list.push({ name: "both", wasm: [shaper, adaptiveLb], extra: [], lb: "override-host" });
   list.push({
     name: "native-local-ratelimit",
     wasm: [],
@@ -74,13 +93,17 @@ function variants(): Variant[] {
 export async function benchEnvoyFilters(options: EnvoyFilterBenchOptions): Promise<VariantResult[]> {
   const started: RunningEnvoy[] = [];
   try {
-    const upstream = await startEnvoy(directResponseEnvoyConfig(), { concurrency: 1 });
-    started.push(upstream);
+    // Two upstreams, so that adaptive-lb has endpoints to choose between (with one it would leave
+    // every request to Envoy's fallback); every variant balances over both.
+    const upstreams: RunningEnvoy[] = [];
+    for (let i = 0; i < 2; i++) upstreams.push(await startEnvoy(directResponseEnvoyConfig(), { concurrency: 1 }));
+    started.push(...upstreams);
     const running: { variant: Variant; envoy: RunningEnvoy }[] = [];
     for (const variant of variants()) {
       const envoy = await startEnvoy(
         meshEnvoyConfig({
-          upstreams: [{ host: "127.0.0.1", port: upstream.listenerPort }],
+          upstreams: upstreams.map((u) => ({ host: "127.0.0.1", port: u.listenerPort })),
+          upstreamLbPolicy: variant.lb,
           wasmFilters: variant.wasm,
           extraHttpFilters: variant.extra,
         }),
