@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { repoRoot } from "../scripts/lib/tools.ts";
 import { provenance } from "./lib/machine.ts";
 import { runBenchScript } from "./lib/subprocess.ts";
+import { barChart } from "./lib/svg-chart.ts";
 import { type AuthzLoadResult, benchAuthzGrpc } from "./load/authz-grpc.ts";
 import { benchEnvoyFilters, type VariantResult } from "./load/envoy-filters.ts";
 
@@ -98,12 +99,24 @@ async function main(): Promise<void> {
       `${meta.cpuModel} × ${meta.cores}, ${meta.date}\n\n` +
       micro.map((m) => `## ${m.title}\n\n\`\`\`\n${m.output.trim()}\n\`\`\`\n\n`).join("") +
       "## Envoy CPU per request (A/B interleaved)\n\n" +
-      `${JSON.stringify(options)}\n\n${table(envoyFilters)}\n\n## Authz server under gRPC load (ghz)\n\n` +
+      `${JSON.stringify(options)}\n\n${table(envoyFilters)}\n\n![Envoy CPU per request](${stem}-envoy-cpu.svg)\n\n## Authz server under gRPC load (ghz)\n\n` +
       `${JSON.stringify(authzOptions)}\n\n${authzTable(authz)}\n\n` +
       "Peer: opa-envoy-plugin could not be installed here (the Go module proxy refuses the module), so it was not measured; " +
       "its published anchors are 4.6 ms at 1000 rps and 40.7 µs per in-process Check.\n",
   );
-  console.log(`bench: wrote bench/results/${stem}.{json,md}`);
+  writeFileSync(
+    join(dir, `${stem}-envoy-cpu.svg`),
+    barChart(
+      "Envoy CPU per request (µs), A/B interleaved; ratio to no filter",
+      "µs",
+      envoyFilters.map((r) => ({
+        label: r.variant,
+        value: r.cpuUsPerRequest,
+        note: `${r.cpuUsPerRequest.toFixed(1)} µs (×${r.cpuRatioToBaseline.toFixed(2)})`,
+      })),
+    ),
+  );
+  console.log(`bench: wrote bench/results/${stem}.{json,md} and ${stem}-envoy-cpu.svg`);
 }
 
 main().catch((err: Error) => {

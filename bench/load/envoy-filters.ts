@@ -77,7 +77,11 @@ function variants(): Variant[] {
     wasmPath: wasmPath("traffic-shaper"),
     pluginConfig: shaperConfig,
   };
+  // The SDK's empty filter: what any proxy-wasm filter costs in Envoy (VM call, context
+  // create/delete per stream) before doing any work; separates the runtime's share from ours.
+  const empty: WasmFilterSpec = { name: "bench-empty", rootId: "bench-empty", wasmPath: wasmPath("bench-empty") };
   const list: Variant[] = [{ name: "no-filter", wasm: [], extra: [] }];
+  if (existsSync(empty.wasmPath)) list.push({ name: "empty-wasm-filter", wasm: [empty], extra: [] });
   if (existsSync(shaper.wasmPath)) list.push({ name: "traffic-shaper", wasm: [shaper], extra: [] });
   list.push({ name: "adaptive-lb", wasm: [adaptiveLb], extra: [], lb: "override-host" });
   if (existsSync(shaper.wasmPath))
