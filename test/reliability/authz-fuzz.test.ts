@@ -1,0 +1,54 @@
+// Short seeded variant of the authz fuzz run (`npm run fuzz` runs >= 100 000 cases): hostile JWTs in
+// random CheckRequests, in process and through the gRPC transport. Every case denied with a coded
+// reason (the right identity error for plain requests), every control allowed, the server alive.
+import { create } from "@bufbuild/protobuf";
+import { SignJWT } from "jose";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CheckRequestSchema } from "../../authz-server/src/gen/envoy/service/auth/v3/external_auth_pb.ts";
+import { MAX_TOKEN_CHARS } from "../../authz-server/src/identity/jwt-verifier.ts";
+import { runAuthzFuzz } from "./authz/fuzz.ts";
+import { AUDIENCE, type AuthzHarness, ISSUER, startAuthzHarness } from "./authz/harness.ts";
+import { TOKEN_KINDS } from "./authz/tokens.ts";
+
+let harness: AuthzHarness;
+
+beforeAll(async () => {
+  harness = await startAuthzHarness();
+});
+afterAll(() => harness?.close());
+
+describe("authz fuzzing (seeded, short)", () => {
+  it("denies 2000 hostile tokens in random requests in process, each with a coded reason", async () => {
+    const report = await runAuthzFuzz(harness, { cases: 2000, seed: 0x7e57, transport: "in-process" });
+    expect(report.failures).toEqual([]);
+    expect(report.controls).toBe(40);
+    expect(Object.keys(report.byKind).sort()).toEqual([...TOKEN_KINDS].sort());
+  });
+
+  it("denies 300 through the gRPC transport and the server keeps serving", async () => {
+    const report = await runAuthzFuzz(harness, { cases: 300, seed: 0x9a9c, transport: "grpc" });
+    expect(report.failures).toEqual([]);
+    expect(report.cases + report.controls).toBe(300);
+  });
+
+  it("refuses a validly signed token above the size limit as oversized (regression)", async () => {
+    const nowSec = Math.floor(Date.now() / 1000);
+    const token = await new SignJWT({
+      sub: "alice",
+      iss: ISSUER,
+      aud: AUDIENCE,
+      exp: nowSec + 60,
+      pad: "A".repeat(MAX_TOKEN_CHARS),
+    })
+      .setProtectedHeader({ alg: "RS256", kid: "rsa-1" })
+      .sign(harness.keys.rsa.privateKey);
+    const request = create(CheckRequestSchema, {
+      attributes: {
+        request: { http: { method: "GET", path: "/api/x", headers: { authorization: `Bearer ${token}` } } },
+      },
+    });
+    const { record } = await harness.server.checks.check(request);
+    expect(record.allowed).toBe(false);
+    expect(record.result).toEqual({ allowed: false, headers: { "x-deny-reason": "oversized" } });
+  });
+});
