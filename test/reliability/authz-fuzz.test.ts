@@ -11,6 +11,7 @@ import { AUDIENCE, type AuthzHarness, ISSUER, startAuthzHarness } from "./authz/
 import { TOKEN_KINDS } from "./authz/tokens.ts";
 
 let harness: AuthzHarness;
+const usedTokens: string[] = [];
 
 beforeAll(async () => {
   harness = await startAuthzHarness();
@@ -20,6 +21,7 @@ afterAll(() => harness?.close());
 describe("authz fuzzing (seeded, short)", () => {
   it("denies 2000 hostile tokens in random requests in process, each with a coded reason", async () => {
     const report = await runAuthzFuzz(harness, { cases: 2000, seed: 0x7e57, transport: "in-process" });
+    usedTokens.push(...report.tokens);
     expect(report.failures).toEqual([]);
     expect(report.controls).toBe(40);
     expect(Object.keys(report.byKind).sort()).toEqual([...TOKEN_KINDS].sort());
@@ -27,6 +29,7 @@ describe("authz fuzzing (seeded, short)", () => {
 
   it("denies 300 through the gRPC transport and the server keeps serving", async () => {
     const report = await runAuthzFuzz(harness, { cases: 300, seed: 0x9a9c, transport: "grpc" });
+    usedTokens.push(...report.tokens);
     expect(report.failures).toEqual([]);
     expect(report.cases + report.controls).toBe(300);
   });
@@ -50,5 +53,16 @@ describe("authz fuzzing (seeded, short)", () => {
     const { record } = await harness.server.checks.check(request);
     expect(record.allowed).toBe(false);
     expect(record.result).toEqual({ allowed: false, headers: { "x-deny-reason": "oversized" } });
+  });
+
+  it("never writes a token (or its signature) to the logs", () => {
+    expect(usedTokens.length).toBeGreaterThan(100);
+    expect(harness.logs.length).toBeGreaterThan(2000);
+    const text = harness.logs.join("\n");
+    for (const token of usedTokens) {
+      expect(text.includes(token), token).toBe(false);
+      const signature = token.split(".")[2];
+      if (signature && signature.length > 16) expect(text.includes(signature), signature).toBe(false);
+    }
   });
 });

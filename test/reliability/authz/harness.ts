@@ -30,6 +30,10 @@ export type JwksMode = "up" | "down" | "slow" | "garbage";
 export const ISSUER = "https://idp.reliab.test";
 export const AUDIENCE = "meshward";
 export const ENTRYPOINT = "reliab/decision";
+/** Aborts mid-evaluation (conflicting complete rules). */
+export const TRAP_ENTRYPOINT = "reliab/conflict";
+/** Echoes x-echo-name / x-echo-value into the allow's headers. */
+export const ECHO_ENTRYPOINT = "reliab/echo";
 
 export interface SigningKeys {
   rsa: KeyPair;
@@ -61,7 +65,19 @@ export function reliabilityBundle(): string {
   process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
   const out = join(dir, "bundle.tar.gz");
   const src = join(repoRoot, "test/reliability/fixtures/policy");
-  execFileSync(opaBinary(), ["build", "-t", "wasm", "-e", ENTRYPOINT, "-o", out, src], { stdio: "pipe" });
+  execFileSync(
+    opaBinary(),
+    [
+      "build",
+      "-t",
+      "wasm",
+      ...[ENTRYPOINT, TRAP_ENTRYPOINT, ECHO_ENTRYPOINT].flatMap((e) => ["-e", e]),
+      "-o",
+      out,
+      src,
+    ],
+    { stdio: "pipe" },
+  );
   bundlePath = out;
   return out;
 }
@@ -95,6 +111,8 @@ async function startJwksServer(state: AuthzHarness["jwks"], keys: SigningKeys): 
 }
 
 export interface HarnessOptions {
+  /** Bundle file to serve (default: the reliability bundle); tests overwrite it to inject faults. */
+  bundleFile?: string;
   keys?: SigningKeys;
   nowMs?: () => number;
   checkTimeoutMs?: number;
@@ -117,7 +135,7 @@ export async function startAuthzHarness(options: HarnessOptions = {}): Promise<A
   const config = defaultConfig(repoRoot);
   config.grpc.port = 0;
   config.http.enabled = false;
-  config.bundle.source = reliabilityBundle();
+  config.bundle.source = options.bundleFile ?? reliabilityBundle();
   config.policy.defaultEntrypoint = ENTRYPOINT;
   config.check.timeoutMs = options.checkTimeoutMs ?? 1000;
   config.identity.jwt = {
@@ -155,7 +173,10 @@ export async function startAuthzHarness(options: HarnessOptions = {}): Promise<A
     close: async () => {
       client.close();
       await server.close();
-      await new Promise<void>((resolve) => jwksServer.close(() => resolve()));
+      await new Promise<void>((resolve) => {
+        jwksServer.close(() => resolve());
+        jwksServer.closeAllConnections(); // a "slow" JWKS reply still pending must not hold the close
+      });
     },
   };
 }
