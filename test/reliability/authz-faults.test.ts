@@ -203,7 +203,7 @@ describe("policy-supplied headers", () => {
         : rand.text(`${VALUE_CHARS}\r\n\0\u00e9`, rand.int(1, 12));
       const value = rand.text(rand.chance(0.5) ? "abc 123" : `${VALUE_CHARS}\r\n\0\u0007`, rand.int(0, 16));
       const validName = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name);
-      const validValue = !/[\0-\x08\x0a-\x1f\x7f]/.test(value);
+      const validValue = ![...value].some((c) => (c < " " && c !== "\t") || c === "\x7f");
       const { record, response } = await harness.server.checks.check(
         request(undefined, { "x-echo-name": name, "x-echo-value": value }, ECHO_ENTRYPOINT),
       );

@@ -19,19 +19,19 @@ beforeAll(async () => {
 afterAll(() => harness?.close());
 
 describe("authz fuzzing (seeded, short)", () => {
-  it("denies 2000 hostile tokens in random requests in process, each with a coded reason", async () => {
-    const report = await runAuthzFuzz(harness, { cases: 2000, seed: 0x7e57, transport: "in-process" });
+  it("denies 1500 hostile tokens in random requests in process, each with a coded reason", async () => {
+    const report = await runAuthzFuzz(harness, { cases: 1500, seed: 0x7e57, transport: "in-process" });
     usedTokens.push(...report.tokens);
     expect(report.failures).toEqual([]);
-    expect(report.controls).toBe(40);
+    expect(report.controls).toBe(30);
     expect(Object.keys(report.byKind).sort()).toEqual([...TOKEN_KINDS].sort());
   });
 
-  it("denies 300 through the gRPC transport and the server keeps serving", async () => {
-    const report = await runAuthzFuzz(harness, { cases: 300, seed: 0x9a9c, transport: "grpc" });
+  it("denies 200 through the gRPC transport and the server keeps serving", async () => {
+    const report = await runAuthzFuzz(harness, { cases: 200, seed: 0x9a9c, transport: "grpc" });
     usedTokens.push(...report.tokens);
     expect(report.failures).toEqual([]);
-    expect(report.cases + report.controls).toBe(300);
+    expect(report.cases + report.controls).toBe(200);
   });
 
   it("refuses a validly signed token above the size limit as oversized (regression)", async () => {
@@ -57,7 +57,7 @@ describe("authz fuzzing (seeded, short)", () => {
 
   it("never writes a token (or its signature) to the logs", () => {
     expect(usedTokens.length).toBeGreaterThan(100);
-    expect(harness.logs.length).toBeGreaterThan(2000);
+    expect(harness.logs.length).toBeGreaterThan(1500);
     const text = harness.logs.join("\n");
     for (const token of usedTokens) {
       expect(text.includes(token), token).toBe(false);

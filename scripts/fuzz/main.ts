@@ -1,0 +1,99 @@
+// `npm run fuzz`: the long seeded fuzz runs (the suite runs short variants of the same code).
+//   npm run fuzz -- [--seed N] [--cases N] [--only authz|filters]
+// Authz: N hostile-token cases in process and N/10 through gRPC. Filters: N random exchanges and
+// N/100 configs per built filter of asconfig.json, plus the shared-data contention run.
+// Prints one line per run and exits non-zero on any broken invariant.
+import { parseArgs } from "node:util";
+import { runAuthzFuzz } from "../../test/reliability/authz/fuzz.ts";
+import { startAuthzHarness } from "../../test/reliability/authz/harness.ts";
+import { fuzzTargets } from "../../test/reliability/filters/catalog.ts";
+import { runCounterContention } from "../../test/reliability/filters/contention.ts";
+import { runConfigFuzz, runTrafficFuzz } from "../../test/reliability/filters/fuzz.ts";
+
+const { values } = parseArgs({
+  options: {
+    seed: { type: "string", default: "20261128" },
+    cases: { type: "string", default: "100000" },
+    only: { type: "string" },
+  },
+});
+const seed = Number(values.seed);
+const cases = Number(values.cases);
+let broken = 0;
+
+function report(name: string, failures: string[], figures: Record<string, unknown>, startedMs: number): void {
+  const seconds = ((performance.now() - startedMs) / 1000).toFixed(1);
+  console.log(
+    `${failures.length === 0 ? "ok  " : "FAIL"} ${name} ${JSON.stringify(figures)} (${seconds} s, seed ${seed})`,
+  );
+  for (const f of failures) console.log(`     ${f}`);
+  broken += failures.length;
+}
+
+if (values.only !== "filters") {
+  const harness = await startAuthzHarness();
+  try {
+    for (const [transport, n] of [
+      ["in-process", cases],
+      ["grpc", Math.ceil(cases / 10)],
+    ] as const) {
+      const started = performance.now();
+      const r = await runAuthzFuzz(harness, { cases: n, seed, transport });
+      report(`authz ${transport}`, r.failures, { cases: r.cases, controls: r.controls, byReason: r.byReason }, started);
+    }
+    const leaked = harness.logs.filter((line) => /eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/.test(line));
+    report(
+      "authz logs free of tokens",
+      leaked.slice(0, 3),
+      { lines: harness.logs.length, withToken: leaked.length },
+      performance.now(),
+    );
+  } finally {
+    await harness.close();
+  }
+}
+
+if (values.only !== "authz") {
+  for (const target of fuzzTargets()) {
+    let started = performance.now();
+    const t = runTrafficFuzz(target, { cases, seed });
+    const grew = t.pagesAtEnd.some((p, i) => p !== t.pagesAfterWarmup[i]);
+    report(
+      `filter ${target.name} traffic`,
+      [...t.failures, ...(grew ? [`memory grew: ${t.pagesAfterWarmup} → ${t.pagesAtEnd} pages`] : [])],
+      {
+        cases: t.cases,
+        pagesAfterWarmup: t.pagesAfterWarmup,
+        pagesAtEnd: t.pagesAtEnd,
+        statuses: Object.keys(t.statuses).length,
+      },
+      started,
+    );
+    started = performance.now();
+    const c = runConfigFuzz(target, { cases: Math.ceil(cases / 100), seed });
+    report(
+      `filter ${target.name} configs`,
+      c.failures,
+      { cases: c.cases, accepted: c.accepted, rejected: c.rejected },
+      started,
+    );
+  }
+  const started = performance.now();
+  const r = runCounterContention({
+    requests: Math.ceil(cases / 10),
+    workers: 4,
+    seed,
+    interleave: 0.5,
+    precreate: true,
+  });
+  const exact = r.finalCount === r.applied && r.applied + r.gaveUp === r.requests;
+  report(
+    "shared counter contention",
+    exact ? [] : [`count ${r.finalCount} != applied ${r.applied}`],
+    { ...r },
+    started,
+  );
+}
+
+console.log(broken === 0 ? "fuzz: all invariants held" : `fuzz: ${broken} broken invariant(s)`);
+process.exit(broken === 0 ? 0 : 1);
