@@ -4,7 +4,7 @@
 // N/100 configs per built filter of asconfig.json, plus the shared-data contention run.
 // Prints one line per run and exits non-zero on any broken invariant.
 import { parseArgs } from "node:util";
-import { runAuthzFuzz } from "../../test/reliability/authz/fuzz.ts";
+import { type AuthzFuzzReport, runAuthzFuzz } from "../../test/reliability/authz/fuzz.ts";
 import { startAuthzHarness } from "../../test/reliability/authz/harness.ts";
 import { fuzzTargets } from "../../test/reliability/filters/catalog.ts";
 import { runCounterContention } from "../../test/reliability/filters/contention.ts";
@@ -20,6 +20,15 @@ const { values } = parseArgs({
 const seed = Number(values.seed);
 const cases = Number(values.cases);
 let broken = 0;
+const CHUNK = 10_000;
+
+function merge(total: AuthzFuzzReport, part: AuthzFuzzReport): void {
+  total.cases += part.cases;
+  total.controls += part.controls;
+  for (const [k, v] of Object.entries(part.byKind)) total.byKind[k] = (total.byKind[k] ?? 0) + v;
+  for (const [k, v] of Object.entries(part.byReason)) total.byReason[k] = (total.byReason[k] ?? 0) + v;
+  total.failures.push(...part.failures.slice(0, Math.max(0, 50 - total.failures.length)));
+}
 
 function report(name: string, failures: string[], figures: Record<string, unknown>, startedMs: number): void {
   const seconds = ((performance.now() - startedMs) / 1000).toFixed(1);

@@ -53,7 +53,15 @@ function placement(rand: Random, token: string): { header?: string; cookie?: str
 
 export async function runAuthzFuzz(
   harness: AuthzHarness,
-  options: { cases: number; seed: number; transport: Transport; controlEvery?: number; nowMs?: () => number },
+  options: {
+    cases: number;
+    seed: number;
+    transport: Transport;
+    controlEvery?: number;
+    nowMs?: () => number;
+    /** Index of the first case, so a long run can go in chunks without repeating cases. */
+    firstCase?: number;
+  },
 ): Promise<AuthzFuzzReport> {
   const root = new Random(options.seed);
   const controlEvery = options.controlEvery ?? 50;
@@ -65,7 +73,8 @@ export async function runAuthzFuzz(
   const check = async (request: CheckRequest): Promise<CheckResponse> =>
     options.transport === "grpc" ? harness.grpcCheck(request) : (await harness.server.checks.check(request)).response;
 
-  for (let i = 0; i < options.cases; i++) {
+  const first = options.firstCase ?? 0;
+  for (let i = first; i < first + options.cases; i++) {
     const rand = root.fork(i);
     const nowSec = Math.floor(now() / 1000);
     if (i % controlEvery === controlEvery - 1) {

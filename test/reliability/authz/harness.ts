@@ -111,6 +111,9 @@ async function startJwksServer(state: AuthzHarness["jwks"], keys: SigningKeys): 
 }
 
 export interface HarnessOptions {
+  /** Called with every log line; with `keepLogs: false` lines are not stored (long runs). */
+  onLog?: (line: string) => void;
+  keepLogs?: boolean;
   /** Bundle file to serve (default: the reliability bundle); tests overwrite it to inject faults. */
   bundleFile?: string;
   keys?: SigningKeys;
@@ -128,7 +131,11 @@ export async function startAuthzHarness(options: HarnessOptions = {}): Promise<A
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk, _encoding, done) {
-      for (const line of String(chunk).split("\n")) if (line) logs.push(line);
+      for (const line of String(chunk).split("\n")) {
+        if (!line) continue;
+        options.onLog?.(line);
+        if (options.keepLogs !== false) logs.push(line);
+      }
       done();
     },
   });
