@@ -10,6 +10,15 @@ import { runAuthzFuzz } from "./authz/fuzz.ts";
 import { AUDIENCE, type AuthzHarness, ISSUER, startAuthzHarness } from "./authz/harness.ts";
 import { TOKEN_KINDS } from "./authz/tokens.ts";
 
+/** Token segments (header, payload, signature: base64url runs of 16+ characters) that appear as a
+ *  whole run in any line. One pass over the lines, so it stays fast on megabytes of logs. */
+function leakedSegments(lines: readonly string[], tokens: readonly string[]): { checked: number; found: string[] } {
+  const runs = new Set<string>();
+  for (const line of lines) for (const run of line.match(/[A-Za-z0-9_-]{16,}/g) ?? []) runs.add(run);
+  const segments = tokens.flatMap((t) => t.split(".")).filter((s) => s.length >= 16 && /^[A-Za-z0-9_-]+$/.test(s));
+  return { checked: segments.length, found: segments.filter((s) => runs.has(s)) };
+}
+
 let harness: AuthzHarness;
 const usedTokens: string[] = [];
 
@@ -19,20 +28,20 @@ beforeAll(async () => {
 afterAll(() => harness?.close());
 
 describe("authz fuzzing (seeded, short)", () => {
-  it("denies 1500 hostile tokens in random requests in process, each with a coded reason", async () => {
-    const report = await runAuthzFuzz(harness, { cases: 1500, seed: 0x7e57, transport: "in-process" });
+  it("denies 1000 hostile tokens in random requests in process, each with a coded reason", async () => {
+    const report = await runAuthzFuzz(harness, { cases: 1000, seed: 0x7e57, transport: "in-process" });
     usedTokens.push(...report.tokens);
     expect(report.failures).toEqual([]);
-    expect(report.controls).toBe(30);
+    expect(report.controls).toBe(20);
     expect(Object.keys(report.byKind).sort()).toEqual([...TOKEN_KINDS].sort());
-  });
+  }, 180_000);
 
-  it("denies 200 through the gRPC transport and the server keeps serving", async () => {
-    const report = await runAuthzFuzz(harness, { cases: 200, seed: 0x9a9c, transport: "grpc" });
+  it("denies 150 through the gRPC transport and the server keeps serving", async () => {
+    const report = await runAuthzFuzz(harness, { cases: 150, seed: 0x9a9c, transport: "grpc" });
     usedTokens.push(...report.tokens);
     expect(report.failures).toEqual([]);
-    expect(report.cases + report.controls).toBe(200);
-  });
+    expect(report.cases + report.controls).toBe(150);
+  }, 120_000);
 
   it("refuses a validly signed token above the size limit as oversized (regression)", async () => {
     const nowSec = Math.floor(Date.now() / 1000);
@@ -57,12 +66,12 @@ describe("authz fuzzing (seeded, short)", () => {
 
   it("never writes a token (or its signature) to the logs", () => {
     expect(usedTokens.length).toBeGreaterThan(100);
-    expect(harness.logs.length).toBeGreaterThan(1500);
-    const text = harness.logs.join("\n");
-    for (const token of usedTokens) {
-      expect(text.includes(token), token).toBe(false);
-      const signature = token.split(".")[2];
-      if (signature && signature.length > 16) expect(text.includes(signature), signature).toBe(false);
-    }
+    expect(harness.logs.length).toBeGreaterThan(1000);
+    const leaks = leakedSegments(harness.logs, usedTokens);
+    expect(leaks.checked).toBeGreaterThan(200);
+    expect(leaks.found).toEqual([]);
+    // The check can fail: a line that carries a token is caught.
+    const planted = leakedSegments([`{"headers":{"authorization":"Bearer ${usedTokens[0]}"}}`], usedTokens);
+    expect(planted.found.length).toBeGreaterThan(0);
   });
 });
