@@ -46,11 +46,13 @@ function mutate(rand: Random, base: Record<string, unknown>, fields: [string, un
   return JSON.stringify(copy);
 }
 
+/** An empty pluginConfig and an empty object both mean "all defaults" for Meshward's filters. */
+const DEFAULTS = ["", "{}"];
+
 const adaptiveLb: FilterProfile = {
   workers: 2,
   validConfigs: (rand) => [
-    "",
-    "{}",
+    ...DEFAULTS,
     JSON.stringify({
       endpoints: ["127.0.0.1:8081", "127.0.0.1:8082", "[::1]:8083"],
       maxHostsInHeader: rand.int(1, 8),
@@ -78,8 +80,7 @@ const adaptiveLb: FilterProfile = {
 const trafficShaper: FilterProfile = {
   workers: 2,
   validConfigs: (rand) => [
-    "",
-    "{}",
+    ...DEFAULTS,
     JSON.stringify({
       rules: [
         { name: "per-subject", descriptor: "subject", limit: { rate: rand.int(1, 50), burst: rand.int(1, 100) } },
