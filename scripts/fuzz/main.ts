@@ -1,5 +1,5 @@
 // `npm run fuzz`: the long seeded fuzz runs (the suite runs short variants of the same code).
-//   npm run fuzz -- [--seed N] [--cases N] [--only authz|filters]
+//   npm run fuzz -- [--seed N] [--cases N] [--only authz|filters] [--transports in-process,grpc]
 // Authz: N hostile-token cases in process and N/10 through gRPC. Filters: N random exchanges and
 // N/100 configs per built filter of asconfig.json, plus the shared-data contention run.
 // Prints one line per run and exits non-zero on any broken invariant.
@@ -15,6 +15,7 @@ const { values } = parseArgs({
     seed: { type: "string", default: "20261128" },
     cases: { type: "string", default: "100000" },
     only: { type: "string" },
+    transports: { type: "string", default: "in-process,grpc" },
   },
 });
 const seed = Number(values.seed);
@@ -52,16 +53,17 @@ if (values.only !== "filters") {
     },
   });
   try {
-    for (const [transport, n] of [
+    const runs = [
       ["in-process", cases],
       ["grpc", Math.ceil(cases / 10)],
-    ] as const) {
+    ] as const;
+    for (const [transport, n] of runs.filter(([t]) => values.transports.split(",").includes(t))) {
       const started = performance.now();
       const total: AuthzFuzzReport = { cases: 0, controls: 0, byKind: {}, byReason: {}, failures: [], tokens: [] };
       for (let firstCase = 0; firstCase < n; firstCase += CHUNK) {
         const chunk = Math.min(CHUNK, n - firstCase);
         merge(total, await runAuthzFuzz(harness, { cases: chunk, seed, transport, firstCase }));
-        console.log(`     authz ${transport}: ${firstCase + chunk}/${n}`);
+        console.log(`     authz ${transport}: ${firstCase + chunk}/${n}, ${total.failures.length} failures so far`);
       }
       const figures = { cases: total.cases, controls: total.controls, byKind: total.byKind, byReason: total.byReason };
       report(`authz ${transport}`, total.failures, figures, started);
