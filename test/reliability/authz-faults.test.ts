@@ -111,6 +111,19 @@ describe("bundle faults: the last good bundle keeps serving, the failure is repo
     expect((await harness.server.bundles.load()).result).not.toBe("error");
   });
 
+  it("keeps evaluating after 1100 aborted evaluations (regression: the 1024th left the Wasm instance broken)", async () => {
+    // opa-wasm does not unwind the module's state on an abort; after 1023 aborts every evaluation
+    // failed with "memory access out of bounds". The evaluator now replaces a failed instance.
+    const token = await validToken(keys, Math.floor(Date.now() / 1000));
+    for (let i = 0; i < 1100; i++) {
+      const { record } = await harness.server.checks.check(request(token, {}, TRAP_ENTRYPOINT));
+      expect(record.errorCode).toBe("MW_POLICY_EVAL");
+    }
+    const { record } = await harness.server.checks.check(request(token));
+    expect(record.errorMessage).toBeUndefined();
+    expect(record.allowed).toBe(true);
+  });
+
   it("denies with MW_POLICY_EVAL when the policy aborts mid-evaluation, and the next check still works", async () => {
     const token = await validToken(keys, Math.floor(Date.now() / 1000));
     for (let i = 0; i < 20; i++) {
