@@ -68,7 +68,7 @@ const adaptiveLb: FilterProfile = {
       ["maxHostsInHeader", [0, 9, "3", -1, 1.5]],
       ["endpoints", ["127.0.0.1:8081", [1], ["not-an-address"], ["127.0.0.1:99999"]]],
       ["outlier.maxEjectionPercent", [150, -1, "50"]],
-      ["ewma.decayMs", [0, 3_600_001, null]],
+      ["ewma.decayMs", [0, 3_600_001, "5000"]], // JSON null means "absent" (default), not invalid
       ["slowStart.aggression", [0, 11]],
       ["trend.slowDecayMs", [5]],
     ]),
@@ -87,6 +87,9 @@ const trafficShaper: FilterProfile = {
         { name: "global", limit: { rate: 1000, unit: "minute" }, shadow: rand.chance(0.5) },
       ],
       concurrency: { enabled: rand.chance(0.5) },
+      // Small key table: random subjects fill it during the warm-up, so growth after it is a leak
+      // (with the default 10 000 keys the table is still legitimately growing at 50 000 requests).
+      descriptors: { maxKeys: 64 },
       priorities: [
         { name: "high", share: 1, match: { riskLevels: ["low"] } },
         { name: "low", share: 0.5 },
