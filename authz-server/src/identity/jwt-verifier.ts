@@ -6,6 +6,11 @@ import { errors, type JWTPayload, jwtVerify } from "jose";
 import type { JwtConfig } from "../config/schema.ts";
 import type { JwksCache } from "./jwks-cache.ts";
 
+/** Longest token verified, in characters (UTF-16 units; a JWT is ASCII, so also bytes). Real IdP
+ *  tokens stay far below (a few KiB even with group claims); a bigger one is refused before any
+ *  base64 decoding, JSON parsing or hashing, so a validly signed but huge token cannot buy CPU. */
+export const MAX_TOKEN_CHARS = 32 * 1024;
+
 export type JwtResult = { ok: true; payload: JWTPayload } | { ok: false; reason: string };
 
 /** Short machine-readable reasons for the policy (`input.meshward.identity.error`). */
@@ -27,6 +32,7 @@ export class JwtVerifier {
   ) {}
 
   async verify(token: string, nowMs: number): Promise<JwtResult> {
+    if (token.length > MAX_TOKEN_CHARS) return { ok: false, reason: "oversized" };
     try {
       const { payload } = await jwtVerify(token, this.jwks.getKey, {
         algorithms: this.config.algorithms,

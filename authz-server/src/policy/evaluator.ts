@@ -2,11 +2,22 @@
 // synchronous and the instance is not shared across threads (Node runs checks on one thread).
 // Before loading, the module's required builtins are compared with what the SDK and Meshward
 // provide; a bundle needing anything else is refused with the builtin's name.
-import { type LoadedPolicy, loadPolicy } from "@open-policy-agent/opa-wasm";
+// An evaluation that throws (an abort such as a rule conflict or input the module cannot parse) is
+// not unwound inside the module: after 1023 of them every later evaluation of that instance failed
+// with "memory access out of bounds" (found by the reliability fuzzer). So after any failed
+// evaluation the instance is replaced by a fresh one of the already compiled module (~1 ms).
+
+import type { LoadedPolicy } from "@open-policy-agent/opa-wasm";
+import * as opaWasm from "@open-policy-agent/opa-wasm";
 import { ErrorCodes, MeshwardError } from "../errors.ts";
 import { meshwardBuiltins, SDK_BUILTINS } from "./builtins.ts";
 import type { Bundle } from "./bundle.ts";
 import { missingBuiltins, requiredBuiltins } from "./required-builtins.ts";
+
+/** The SDK's ESM entry exports only loadPolicy by name (its types declare loadPolicySync too); the
+ *  synchronous loader is on the default export. */
+const loadPolicySync = (opaWasm as unknown as { default: { loadPolicySync: typeof opaWasm.loadPolicySync } }).default
+  .loadPolicySync;
 
 export interface PolicyEvaluator {
   readonly revision: string;
@@ -43,9 +54,15 @@ export async function createEvaluator(bundle: Bundle, options: EvaluatorOptions 
     );
   }
   let policy: LoadedPolicy;
+  let instantiate: () => LoadedPolicy;
   try {
-    policy = await loadPolicy(bundle.wasm, undefined, custom);
-    policy.setData(bundle.data);
+    const module = new WebAssembly.Module(bundle.wasm);
+    instantiate = () => {
+      const fresh = loadPolicySync(module, undefined, custom);
+      fresh.setData(bundle.data);
+      return fresh;
+    };
+    policy = instantiate();
   } catch (err) {
     throw new MeshwardError(ErrorCodes.bundleInvalid, `policy.wasm did not load: ${(err as Error).message}`, {
       cause: err,
@@ -67,6 +84,7 @@ export async function createEvaluator(bundle: Bundle, options: EvaluatorOptions 
       try {
         resultSet = policy.evaluate(input as object, id);
       } catch (err) {
+        policy = instantiate(); // the failed instance may be corrupt (see the top of this file)
         const message = err instanceof Error ? err.message : ((err as { message?: string })?.message ?? String(err));
         throw new MeshwardError(ErrorCodes.policyEval, `policy evaluation failed: ${message}`, { cause: err });
       }
