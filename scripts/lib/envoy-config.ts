@@ -250,37 +250,30 @@ export function meshEnvoyConfig(spec: MeshEnvoyConfig): Record<string, unknown> 
     clusters.push(authz);
   }
   for (const extra of spec.extraClusters ?? []) clusters.push(cluster(extra.name, extra.endpoints, extra.http2));
+  return ingressBootstrap(spec.listenerPort ?? 0, (spec.routes ?? [{ prefix: "/" }]).map(route), httpFilters, clusters);
+}
+
+/** Admin on a kernel-chosen loopback port and one HTTP listener "ingress" with one virtual host. */
+function ingressBootstrap(
+  listenerPort: number,
+  routes: unknown[],
+  httpFilters: unknown[],
+  clusters: unknown[] = [],
+): Record<string, unknown> {
+  const connectionManager = typed("envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager", {
+    stat_prefix: "ingress",
+    route_config: { virtual_hosts: [{ name: "all", domains: ["*"], routes }] },
+    http_filters: httpFilters,
+  });
   return {
     admin: { address: socket({ host: "127.0.0.1", port: 0 }) },
     static_resources: {
       listeners: [
         {
           name: "ingress",
-          address: socket({ host: "127.0.0.1", port: spec.listenerPort ?? 0 }),
+          address: socket({ host: "127.0.0.1", port: listenerPort }),
           filter_chains: [
-            {
-              filters: [
-                {
-                  name: "envoy.filters.network.http_connection_manager",
-                  typed_config: typed(
-                    "envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
-                    {
-                      stat_prefix: "ingress",
-                      route_config: {
-                        virtual_hosts: [
-                          {
-                            name: "all",
-                            domains: ["*"],
-                            routes: (spec.routes ?? [{ prefix: "/" }]).map(route),
-                          },
-                        ],
-                      },
-                      http_filters: httpFilters,
-                    },
-                  ),
-                },
-              ],
-            },
+            { filters: [{ name: "envoy.filters.network.http_connection_manager", typed_config: connectionManager }] },
           ],
         },
       ],
@@ -292,52 +285,11 @@ export function meshEnvoyConfig(spec: MeshEnvoyConfig): Record<string, unknown> 
 /** An Envoy that answers every request itself (direct_response): an upstream that costs almost
  *  nothing, for benchmarks that measure another Envoy's CPU. */
 export function directResponseEnvoyConfig(body = "ok"): Record<string, unknown> {
-  return {
-    admin: { address: socket({ host: "127.0.0.1", port: 0 }) },
-    static_resources: {
-      listeners: [
-        {
-          name: "ingress",
-          address: socket({ host: "127.0.0.1", port: 0 }),
-          filter_chains: [
-            {
-              filters: [
-                {
-                  name: "envoy.filters.network.http_connection_manager",
-                  typed_config: typed(
-                    "envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
-                    {
-                      stat_prefix: "ingress",
-                      route_config: {
-                        virtual_hosts: [
-                          {
-                            name: "all",
-                            domains: ["*"],
-                            routes: [
-                              {
-                                match: { prefix: "/" },
-                                direct_response: { status: 200, body: { inline_string: body } },
-                              },
-                            ],
-                          },
-                        ],
-                      },
-                      http_filters: [
-                        {
-                          name: "envoy.filters.http.router",
-                          typed_config: typed("envoy.extensions.filters.http.router.v3.Router"),
-                        },
-                      ],
-                    },
-                  ),
-                },
-              ],
-            },
-          ],
-        },
-      ],
-    },
-  };
+  return ingressBootstrap(
+    0,
+    [{ match: { prefix: "/" }, direct_response: { status: 200, body: { inline_string: body } } }],
+    [{ name: "envoy.filters.http.router", typed_config: typed("envoy.extensions.filters.http.router.v3.Router") }],
+  );
 }
 
 /** Envoy's native local rate limit filter with one token bucket shared by all workers. The bucket
