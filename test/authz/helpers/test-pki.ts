@@ -19,7 +19,7 @@ function openssl(dir: string, args: string[]): void {
 }
 
 /** `openssl req` arguments for a fresh P-256 key written to `<name>.key`. */
-const newKey = (name: string) => [
+export const newKey = (name: string): string[] => [
   "-newkey",
   "ec",
   "-pkeyopt",

@@ -12,6 +12,7 @@ import {
   DEVICE_POSTURE_DEFAULTS,
   parseVersion,
 } from "../../../authz-server/src/risk/signals/device-posture.ts";
+import { newKey } from "../../authz/helpers/test-pki.ts";
 import { context, input, run } from "../fixtures.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "meshward-posture-"));
@@ -19,15 +20,7 @@ const pem: Record<string, string> = {};
 
 beforeAll(() => {
   const ssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
-  const p256 = (name: string) => [
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:P-256",
-    "-nodes",
-    "-keyout",
-    `${name}.key`,
-  ];
+  const p256 = newKey;
   const selfSigned = (name: string) =>
     ssl("req", "-x509", ...p256(name), "-out", `${name}.pem`, "-days", "30", "-subj", `/CN=${name}`);
   selfSigned("ca");
