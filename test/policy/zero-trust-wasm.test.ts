@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { type LoadedPolicy, loadPolicy } from "@open-policy-agent/opa-wasm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Bundle, parseBundle } from "../../authz-server/src/policy/bundle.ts";
-import { toDecision } from "../../authz-server/src/translate/response.ts";
+import { toDecision } from "../../authz-server/src/translate/decision.ts";
 import { devSigningKey } from "../../scripts/lib/policy-build-options.ts";
 import { opaBinary, repoRoot } from "../../scripts/lib/tools.ts";
 import { zeroTrustCases } from "./zero-trust-cases.ts";

@@ -13,9 +13,6 @@ import {
 } from "../gen/envoy/service/auth/v3/external_auth_pb.ts";
 import { type Decision, emptyDecision, type HeaderPair } from "./decision.ts";
 
-/** Kept here too: callers from before the decision/response split import it from this module. */
-export { type Decision, toDecision } from "./decision.ts";
-
 /** gRPC status codes used in CheckResponse.status (google.rpc.Code). */
 const GRPC_OK = 0;
 const GRPC_PERMISSION_DENIED = 7;

@@ -29,26 +29,27 @@ export const newKey = (name: string): string[] => [
   `${name}.key`,
 ];
 
+/** `openssl x509` arguments that sign `<name>.csr` with `ca.pem`/`ca.key` into `<name>.pem`. */
+export const signWithCa = (name: string, days: number): string[] => [
+  "x509",
+  "-req",
+  "-in",
+  `${name}.csr`,
+  "-CA",
+  "ca.pem",
+  "-CAkey",
+  "ca.key",
+  "-CAcreateserial",
+  "-out",
+  `${name}.pem`,
+  "-days",
+  String(days),
+];
+
 function leaf(dir: string, name: string, san: string, usage: string): void {
   openssl(dir, ["req", ...newKey(name), "-out", `${name}.csr`, "-subj", `/CN=${name}`]);
   writeFileSync(join(dir, `${name}.ext`), `subjectAltName=${san}\nextendedKeyUsage=${usage}\n`);
-  openssl(dir, [
-    "x509",
-    "-req",
-    "-in",
-    `${name}.csr`,
-    "-CA",
-    "ca.pem",
-    "-CAkey",
-    "ca.key",
-    "-CAcreateserial",
-    "-out",
-    `${name}.pem`,
-    "-days",
-    "1",
-    "-extfile",
-    `${name}.ext`,
-  ]);
+  openssl(dir, [...signWithCa(name, 1), "-extfile", `${name}.ext`]);
 }
 
 export function makeTestPki(): TestPki {

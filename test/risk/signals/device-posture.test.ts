@@ -12,7 +12,7 @@ import {
   DEVICE_POSTURE_DEFAULTS,
   parseVersion,
 } from "../../../authz-server/src/risk/signals/device-posture.ts";
-import { newKey } from "../../authz/helpers/test-pki.ts";
+import { newKey, signWithCa } from "../../authz/helpers/test-pki.ts";
 import { context, input, run } from "../fixtures.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "meshward-posture-"));
@@ -20,27 +20,12 @@ const pem: Record<string, string> = {};
 
 beforeAll(() => {
   const ssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
-  const p256 = newKey;
   const selfSigned = (name: string) =>
-    ssl("req", "-x509", ...p256(name), "-out", `${name}.pem`, "-days", "30", "-subj", `/CN=${name}`);
+    ssl("req", "-x509", ...newKey(name), "-out", `${name}.pem`, "-days", "30", "-subj", `/CN=${name}`);
   selfSigned("ca");
   selfSigned("impostor");
-  ssl("req", ...p256("device"), "-out", "device.csr", "-subj", "/CN=device-1");
-  ssl(
-    "x509",
-    "-req",
-    "-in",
-    "device.csr",
-    "-CA",
-    "ca.pem",
-    "-CAkey",
-    "ca.key",
-    "-CAcreateserial",
-    "-out",
-    "device.pem",
-    "-days",
-    "30",
-  );
+  ssl("req", ...newKey("device"), "-out", "device.csr", "-subj", "/CN=device-1");
+  ssl(...signWithCa("device", 30));
   for (const n of ["ca", "impostor", "device"]) pem[n] = readFileSync(join(dir, `${n}.pem`), "utf8");
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
