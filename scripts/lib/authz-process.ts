@@ -1,5 +1,7 @@
-// Runs the authz server as its own process (as in production), on kernel-chosen ports.
+// Runs the authz server as its own process (as in production, with its production Node flags), on
+// kernel-chosen ports.
 import { join } from "node:path";
+import { AUTHZ_NODE_FLAGS } from "./authz-node-flags.ts";
 import { type ManagedProcess, startProcess } from "./processes.ts";
 import { repoRoot } from "./tools.ts";
 
@@ -18,7 +20,17 @@ export async function startAuthzProcess(
   const proc = startProcess(
     "authz",
     process.execPath,
-    ["--import", "tsx", join(repoRoot, "authz-server/src/main.ts"), "--grpc-port", "0", "--http-port", "0", ...args],
+    [
+      ...AUTHZ_NODE_FLAGS,
+      "--import",
+      "tsx",
+      join(repoRoot, "authz-server/src/main.ts"),
+      "--grpc-port",
+      "0",
+      "--http-port",
+      "0",
+      ...args,
+    ],
     { cwd: repoRoot, echo: options.echo ?? false, env: { ...process.env, ...options.env } },
   );
   try {

@@ -15,6 +15,7 @@ import type { IPodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisrup
 import type { IService } from "kubernetes-models/v1/Service";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
+import { AUTHZ_NODE_FLAGS } from "../../scripts/lib/authz-node-flags.ts";
 import { envoyBinary, repoRoot } from "../../scripts/lib/tools.ts";
 import { extAuthzProviderSchema, istioCrdSchemas } from "./support/istio-schemas.ts";
 import { isBuiltinKind, type KubeObject, undeclaredFields, validateBuiltin } from "./support/kubernetes-kinds.ts";
@@ -234,6 +235,8 @@ describe("manifests", () => {
     expect(container?.readinessProbe?.httpGet?.path).toBe("/readyz");
     expect(container?.resources?.requests).toBeDefined();
     expect(container?.resources?.limits?.memory).toBeDefined();
+    // The heap flags the soak and every local harness run the server with (scripts/lib/authz-node-flags.ts).
+    expect(container?.env?.find((e) => e.name === "NODE_OPTIONS")?.value).toBe(AUTHZ_NODE_FLAGS.join(" "));
     const portNames = container?.ports?.map((p) => p.name);
     const servicePorts = of<IService>("Service").spec?.ports ?? [];
     for (const port of servicePorts) expect(portNames).toContain(port.targetPort);

@@ -1,0 +1,29 @@
+// The short seeded variant of `npm run soak` (bench/soak/run-soak.ts): 50 s at 100 req/s through real
+// Envoy with both filters and the authz server process, crossing one injected window of upstream
+// 503s. Same verdict as the 5-minute run, on 1-second samples after a 25-second warm-up: no errors
+// beyond the injected ones, every /private denied, no forged subject upstream, RSS of both processes
+// within ±10 % of its median and no fd growth.
+import { describe, expect, it } from "vitest";
+import { runSoak } from "../../bench/soak/run-soak.ts";
+
+describe("soak (short seeded variant of npm run soak)", () => {
+  it("keeps both processes flat and loses nothing under steady load with an injected fault", async () => {
+    const result = await runSoak({ durationS: 50, warmupS: 25, rps: 100, seed: 20261128, sampleEveryS: 1 });
+    const { counts } = result;
+    expect(result.filters).toEqual(expect.arrayContaining(["adaptive-lb", "traffic-shaper"]));
+    expect(counts.errors, counts.errorSamples.join("\n")).toBe(0);
+    expect(counts.sent).toBeGreaterThanOrEqual(4900);
+    expect(counts.privateSent).toBeGreaterThan(0);
+    expect(counts.denied).toBe(counts.privateSent);
+    expect(counts.injected).toBeGreaterThan(0); // the fault window really was crossed
+    expect(counts.ok + counts.denied + counts.injected).toBe(counts.sent);
+    expect(counts.forgedSeenUpstream).toBe(0);
+    for (const [name, f] of Object.entries(result.flatness)) {
+      const series = (result.series[name] ?? []).map((s) => Math.round(s.rssKiB / 1024)).join(" ");
+      expect(f.samples, name).toBeGreaterThanOrEqual(20);
+      expect(f.maxDeviation, `${name} RSS (MiB): ${series}`).toBeLessThanOrEqual(0.1);
+      expect(f.fdsStable, `${name} fds ${f.firstFds} → ${f.lastFds}`).toBe(true);
+    }
+    expect(result.pass).toBe(true);
+  }, 120_000);
+});
