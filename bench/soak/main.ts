@@ -43,7 +43,8 @@ async function main(): Promise<number> {
       console.log(
         `${name.padEnd(6)} RSS after warm-up: median ${mib(f.medianRssKiB)} MiB, min ${mib(f.minRssKiB)}, max ${mib(f.maxRssKiB)}, ` +
           `max deviation ${(f.maxDeviation * 100).toFixed(1)} %, drift ${(f.drift * 100).toFixed(1)} % (${f.samples} samples); ` +
-          `fds ${f.firstFds} → ${f.lastFds} (max ${f.maxFds}) → ${f.flat && f.fdsStable ? "flat" : "NOT FLAT"}`,
+          `fds ${f.firstFds} → ${f.lastFds} (max ${f.maxFds}), besides open connections ${f.firstOtherFds} → ${f.lastOtherFds} → ` +
+          `${f.flat && f.fdsStable ? "flat" : "NOT FLAT"}`,
       );
       console.log(`       RSS series (MiB): ${(result.series[name] ?? []).map((s) => mib(s.rssKiB)).join(" ")}`);
     }

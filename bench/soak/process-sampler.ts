@@ -6,17 +6,32 @@ export interface ProcessSample {
   atS: number;
   rssKiB: number;
   fds: number;
+  /** Open connections the process reports itself (Envoy: downstream + upstream `cx_active`), taken
+   *  with the fd count. A connection pool that grows to the peak concurrency holds one fd per
+   *  connection; those are bounded, not leaked, so the fd verdict looks at the fds besides them. */
+  connections?: number;
 }
 
 /** VmRSS (KiB) and the number of entries in /proc/<pid>/fd; undefined once the process is gone. */
-export function sampleProcess(pid: number, atS: number): ProcessSample | undefined {
+export function sampleProcess(pid: number, atS: number, connections?: number): ProcessSample | undefined {
   try {
     const status = readFileSync(`/proc/${pid}/status`, "utf8");
     const rss = Number(/^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1] ?? Number.NaN);
-    return { atS, rssKiB: rss, fds: readdirSync(`/proc/${pid}/fd`).length };
+    return { atS, rssKiB: rss, fds: readdirSync(`/proc/${pid}/fd`).length, connections };
   } catch {
     return undefined;
   }
+}
+
+/** Envoy's open connections from its flat /stats: every listener's `downstream_cx_active` and every
+ *  cluster's `upstream_cx_active` (the `http.*` copies of the downstream gauge are not added twice). */
+export function envoyOpenConnections(stats: ReadonlyMap<string, number>): number {
+  let total = 0;
+  for (const [name, value] of stats) {
+    if (/^listener\..+\.downstream_cx_active$/.test(name) || /^cluster\..+\.upstream_cx_active$/.test(name))
+      total += value;
+  }
+  return total;
 }
 
 export interface Flatness {
@@ -30,6 +45,10 @@ export interface Flatness {
   firstFds: number;
   lastFds: number;
   maxFds: number;
+  /** Fds besides the open connections (all fds where no connection count was sampled): the first
+   *  and last sample. */
+  firstOtherFds: number;
+  lastOtherFds: number;
   /** RSS of the last third minus the first third of the window, as a fraction of the median:
    *  a slow leak shows here even inside the band. */
   drift: number;
@@ -37,8 +56,9 @@ export interface Flatness {
   fdsStable: boolean;
 }
 
-/** Judges the samples taken after warm-up: RSS within ±`tolerance` of its median, and the fd count
- *  at the end no higher than at the start plus `fdSlack` (pooled connections may come and go). */
+/** Judges the samples taken after warm-up: RSS within ±`tolerance` of its median, and the fds besides
+ *  open connections at the end no higher than at the start plus `fdSlack` (fds and connection gauges
+ *  are not read atomically, and a short-lived connection may open between the two reads). */
 export function assessFlatness(samples: readonly ProcessSample[], tolerance = 0.1, fdSlack = 4): Flatness {
   if (samples.length === 0) throw new Error("assessFlatness: no samples after warm-up");
   const rss = samples.map((s) => s.rssKiB).sort((a, b) => a - b);
@@ -48,6 +68,7 @@ export function assessFlatness(samples: readonly ProcessSample[], tolerance = 0.
   const mean = (xs: readonly ProcessSample[]) => xs.reduce((sum, s) => sum + s.rssKiB, 0) / xs.length;
   const first = samples[0] as ProcessSample;
   const last = samples[samples.length - 1] as ProcessSample;
+  const otherFds = (sample: ProcessSample) => sample.fds - (sample.connections ?? 0);
   return {
     samples: samples.length,
     medianRssKiB: median,
@@ -57,8 +78,10 @@ export function assessFlatness(samples: readonly ProcessSample[], tolerance = 0.
     firstFds: first.fds,
     lastFds: last.fds,
     maxFds: Math.max(...samples.map((s) => s.fds)),
+    firstOtherFds: otherFds(first),
+    lastOtherFds: otherFds(last),
     drift: (mean(samples.slice(-third)) - mean(samples.slice(0, third))) / median,
     flat: maxDeviation <= tolerance,
-    fdsStable: last.fds <= first.fds + fdSlack,
+    fdsStable: otherFds(last) <= otherFds(first) + fdSlack,
   };
 }

@@ -15,7 +15,13 @@ import { meshEnvoyConfig, type WasmFilterSpec } from "../../scripts/lib/envoy-co
 import { type SampleUpstream, startSampleUpstream } from "../../scripts/lib/sample-upstream.ts";
 import { fuzzTargets } from "../../test/reliability/filters/catalog.ts";
 import { Random } from "../../test/reliability/random.ts";
-import { assessFlatness, type Flatness, type ProcessSample, sampleProcess } from "./process-sampler.ts";
+import {
+  assessFlatness,
+  envoyOpenConnections,
+  type Flatness,
+  type ProcessSample,
+  sampleProcess,
+} from "./process-sampler.ts";
 
 export interface SoakOptions {
   durationS: number;
@@ -147,8 +153,9 @@ export async function runSoak(
       const t = elapsedS();
       faulty.failWith = t % 60 >= 30 && t % 60 < 35 ? 503 : undefined; // 5 s of upstream 503s per minute
       if (t >= nextSampleS) {
+        const envoyConnections = envoyOpenConnections(await envoy.stats());
         for (const [name, pid] of Object.entries(pids)) {
-          const s = sampleProcess(pid, t);
+          const s = sampleProcess(pid, t, name === "envoy" ? envoyConnections : undefined);
           if (s) series[name]?.push(s);
         }
         nextSampleS += sampleEveryS;
