@@ -1,7 +1,9 @@
 // One request through the whole stack: real Envoy (ext_authz over gRPC + the adaptive-lb Wasm
 // filter) → Meshward authz server (Rego compiled to Wasm) → sample upstream.
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AUTHZ_NODE_FLAGS } from "../../scripts/lib/authz-node-flags.ts";
 import { type AuthzProcess, startAuthzProcess } from "../../scripts/lib/authz-process.ts";
 import { type RunningEnvoy, startEnvoy } from "../../scripts/lib/envoy.ts";
 import { meshEnvoyConfig } from "../../scripts/lib/envoy-config.ts";
@@ -33,6 +35,12 @@ describe("foundation: request through real Envoy, Wasm filter and Rego-in-Wasm a
     await envoy?.stop();
     await authz?.stop();
     await upstream?.close();
+  });
+
+  it("runs the authz server with its production Node flags (the soak's RSS band depends on them)", () => {
+    const argv = readFileSync(`/proc/${authz?.process.pid}/cmdline`, "utf8").split("\0");
+    expect(AUTHZ_NODE_FLAGS.length).toBeGreaterThan(0);
+    expect(argv).toEqual(expect.arrayContaining([...AUTHZ_NODE_FLAGS]));
   });
 
   it("logs the filter's name, version and git sha at VM start", async () => {
