@@ -12,6 +12,9 @@ export interface DecisionLogOptions {
   random?: () => number;
 }
 
+/** Milliseconds rounded to whole microseconds (3 decimals), as logged. */
+const toMicrosecondMs = (ms: number): number => Math.round(ms * 1000) / 1000;
+
 export function decisionLogger(logger: Logger, options: DecisionLogOptions): (record: CheckRecord) => void {
   const random = options.random ?? Math.random;
   return (record) => {
@@ -31,10 +34,10 @@ export function decisionLogger(logger: Logger, options: DecisionLogOptions): (re
         error: record.errorMessage,
         result: record.result,
         input: options.redact(record.input),
-        timings: {
-          total_ms: Math.round(record.durationMs * 1000) / 1000,
-          ...(record.evalMs !== undefined ? { eval_ms: Math.round(record.evalMs * 1000) / 1000 } : {}),
-        },
+        timings:
+          record.evalMs === undefined
+            ? { total_ms: toMicrosecondMs(record.durationMs) }
+            : { total_ms: toMicrosecondMs(record.durationMs), eval_ms: toMicrosecondMs(record.evalMs) },
       },
       "decision",
     );
