@@ -1,6 +1,7 @@
 // Decision logs: one JSON line (pino) per logged check, with the decision id, the redacted input,
 // the policy's result, the outcome and the timing. Sampling keeps volume bounded; failed checks and
 // dry-run would-be denies are always logged because they are what operators look for.
+// A sampled-out decision costs one random draw: nothing is redacted or built.
 import type { Logger } from "pino";
 import type { CheckRecord } from "../check-service.ts";
 
