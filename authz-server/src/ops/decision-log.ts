@@ -1,6 +1,7 @@
 // Decision logs: one JSON line (pino) per logged check, with the decision id, the redacted input,
 // the policy's result, the outcome and the timing. Sampling keeps volume bounded; failed checks and
 // dry-run would-be denies are always logged because they are what operators look for.
+// A sampled-out decision costs one random draw: nothing is redacted or built.
 import type { Logger } from "pino";
 import type { CheckRecord } from "../check-service.ts";
 
@@ -11,6 +12,9 @@ export interface DecisionLogOptions {
   /** Uniform [0, 1); injected so tests can pin the sampling. */
   random?: () => number;
 }
+
+/** Milliseconds rounded to whole microseconds (3 decimals), as logged. */
+const toMicrosecondMs = (ms: number): number => Math.round(ms * 1000) / 1000;
 
 export function decisionLogger(logger: Logger, options: DecisionLogOptions): (record: CheckRecord) => void {
   const random = options.random ?? Math.random;
@@ -31,10 +35,10 @@ export function decisionLogger(logger: Logger, options: DecisionLogOptions): (re
         error: record.errorMessage,
         result: record.result,
         input: options.redact(record.input),
-        timings: {
-          total_ms: Math.round(record.durationMs * 1000) / 1000,
-          ...(record.evalMs !== undefined ? { eval_ms: Math.round(record.evalMs * 1000) / 1000 } : {}),
-        },
+        timings:
+          record.evalMs === undefined
+            ? { total_ms: toMicrosecondMs(record.durationMs) }
+            : { total_ms: toMicrosecondMs(record.durationMs), eval_ms: toMicrosecondMs(record.evalMs) },
       },
       "decision",
     );

@@ -47,9 +47,12 @@ export function parsePath(path: string): string[] {
 }
 
 /** Go's url.ParseQuery: name → values in order; empty pairs skipped; the first error is thrown
- *  after the whole string was read (Go returns it alongside the partial map; opa-envoy fails). */
+ *  after the whole string was read (Go returns it alongside the partial map; opa-envoy fails).
+ *  Collected in a Map (any name is safe there, `__proto__` included) and returned as a plain
+ *  object built with define semantics: a null-prototype accumulator was a dictionary-mode object
+ *  that cost more per check than the rest of this module (CPU profile under gRPC load). */
 export function parseQueryString(query: string): Record<string, string[]> {
-  const result: Record<string, string[]> = Object.create(null);
+  const result = new Map<string, string[]>();
   let firstError: UrlParseError | undefined;
   for (const pair of query.split("&")) {
     if (pair.includes(";")) {
@@ -61,15 +64,15 @@ export function parseQueryString(query: string): Record<string, string[]> {
     try {
       const name = goUnescape(eq === -1 ? pair : pair.slice(0, eq), "query");
       const value = eq === -1 ? "" : goUnescape(pair.slice(eq + 1), "query");
-      const list = result[name];
+      const list = result.get(name);
       if (list) list.push(value);
-      else result[name] = [value];
+      else result.set(name, [value]);
     } catch (err) {
       firstError ??= err as UrlParseError;
     }
   }
   if (firstError) throw firstError;
-  return { ...result };
+  return Object.fromEntries(result);
 }
 
 /** `parsed_query` of a request path (`/p?a=1&a=2` → {a: ["1", "2"]}); {} without a query. */

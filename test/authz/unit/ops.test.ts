@@ -46,6 +46,64 @@ describe("redaction", () => {
   });
 });
 
+describe("redaction shares what it does not change", () => {
+  const withSecrets = () => {
+    const input = toPolicyInput(fixture("get-people-alice"));
+    const http = (input.attributes as { request: { http: { headers: Record<string, string> } } }).request.http;
+    http.headers["x-upstream-session-token"] = "nested-header-secret";
+    http.headers["x-pii"] = "555-0100";
+    input.parsed_body = { items: [{ sku: "a" }, { sku: "b", credentials: { pin: "1234" } }], note: "keep" };
+    input.parsed_query = { page: ["2"] };
+    input.meshward = { identity: { subject: "alice", claims: { sub: "alice", groups: ["dev"] } } };
+    return input;
+  };
+
+  it("never modifies the input, even where it redacts", () => {
+    const input = withSecrets();
+    const before = structuredClone(input);
+    const redact = createRedactor({
+      headers: ["x-internal"],
+      paths: ["attributes.request.http.headers.x-pii", "parsed_body.note", "parsed_query.page.0"],
+    });
+    redact(input);
+    expect(input).toEqual(before);
+  });
+
+  it("masks a credential in a header, deep in the body and at configured paths, copying only those paths", () => {
+    const input = withSecrets();
+    const redact = createRedactor({ paths: ["attributes.request.http.headers.x-pii", "parsed_query.page.0"] });
+    const out = redact(input) as typeof input;
+    const text = JSON.stringify(out);
+    for (const secret of ["nested-header-secret", "eyJhbGciOiJub25lIn0", "555-0100", '"1234"', '"2"'])
+      expect(text).not.toContain(secret);
+    type Http = { request: { http: { headers: Record<string, string> } }; source: unknown };
+    const [inAttrs, outAttrs] = [input.attributes as Http, out.attributes as Http];
+    expect(outAttrs.request.http.headers["x-upstream-session-token"]).toBe(REDACTED);
+    expect(outAttrs.request.http.headers["x-pii"]).toBe(REDACTED);
+    expect(out.parsed_query).toEqual({ page: [REDACTED] });
+    // Copied along the changed paths, shared everywhere else.
+    expect(outAttrs.request.http.headers).not.toBe(inAttrs.request.http.headers);
+    expect(outAttrs.source).toBe(inAttrs.source);
+    expect(out.parsed_path).toBe(input.parsed_path);
+    const [inItems, outItems] = [
+      (input.parsed_body as { items: unknown[] }).items,
+      (out.parsed_body as { items: unknown[] }).items,
+    ];
+    expect(outItems).not.toBe(inItems);
+    expect(outItems[0]).toBe(inItems[0]);
+    expect(outItems[1]).toEqual({ sku: "b", credentials: REDACTED });
+    expect(out.meshward).toBe(input.meshward); // claims without credential names: untouched
+  });
+
+  it("returns the input itself when there is nothing to redact", () => {
+    const input = toPolicyInput(fixture("get-people-alice"));
+    const http = (input.attributes as { request: { http: { headers: Record<string, string> } } }).request.http;
+    delete http.headers.authorization;
+    const redact = createRedactor({ paths: ["parsed_body.ssn", "no.such.path"] });
+    expect(redact(input)).toBe(input);
+  });
+});
+
 function capture() {
   const lines: Record<string, unknown>[] = [];
   const stream = new Writable({
@@ -91,6 +149,25 @@ describe("decision log", () => {
       dry_run: true,
       timings: { total_ms: 0.012 },
     });
+  });
+});
+
+describe("decision log: a sampled-out decision", () => {
+  it("builds nothing: the redactor is not called", () => {
+    const { logger } = capture();
+    let redactions = 0;
+    const log = decisionLogger(logger, {
+      sampleRate: 0.25,
+      redact: (input) => {
+        redactions++;
+        return input;
+      },
+      random: () => 0.5,
+    });
+    for (let i = 0; i < 10; i++) log(record());
+    expect(redactions).toBe(0);
+    log(record({ errorCode: "MW_POLICY_EVAL", allowed: false, decidedAllow: false }));
+    expect(redactions).toBe(1);
   });
 });
 

@@ -90,6 +90,13 @@ describe("Go net/url semantics", () => {
     expect(() => parseQuery("/p?a=%")).toThrow(/escape/);
   });
 
+  it("keeps any parameter name as an own field, __proto__ and constructor included", () => {
+    const query = parseQuery("/p?__proto__=1&constructor=2&__proto__=3");
+    expect(Object.keys(query)).toEqual(["__proto__", "constructor"]);
+    expect(Object.getPrototypeOf(query)).toBe(Object.prototype);
+    expect(JSON.stringify(query)).toBe('{"__proto__":["1","3"],"constructor":["2"]}');
+  });
+
   it("rejects malformed JSON bodies", () => {
     expect(() => parseBody({ "content-type": "application/json" }, "{nope", new Uint8Array())).toThrow(/json body/);
   });
