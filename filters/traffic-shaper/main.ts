@@ -84,7 +84,8 @@ class ShaperStream extends HttpContext {
   onRequestHeaders(_headerCount: u32, _endOfStream: bool): HeadersStatus {
     const s = this.shaper;
     const limits = s.rateLimits;
-    if (limits === null) return HeadersStatus.Continue;
+    // Nothing to decide (no rules, concurrency off): no clock read, no attributes, no host call.
+    if (limits === null || (s.config.rules.length == 0 && s.gate === null)) return HeadersStatus.Continue;
     const nowNs = <i64>currentTimeNanos();
     const req = readRequest(s.config, s.needs);
     const d = limits.decide(req, nowNs);
