@@ -21,7 +21,22 @@ import { AttributeNeeds, readRequest } from "./read-request";
 import { addAllowedHeaders, sendRateLimited, sendShed } from "./replies";
 import { ShaperMetrics } from "./shaper-metrics";
 
-export * from "../sdk/exports";
+// Only the callbacks this filter uses: Envoy skips a callback the module does not export, and each
+// exported one costs a call into the VM per event (on_response_body once per response data frame,
+// on_done once per stream). A stream's slot is released on on_log, with on_delete as the backstop.
+export {
+  malloc,
+  proxy_abi_version_0_2_1,
+  proxy_on_configure,
+  proxy_on_context_create,
+  proxy_on_delete,
+  proxy_on_log,
+  proxy_on_memory_allocate,
+  proxy_on_request_headers,
+  proxy_on_response_headers,
+  proxy_on_tick,
+  proxy_on_vm_start,
+} from "../sdk/exports";
 
 const FILTER_NAME = "traffic-shaper";
 /** Timer that closes idle sample windows and refreshes the limit gauge. */
@@ -115,12 +130,9 @@ class ShaperStream extends HttpContext {
   }
 
   // Envoy's HTTP order is log → done → delete; the spec's done → log → delete. A reset or a local
-  // reply still ends here. The gate releases the stream's slot on the first of the three.
+  // reply still ends here. on_done is not exported (above): the gate releases the stream's slot on
+  // the first of on_log and on_delete.
   onLog(): void {
-    this.finish();
-  }
-
-  onDone(): void {
     this.finish();
   }
 
