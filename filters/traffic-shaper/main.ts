@@ -21,22 +21,9 @@ import { AttributeNeeds, readRequest } from "./read-request";
 import { addAllowedHeaders, sendRateLimited, sendShed } from "./replies";
 import { ShaperMetrics } from "./shaper-metrics";
 
-// Only the callbacks this filter uses: Envoy skips a callback the module does not export, and each
-// exported one costs a call into the VM per event (on_response_body once per response data frame,
-// on_done once per stream). A stream's slot is released on on_log, with on_delete as the backstop.
-export {
-  malloc,
-  proxy_abi_version_0_2_1,
-  proxy_on_configure,
-  proxy_on_context_create,
-  proxy_on_delete,
-  proxy_on_log,
-  proxy_on_memory_allocate,
-  proxy_on_request_headers,
-  proxy_on_response_headers,
-  proxy_on_tick,
-  proxy_on_vm_start,
-} from "../sdk/exports";
+// Headers, log, delete and tick only (sdk/exports-headers.ts): a stream's slot is released on
+// on_log, with on_delete as the backstop.
+export * from "../sdk/exports-headers";
 
 const FILTER_NAME = "traffic-shaper";
 /** Timer that closes idle sample windows and refreshes the limit gauge. */
