@@ -32,6 +32,7 @@ export class Destination {
   clusterSize: i64 = -1;
   lastUsedNs: i64 = 0;
   private requests: u32 = 0;
+  private servedSinceSizeRead: u32 = 0;
 
   constructor(
     public key: string,
@@ -43,6 +44,21 @@ export class Destination {
     this.requests++;
     if (this.requests % EXPLORE_EVERY != 0) return false;
     return this.clusterSize < 0 || <i64>this.balancer.table.size() < this.clusterSize;
+  }
+
+  /**
+   * True when the settle of a served request should read `upstream.num_endpoints` (a property
+   * read is one of the dearer host calls): on every one while Envoy has not reported a size, then
+   * on every EXPLORE_EVERY-th. The size only feeds `shouldExplore`, which looks at it once per
+   * EXPLORE_EVERY requests, so a change of the cluster is seen at most EXPLORE_EVERY served
+   * requests late (a scale-up is explored that much later, a scale-down explores that much longer).
+   */
+  clusterSizeDue(): bool {
+    if (this.clusterSize < 0) return true;
+    this.servedSinceSizeRead++;
+    if (this.servedSinceSizeRead < EXPLORE_EVERY) return false;
+    this.servedSinceSizeRead = 0;
+    return true;
   }
 }
 

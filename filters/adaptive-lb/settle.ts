@@ -7,6 +7,9 @@
  * So the pending count is always released on the primary, while the latency sample and the
  * outcome go to the endpoint that actually served the request, learned here if it is new.
  * Requests left to Envoy's fallback policy (no pick) only teach the balancer.
+ *
+ * Gauges are only updated in Wasm memory here; the root context's tick publishes them
+ * (`lb-metrics.ts`), so settling makes no host call besides the rare counters.
  */
 import { AdaptiveBalancer } from "./lib/balancer";
 import { Outcome } from "./lib/outcome";
@@ -25,7 +28,7 @@ export function settle(
   const picked = pickedSlot >= 0 ? lb.table.at(pickedSlot) : null;
   if (picked !== null) {
     const g = metrics.endpoint(picked.address);
-    if (g !== null) g.pending.increment(-1);
+    if (g !== null) g.pendingNow--;
   }
   if (served === null) {
     if (picked !== null) {
@@ -52,7 +55,6 @@ export function settle(
   if (e === null) return;
   const g = metrics.endpoint(served);
   if (g === null) return;
-  g.rttUs.record(<u64>(e.ewma.costAt(nowNs) / 1000));
   const score = lb.trendScore(slot, nowNs);
-  g.trendPermille.record(score > 0 ? <u64>(score * 1000) : 0);
+  g.setEstimates(<u64>(e.ewma.costAt(nowNs) / 1000), score > 0 ? <u64>(score * 1000) : 0);
 }

@@ -8,7 +8,7 @@
  * (reason `concurrency-limit`).
  *
  * Samples: the time from admission to the response headers, fed to the controller once per stream.
- * Slots: released exactly once per admitted stream, on the first of on_log / on_done / on_delete
+ * Slots: released exactly once per admitted stream, on the first of on_log / on_delete
  * (`finished`), whatever ended the stream (response, reset, another filter's local reply).
  *
  * Shared-data failure while admitting: failureMode `deny` refuses (reason `shared-data-failure`);
@@ -90,7 +90,7 @@ export class ConcurrencyGate {
     this.publishLimit();
   }
 
-  /** The stream ended (on_log / on_done / on_delete): releases its slot once. */
+  /** The stream ended (on_log / on_delete): releases its slot once. */
   finished(contextId: u32): void {
     if (!this.streams.has(contextId)) return;
     this.streams.delete(contextId);

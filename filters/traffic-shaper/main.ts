@@ -21,7 +21,9 @@ import { AttributeNeeds, readRequest } from "./read-request";
 import { addAllowedHeaders, sendRateLimited, sendShed } from "./replies";
 import { ShaperMetrics } from "./shaper-metrics";
 
-export * from "../sdk/exports";
+// Headers, log, delete and tick only (sdk/exports-headers.ts): a stream's slot is released on
+// on_log, with on_delete as the backstop.
+export * from "../sdk/exports-headers";
 
 const FILTER_NAME = "traffic-shaper";
 /** Timer that closes idle sample windows and refreshes the limit gauge. */
@@ -84,7 +86,8 @@ class ShaperStream extends HttpContext {
   onRequestHeaders(_headerCount: u32, _endOfStream: bool): HeadersStatus {
     const s = this.shaper;
     const limits = s.rateLimits;
-    if (limits === null) return HeadersStatus.Continue;
+    // Nothing to decide (no rules, concurrency off): no clock read, no attributes, no host call.
+    if (limits === null || (s.config.rules.length == 0 && s.gate === null)) return HeadersStatus.Continue;
     const nowNs = <i64>currentTimeNanos();
     const req = readRequest(s.config, s.needs);
     const d = limits.decide(req, nowNs);
@@ -114,12 +117,9 @@ class ShaperStream extends HttpContext {
   }
 
   // Envoy's HTTP order is log → done → delete; the spec's done → log → delete. A reset or a local
-  // reply still ends here. The gate releases the stream's slot on the first of the three.
+  // reply still ends here. on_done is not exported (above): the gate releases the stream's slot on
+  // the first of on_log and on_delete.
   onLog(): void {
-    this.finish();
-  }
-
-  onDone(): void {
     this.finish();
   }
 

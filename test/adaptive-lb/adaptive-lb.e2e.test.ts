@@ -137,4 +137,27 @@ describe("adaptive-lb in real Envoy", () => {
     }
     expect(recovered).toBeGreaterThan(0.1);
   });
+
+  it("publishes the per-endpoint gauges on its 1 s tick: in flight under load, settled after", async () => {
+    const stats = async () => (envoys.get("adaptive-lb") as RunningEnvoy).stats();
+    const gauge = (all: Map<string, number>, port: number, what: string) =>
+      all.get(`wasmcustom.meshward.adaptive_lb.endpoint.127_0_0_1_${port}.${what}`);
+    const pendingSum = (all: Map<string, number>) =>
+      upstreams.reduce((n, u) => n + (gauge(all, u.port, "pending") ?? 0), 0);
+    // ~2.5 s of load at CONCURRENCY requests of 50 ms: at least one tick falls inside it.
+    const load = closedLoop(url("adaptive-lb"), 300, CONCURRENCY);
+    await sleep(1800);
+    const underLoad = pendingSum(await stats());
+    await load;
+    await sleep(1500);
+    const settled = await stats();
+    console.log(`pending gauges: under load ${underLoad}, after ${pendingSum(settled)}`);
+    expect(underLoad).toBeGreaterThan(0);
+    expect(underLoad).toBeLessThanOrEqual(CONCURRENCY);
+    expect(pendingSum(settled)).toBe(0);
+    for (const u of upstreams) {
+      expect(gauge(settled, u.port, "rtt_us")).toBeGreaterThan(10_000); // 50 ms upstreams
+      expect(gauge(settled, u.port, "trend_permille")).toBeGreaterThanOrEqual(0);
+    }
+  });
 });

@@ -3,15 +3,17 @@
 // start, endpoint discovery and per-worker state. Upstreams are scripted: each request's latency
 // and status come from the endpoint Envoy's override_host policy would have used.
 import { describe, expect, it } from "vitest";
-import { ConfigRejected, proxyWasmHost } from "../host/index.ts";
+import { ConfigRejected, type ProxyWasmHost, proxyWasmHost } from "../host/index.ts";
 import {
   adaptiveLbHost,
   adaptiveLbWasm,
   type Behaviour,
+  begin,
   counter,
   drive,
   endpoints,
   exchange,
+  finish,
   overrideHost,
   share,
 } from "./lb-host.ts";
@@ -266,5 +268,53 @@ describe("bookkeeping", () => {
       if (primary) seen.set(primary, (seen.get(primary) ?? 0) + 1);
     }
     expect(share(seen, bad)).toBeGreaterThan(0.1);
+  });
+});
+
+describe("per-endpoint gauges: set in Wasm memory per request, published on the root context's 1 s tick", () => {
+  const gauge = (host: ProxyWasmHost, address: string, what: string) =>
+    host.stats().get(`wasmcustom.meshward.adaptive_lb.endpoint.${address.replaceAll(/[.:]/g, "_")}.${what}`);
+  const pendingSum = (host: ProxyWasmHost, cluster: string[]) =>
+    cluster.reduce((n, e) => n + (gauge(host, e, "pending") ?? 0), 0);
+
+  it("publishes pending as the sum over workers and the last completion's rtt_us / trend_permille at the tick", () => {
+    const cluster = endpoints(2);
+    const host = adaptiveLbHost({ endpoints: cluster }, 2);
+    const open = [begin(host, { worker: 0 }), begin(host, { worker: 0 }), begin(host, { worker: 1 })];
+    for (const o of open) expect(o.header).toBeDefined();
+    expect(pendingSum(host, cluster)).toBe(0); // defined at the first pick, not yet published
+    host.advance(1000); // one tick on each worker
+    expect(pendingSum(host, cluster)).toBe(3);
+    host.clock.advanceMs(20);
+    for (const o of open) finish(o, { address: o.header?.split(",")[0] ?? null, status: 200, latencyMs: 0 });
+    expect(pendingSum(host, cluster)).toBe(3); // still the last tick's snapshot
+    const served = new Set(open.map((o) => o.header?.split(",")[0] as string));
+    for (const e of served) expect(gauge(host, e, "rtt_us") ?? 0).toBe(0);
+    host.advance(1000);
+    expect(pendingSum(host, cluster)).toBe(0);
+    // RTT of these requests: 1020 ms (tick + 20 ms); peak-EWMA jumps to a higher sample at once.
+    for (const e of served) expect(gauge(host, e, "rtt_us")).toBeGreaterThan(1_000_000);
+    for (const e of served) expect(gauge(host, e, "trend_permille")).toBeGreaterThanOrEqual(0);
+  });
+
+  it("makes no gauge host call per request and reads upstream.num_endpoints on one served request in 16", () => {
+    const cluster = endpoints(2);
+    const host = proxyWasmHost(adaptiveLbWasm)
+      .withPlugin("adaptive-lb")
+      .withConfig(JSON.stringify({ endpoints: cluster }))
+      .withProperty(["upstream", "num_endpoints"], BigInt(cluster.length))
+      .start();
+    const rr = { next: 0 };
+    const serve = (h: string | undefined) => ({ address: overrideHost(h, cluster, rr), status: 200, latencyMs: 1 });
+    for (let i = 0; i < 32; i++) exchange(host, serve);
+    host.recorder.reset();
+    const n = 160;
+    for (let i = 0; i < n; i++) exchange(host, serve); // 160 ms: no tick in between
+    expect(host.recorder.counts.get("proxy_record_metric") ?? 0).toBe(0);
+    expect(host.recorder.counts.get("proxy_increment_metric")).toBe(n); // the picks counter only
+    // upstream.address, response.code, response.flags on each; num_endpoints on every 16th.
+    expect(host.recorder.counts.get("proxy_get_property")).toBe(3 * n + n / 16);
+    // Counters stay exact per request without any tick.
+    expect(counter(host, "picks")).toBe(32 + n);
   });
 });

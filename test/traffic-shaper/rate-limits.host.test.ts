@@ -230,6 +230,13 @@ describe("configuration", () => {
   it("accepts an empty config (no rules: every request passes)", () => {
     expect(admitted(startShaper("", 1), 5)).toBe(5);
   });
+
+  it("makes no host call on a request when there is nothing to decide (no rules, concurrency off)", () => {
+    const host = startShaper("{}", 1);
+    host.recorder.reset();
+    expect(admitted(host, 5)).toBe(5);
+    expect(host.recorder.total).toBe(0);
+  });
 });
 
 function startShaperSharing(witness: ProxyWasmHost, config: string): ProxyWasmHost {
