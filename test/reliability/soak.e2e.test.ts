@@ -1,8 +1,9 @@
-// The short seeded variant of `npm run soak` (bench/soak/run-soak.ts): 60 s at 100 req/s through real
-// Envoy with both filters and the authz server process, crossing one injected window of upstream
-// 503s. Same verdict as the 5-minute run, on 1-second samples after a 30-second warm-up (the
-// server's first major GCs fall in its first half minute): no errors beyond the injected ones, every /private denied, no forged subject upstream, RSS of both processes
-// within ±10 % of its median and no growth of the fds besides open connections.
+// The short seeded variant of `npm run soak` (bench/soak/run-soak.ts): 60 s at 100 req/s through
+// real Envoy with both filters and the authz server process, crossing one injected window of
+// upstream 503s. Same verdict as the 5-minute run, on 1-second samples after a 30-second warm-up
+// (the server's first major GCs fall in its first half minute): no errors beyond the injected
+// ones, every /private denied, no forged subject upstream, RSS of both processes within ±10 % of
+// its median and no growth of the fds besides open connections.
 import { describe, expect, it } from "vitest";
 import { runSoak } from "../../bench/soak/run-soak.ts";
 
