@@ -145,6 +145,7 @@ describe("JWKS faults: cached keys keep working, the fetch metric moves", () => 
       jwksCacheMs: 1000,
       jwksMinRefetchMs: 0,
       jwksTimeoutMs: 300,
+      checkTimeoutMs: 1000,
     });
   });
   afterAll(() => harness?.close());

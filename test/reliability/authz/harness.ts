@@ -144,7 +144,10 @@ export async function startAuthzHarness(options: HarnessOptions = {}): Promise<A
   config.http.enabled = false;
   config.bundle.source = options.bundleFile ?? reliabilityBundle();
   config.policy.defaultEntrypoint = ENTRYPOINT;
-  config.check.timeoutMs = options.checkTimeoutMs ?? 1000;
+  // Generous defaults: a loaded 2-core machine (CI, parallel test files) can take longer than
+  // production budgets to fetch the JWKS or finish a check, and a deadline hit is not what the fuzz
+  // and fault cases test. The tests about deadlines and slow JWKS set their own, short ones.
+  config.check.timeoutMs = options.checkTimeoutMs ?? 5000;
   config.identity.jwt = {
     header: "authorization",
     cookie: "session",
@@ -155,7 +158,7 @@ export async function startAuthzHarness(options: HarnessOptions = {}): Promise<A
     clockSkewSec: 30,
     jwksCacheMs: options.jwksCacheMs ?? 300_000,
     jwksMinRefetchMs: options.jwksMinRefetchMs ?? 30_000,
-    jwksTimeoutMs: options.jwksTimeoutMs ?? 500,
+    jwksTimeoutMs: options.jwksTimeoutMs ?? 5000,
   };
   const logger = pino({ level: "info", base: { service: "meshward-authz" } }, sink);
   const server = await startAuthzServer(config, { logger, ...(options.nowMs ? { nowMs: options.nowMs } : {}) });
