@@ -22,13 +22,11 @@ import { checkServiceOptions } from "../authz-server/src/server.ts";
 import { toPolicyInput } from "../authz-server/src/translate/input.ts";
 import { type RunningRedis, redisServerBinary, startRedis } from "../scripts/lib/redis.ts";
 import { repoRoot } from "../scripts/lib/tools.ts";
+import { numberOption } from "./lib/cli-args.ts";
+import { median } from "./lib/stats.ts";
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(name);
-  return i === -1 ? fallback : Number(process.argv[i + 1]);
-}
-const rounds = arg("--rounds", 5);
-const iterations = arg("--iterations", 20_000);
+const rounds = numberOption("rounds", 5);
+const iterations = numberOption("iterations", 20_000);
 
 /** A request like opa-envoy's benchmark fixture: GET with a handful of headers, mTLS peer. */
 const request: CheckRequest = create(CheckRequestSchema, {
@@ -211,7 +209,6 @@ async function measure(
       }
     }
   }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
   console.log(`authz-check: ${rounds} rounds × ${iterations} checks, node ${process.version}, default policy`);
   console.log("variant".padEnd(46), "median µs/check (wall)", " median µs/check (cpu)", " min wall");
   for (const [name, t] of Object.entries(totals)) {

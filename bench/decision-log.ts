@@ -24,14 +24,12 @@ import { createRedactor } from "../authz-server/src/ops/redact.ts";
 import { ActivePolicy } from "../authz-server/src/policy/active-policy.ts";
 import { checkServiceOptions } from "../authz-server/src/server.ts";
 import { repoRoot } from "../scripts/lib/tools.ts";
+import { numberOption } from "./lib/cli-args.ts";
+import { median, sortedCopy } from "./lib/stats.ts";
 import { SAMPLE_CHECK } from "./load/authz-grpc.ts";
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(name);
-  return i === -1 ? fallback : Number(process.argv[i + 1]);
-}
-const rounds = arg("--rounds", 7);
-const iterations = arg("--iterations", 30_000);
+const rounds = numberOption("rounds", 7);
+const iterations = numberOption("iterations", 30_000);
 
 const plainHeaders = SAMPLE_CHECK.attributes.request.http.headers;
 const secretPath = "/public/items?page=2&access_token=abc";
@@ -106,12 +104,10 @@ async function main(): Promise<void> {
     }
     console.log(`${name} (input ${JSON.stringify(record.input).length} bytes as JSON)`);
     for (const [v, xs] of Object.entries(cpu)) {
-      const sorted = [...xs].sort((a, b) => a - b);
-      const median = sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
       console.log(
         `  ${v}`.padEnd(52),
-        median.toFixed(2).padStart(18),
-        (sorted[0] ?? Number.NaN).toFixed(2).padStart(5),
+        median(xs).toFixed(2).padStart(18),
+        (sortedCopy(xs)[0] ?? Number.NaN).toFixed(2).padStart(5),
       );
     }
   }

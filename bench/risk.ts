@@ -16,14 +16,11 @@ import {
   type RiskContext,
 } from "../authz-server/src/risk/index.ts";
 import { startRedis } from "../scripts/lib/redis.ts";
+import { numberOption } from "./lib/cli-args.ts";
+import { median } from "./lib/stats.ts";
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
-
-const CHECKS = arg("checks", 20_000);
-const ROUNDS = arg("rounds", 5);
+const CHECKS = numberOption("checks", 20_000);
+const ROUNDS = numberOption("rounds", 5);
 const PRINCIPALS = 1000;
 
 /** A risk config with realistic table sizes: 2000 reputation blocks, 200 geo blocks, 20 route rules. */
@@ -65,8 +62,6 @@ function contexts(): RiskContext[] {
     contextExtensions: {},
   }));
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
 async function timeLoop(n: number, body: (i: number) => unknown): Promise<{ wallUs: number; cpuUs: number }> {
   const cpu0 = process.cpuUsage();

@@ -12,6 +12,7 @@ import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { repoRoot } from "../scripts/lib/tools.ts";
 import { type Pair, type ProxyWasmHost, proxyWasmHost } from "../test/host/index.ts";
+import { median } from "./lib/stats.ts";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
 const BATCH = Number(process.env.BENCH_BATCH ?? 4000);
@@ -62,12 +63,6 @@ function runBatch(host: ProxyWasmHost, n: number): { wallNs: number; cpuNs: numb
   const cpu = process.cpuUsage(cpu0);
   return { wallNs, cpuNs: (cpu.user + cpu.system) * 1000, calls: host.recorder.total - calls0 };
 }
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-};
 
 const hosts = { A: load("bench-empty"), B: load("bench-headers") };
 runBatch(hosts.A, WARMUP);
