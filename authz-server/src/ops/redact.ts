@@ -100,14 +100,15 @@ function redactHeaders(headers: Json, extra: ReadonlySet<string>): Json {
   return out ?? headers;
 }
 
-/** `node` with the value at `keys[from..]` replaced, copying only the objects on that path; `node`
- *  itself when the path does not exist (a missing path is not an error: inputs differ by route). */
-function redactPath(node: unknown, keys: readonly string[], from: number): unknown {
+/** `node` with the value at `keys` replaced by `value`, copying only the objects on that path;
+ *  `node` itself when the path does not exist (a missing path is not an error: inputs differ by
+ *  route) or already holds `value`. */
+function replacePath(node: unknown, keys: readonly string[], value: unknown, from = 0): unknown {
   if (!isObject(node)) return node;
   const key = keys[from] as string;
   if (!(key in node)) return node;
   const child = node[key];
-  const replacement = from === keys.length - 1 ? REDACTED : redactPath(child, keys, from + 1);
+  const replacement = from === keys.length - 1 ? value : replacePath(child, keys, value, from + 1);
   return replacement === child ? node : withKey(node, key, replacement);
 }
 
@@ -147,28 +148,21 @@ export function createRedactor(options: RedactOptions = {}): (input: unknown) =>
     const http = (input.attributes as { request?: { http?: unknown } } | undefined)?.request?.http;
     if (isObject(http)) {
       const redacted = redactHttp(http, extra);
-      if (redacted !== http) out = replaceAt(out, httpPath, redacted);
+      if (redacted !== http) out = replacePath(out, httpPath, redacted);
     }
     for (const key of ["parsed_body", "parsed_query"]) {
       const value = input[key];
       if (value !== undefined) {
         const redacted = redactFields(value);
-        if (redacted !== value) out = replaceAt(out, [key], redacted);
+        if (redacted !== value) out = replacePath(out, [key], redacted);
       }
     }
     const claims = (input.meshward as { identity?: { claims?: unknown } } | undefined)?.identity?.claims;
     if (claims) {
       const redacted = redactFields(claims);
-      if (redacted !== claims) out = replaceAt(out, ["meshward", "identity", "claims"], redacted);
+      if (redacted !== claims) out = replacePath(out, ["meshward", "identity", "claims"], redacted);
     }
-    for (const keys of paths) out = redactPath(out, keys, 0);
+    for (const keys of paths) out = replacePath(out, keys, REDACTED);
     return out;
   };
-}
-
-/** `root` with the (existing) value at `keys` replaced, copying the objects on the path. */
-function replaceAt(root: unknown, keys: readonly string[], value: unknown, from = 0): unknown {
-  const node = root as Json;
-  const key = keys[from] as string;
-  return withKey(node, key, from === keys.length - 1 ? value : replaceAt(node[key], keys, value, from + 1));
 }
