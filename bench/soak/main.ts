@@ -34,7 +34,8 @@ async function main(): Promise<number> {
     const { counts, seconds } = result;
     console.log(
       `requests ${counts.sent} in ${seconds.toFixed(1)} s (${(counts.sent / seconds).toFixed(1)} req/s): ` +
-        `allowed ${counts.ok}, denied as expected ${counts.denied}, injected upstream 503 ${counts.injected}, ` +
+        `allowed ${counts.ok}, denied as expected ${counts.denied}, injected upstream 503 ${counts.injected} ` +
+        `(the failing upstream answered ${counts.faultyUpstreamRequests} in ${counts.faultWindows} fault windows), ` +
         `errors ${counts.errors}, forged subject seen upstream ${counts.forgedSeenUpstream}`,
     );
     for (const e of counts.errorSamples) console.log(`  error: ${e}`);

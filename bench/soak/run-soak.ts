@@ -38,6 +38,11 @@ export interface SoakCounts {
   ok: number;
   denied: number;
   injected: number;
+  /** Fault windows the run went through, and the requests the failing upstream received (and so
+   *  answered 503) inside them. Whether any arrive depends on the balancer: with two endpoints
+   *  adaptive-lb may keep all traffic on the other one for the whole window. */
+  faultWindows: number;
+  faultyUpstreamRequests: number;
   errors: number;
   errorSamples: string[];
   forgedSeenUpstream: number;
@@ -138,6 +143,8 @@ export async function runSoak(
       ok: 0,
       denied: 0,
       injected: 0,
+      faultWindows: 0,
+      faultyUpstreamRequests: 0,
       errors: 0,
       errorSamples: [],
       forgedSeenUpstream: 0,
@@ -149,9 +156,17 @@ export async function runSoak(
     const inflight = new Set<Promise<void>>();
     let nextSampleS = 0;
     const faulty = upstreams[1] as SampleUpstream;
+    let requestsBeforeWindow = 0;
     for (let i = 0; elapsedS() < durationS; i++) {
       const t = elapsedS();
-      faulty.failWith = t % 60 >= 30 && t % 60 < 35 ? 503 : undefined; // 5 s of upstream 503s per minute
+      const failing = t % 60 >= 30 && t % 60 < 35; // 5 s of upstream 503s per minute
+      if (failing && faulty.failWith === undefined) {
+        counts.faultWindows++;
+        requestsBeforeWindow = faulty.requests;
+      } else if (!failing && faulty.failWith !== undefined) {
+        counts.faultyUpstreamRequests += faulty.requests - requestsBeforeWindow;
+      }
+      faulty.failWith = failing ? 503 : undefined;
       if (t >= nextSampleS) {
         const envoyConnections = envoyOpenConnections(await envoy.stats());
         for (const [name, pid] of Object.entries(pids)) {
@@ -169,10 +184,12 @@ export async function runSoak(
       inflight.add(p);
     }
     await Promise.all(inflight);
+    if (faulty.failWith !== undefined) counts.faultyUpstreamRequests += faulty.requests - requestsBeforeWindow;
     faulty.failWith = undefined;
     agent.destroy();
     const flatness: Record<string, Flatness> = {};
-    let pass = counts.errors === 0 && counts.forgedSeenUpstream === 0;
+    let pass =
+      counts.errors === 0 && counts.forgedSeenUpstream === 0 && counts.injected === counts.faultyUpstreamRequests;
     for (const [name, samples] of Object.entries(series)) {
       const f = assessFlatness(samples.filter((s) => s.atS >= warmupS));
       flatness[name] = f;
