@@ -12,6 +12,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const target = join(root, "authz-server/src/gen");
 const protos = [
   "node_modules/@grpc/grpc-js-xds/deps/envoy-api/envoy/service/auth/v3/external_auth.proto",
+  "node_modules/@grpc/grpc-js-xds/deps/envoy-api/envoy/service/ratelimit/v3/rls.proto",
   "authz-server/proto/grpc/health/v1/health.proto",
 ];
 const check = process.argv.includes("--check");

@@ -28,6 +28,12 @@ export const ErrorCodes = {
   enrich: "MW_ENRICH",
   /** Configuration rejected at start-up. */
   config: "MW_CONFIG",
+  /** A ShouldRateLimit request that is malformed or beyond the configured bounds. */
+  rateLimitBadRequest: "MW_RL_BAD_REQUEST",
+  /** A ShouldRateLimit request for a domain the rate-limit rules do not define. */
+  rateLimitUnknownDomain: "MW_RL_UNKNOWN_DOMAIN",
+  /** A rate-limit rules file that could not be read or validated (the last good rules stay). */
+  rateLimitRulesInvalid: "MW_RL_RULES_INVALID",
   /** Anything unexpected; the check is denied. */
   internal: "MW_INTERNAL",
 } as const;

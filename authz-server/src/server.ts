@@ -31,6 +31,9 @@ export const MESHWARD_UPSTREAM_HEADERS = ["x-meshward-subject", "x-meshward-risk
 
 export interface RunningServer {
   grpcPort: number;
+  /** The RateLimitService's own gRPC listener (`rateLimit.grpc`); the authz one when it shares it,
+   *  0 without rate limiting. */
+  rateLimitPort: number;
   /** 0 when the HTTP listener is disabled. */
   httpPort: number;
   policy: ActivePolicy;
@@ -117,6 +120,40 @@ export function checkServiceOptions(config: AuthzConfig): CheckServiceOptions {
     dryRun: config.policy.dryRun,
     checkTimeoutMs: config.check.timeoutMs,
     translate: { skipBodyParse: config.policy.skipBodyParse, maxBodyParseBytes: config.policy.maxBodyParseBytes },
+  };
+}
+
+/** The RateLimitService (loaded only when configured): the runtime, its gRPC service for the authz
+ *  listener, or its own listener (`rateLimit.grpc`, same TLS files as the authz one). */
+async function startRateLimit(
+  config: NonNullable<AuthzConfig["rateLimit"]>,
+  metrics: AuthzMetrics,
+  logger: Logger,
+  nowMs: () => number,
+) {
+  const [{ createRateLimitRuntime }, { rateLimitHandlers }, { RateLimitService }] = await Promise.all([
+    import("./ratelimit/runtime.ts"),
+    import("./transport/ratelimit-grpc.ts"),
+    import("./gen/envoy/service/ratelimit/v3/rls_pb.ts"),
+  ]);
+  const runtime = createRateLimitRuntime(config, { registry: metrics.registry, logger, nowMs });
+  const service = [RateLimitService, rateLimitHandlers(runtime.service), runtime.ready] as const;
+  const own = config.grpc;
+  let transport: GrpcTransport | undefined;
+  return {
+    runtime,
+    service,
+    listen: own
+      ? async (tls: TlsFiles | undefined) => {
+          transport = new GrpcTransport(undefined, runtime.ready, own.maxMessageBytes);
+          transport.addService(...service);
+          return transport.listen({ host: own.host, port: own.port, ...(tls ? { tls } : {}) });
+        }
+      : undefined,
+    async close() {
+      await transport?.close();
+      await runtime.close();
+    },
   };
 }
 
@@ -230,11 +267,14 @@ export async function startAuthzServer(config: AuthzConfig, deps: ServerDependen
   const isReady = () => policy.evaluator !== undefined;
   const grpcTls = tlsFiles(config.grpc.tls);
   const grpcTransport = new GrpcTransport(checks, isReady);
+  const rateLimit = config.rateLimit ? await startRateLimit(config.rateLimit, metrics, logger, nowMs) : undefined;
+  if (rateLimit && !config.rateLimit?.grpc) grpcTransport.addService(...rateLimit.service);
   const grpcPort = await grpcTransport.listen({
     host: config.grpc.host,
     port: config.grpc.port,
     ...(grpcTls ? { tls: grpcTls } : {}),
   });
+  const rateLimitPort = rateLimit ? (rateLimit.listen ? await rateLimit.listen(grpcTls) : grpcPort) : 0;
   let httpTransport: HttpTransport | undefined;
   let httpPort = 0;
   if (config.http.enabled) {
@@ -263,6 +303,7 @@ export async function startAuthzServer(config: AuthzConfig, deps: ServerDependen
         bundle: policy.bundleStatus,
         identity: identity?.status(),
         risk: riskRuntime?.status(),
+        rateLimit: rateLimit?.runtime.status(),
       }),
       ...(feed
         ? {
@@ -283,6 +324,7 @@ export async function startAuthzServer(config: AuthzConfig, deps: ServerDependen
   bundles.start();
   return {
     grpcPort,
+    rateLimitPort,
     httpPort,
     policy,
     checks,
@@ -290,7 +332,7 @@ export async function startAuthzServer(config: AuthzConfig, deps: ServerDependen
     bundles,
     close: async () => {
       bundles.stop();
-      await Promise.all([grpcTransport.close(), httpTransport?.close()]);
+      await Promise.all([grpcTransport.close(), httpTransport?.close(), rateLimit?.close()]);
       await riskRuntime?.close();
     },
   };

@@ -31,6 +31,8 @@ export const ENV_FIELDS: Record<string, Kind> = {
   "risk.redisUrl": "string",
   "dashboard.enabled": "bool",
   "risk.admin.token": "string",
+  "rateLimit.rulesFile": "string",
+  "rateLimit.redis.url": "string",
 };
 
 /** Command-line flags and the field each sets. */
@@ -57,6 +59,11 @@ export const FLAGS: Record<string, { field: string; kind: Kind; help: string }> 
     help: "allow everything, log the would-be decision (true|false)",
   },
   "--log-level": { field: "logging.level", kind: "string", help: "trace|debug|info|warn|error|silent" },
+  "--ratelimit-rules": {
+    field: "rateLimit.rulesFile",
+    kind: "string",
+    help: "serve envoy.service.ratelimit.v3 with the rules in this YAML file or directory",
+  },
   "--dashboard": { field: "dashboard.enabled", kind: "bool", help: "serve the live page at /dashboard (true|false)" },
   "--dashboard-envoy-admin": {
     field: "dashboard.envoyAdminUrl",
@@ -143,7 +150,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
       const spec = FLAGS[flag] as (typeof FLAGS)[string];
       let parsed = coerce(value, spec.kind, `${flag} (${spec.field})`);
       if (flag === "--bundle" && !/^https?:\/\//.test(value)) parsed = resolve(value);
-      if (flag === "--verification-key") parsed = resolve(value);
+      if (flag === "--verification-key" || flag === "--ratelimit-rules") parsed = resolve(value);
       out.overrides.push([spec.field, parsed]);
     }
   }

@@ -1,6 +1,7 @@
 // The authz server's configuration: types, built-in defaults, and validation that names the
 // offending field (`bundle.pollIntervalMs: must be an integer >= 100`). Unknown fields are errors,
 // so a typo never silently falls back to a default. Pure.
+import { type RateLimitConfig, rateLimitSection } from "../ratelimit/config.ts";
 import { invalid, type Obj, Reader } from "./reader.ts";
 
 export interface TlsConfig {
@@ -92,6 +93,8 @@ export interface AuthzConfig {
      *  comes from `token` (env MESHWARD_AUTHZ_RISK_ADMIN_TOKEN) or `tokenFile` (read at start). */
     admin?: { token?: string; tokenFile?: string };
   };
+  /** The RateLimitService (authz-server/src/ratelimit/): present = served. */
+  rateLimit?: RateLimitConfig;
   logging: {
     level: "trace" | "debug" | "info" | "warn" | "error" | "silent";
     decisions: { enabled: boolean; sampleRate: number; redactPaths: string[] };
@@ -248,6 +251,7 @@ export function validateConfig(document: unknown, defaults: AuthzConfig): AuthzC
     "check",
     "identity",
     "risk",
+    "rateLimit",
     "logging",
     "dashboard",
   ]);
@@ -321,6 +325,7 @@ export function validateConfig(document: unknown, defaults: AuthzConfig): AuthzC
     },
   };
   const out: AuthzConfig = { grpc, http, bundle, policy, check, identity, logging, dashboard: dashboard(root) };
+  if (root.has("rateLimit")) out.rateLimit = rateLimitSection(root.section("rateLimit"));
   if (root.has("risk")) {
     const r = root.section("risk").only(["config", "redisUrl", "redisCommandTimeoutMs", "failedLoginHeader", "admin"]);
     const engineConfig = r.raw("config") ?? {};

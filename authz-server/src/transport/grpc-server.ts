@@ -1,6 +1,7 @@
-// gRPC listener: envoy.service.auth.v3.Authorization/Check and grpc.health.v1.Health.
-// Only transport concerns live here; decisions come from CheckService.
-import { create } from "@bufbuild/protobuf";
+// gRPC listener: envoy.service.auth.v3.Authorization/Check and grpc.health.v1.Health, plus any
+// service added with `addService` (the RateLimitService). Only transport concerns live here;
+// decisions come from CheckService.
+import { create, type DescService } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import type { CheckService } from "../check-service.ts";
 import { Authorization, type CheckRequest, type CheckResponse } from "../gen/envoy/service/auth/v3/external_auth_pb.ts";
@@ -28,7 +29,7 @@ export interface GrpcListenOptions {
 }
 
 /** A gRPC deadline (wall-clock Date, or Infinity) on the monotonic clock CheckService uses. */
-function monotonicDeadline(deadline: grpc.Deadline): number | undefined {
+export function monotonicDeadline(deadline: grpc.Deadline): number | undefined {
   const wall = deadline instanceof Date ? deadline.getTime() : deadline;
   if (!Number.isFinite(wall)) return undefined;
   return performance.now() + (wall - Date.now());
@@ -43,20 +44,40 @@ function credentials(tls: TlsFiles | undefined): grpc.ServerCredentials {
   );
 }
 
-/** The service names this server reports health for; "" is the whole server. */
-const HEALTH_SERVICES = new Set(["", "envoy.service.auth.v3.Authorization"]);
+function healthStatus(ready: boolean): HealthCheckResponse {
+  const status = ready ? HealthCheckResponse_ServingStatus.SERVING : HealthCheckResponse_ServingStatus.NOT_SERVING;
+  return create(HealthCheckResponseSchema, { status });
+}
 
 export class GrpcTransport {
-  private readonly server = new grpc.Server({ "grpc.max_receive_message_length": 8 * 1024 * 1024 });
+  private readonly server: grpc.Server;
   private boundPort = 0;
+  /** Readiness by service name for grpc.health.v1; "" is the whole server. */
+  private readonly health = new Map<string, () => boolean>();
 
+  /** Without `checks` the listener serves only what `addService` adds (and health). */
   constructor(
-    private readonly checks: CheckService,
+    checks: CheckService | undefined,
     private readonly isReady: () => boolean,
+    maxReceiveBytes = 8 * 1024 * 1024,
   ) {
+    this.server = new grpc.Server({ "grpc.max_receive_message_length": maxReceiveBytes });
+    this.health.set("", isReady);
+    if (checks) this.addAuthorization(checks);
+    this.addHealth();
+  }
+
+  /** Serves `service` too; its health is reported under its full name. */
+  addService(service: DescService, implementation: grpc.UntypedServiceImplementation, ready: () => boolean): void {
+    this.server.addService(toGrpcServiceDefinition(service), implementation);
+    this.health.set(service.typeName, ready);
+  }
+
+  private addAuthorization(checks: CheckService): void {
+    this.health.set(Authorization.typeName, this.isReady);
     this.server.addService(toGrpcServiceDefinition(Authorization), {
       check: (call: grpc.ServerUnaryCall<CheckRequest, CheckResponse>, callback: grpc.sendUnaryData<CheckResponse>) => {
-        this.checks.check(call.request, monotonicDeadline(call.getDeadline())).then(
+        checks.check(call.request, monotonicDeadline(call.getDeadline())).then(
           (outcome) => callback(null, outcome.response),
           // CheckService turns failures into denies itself; this is the last resort, and a gRPC
           // error makes Envoy apply status_on_error (a deny unless failure_mode_allow is set).
@@ -64,34 +85,32 @@ export class GrpcTransport {
         );
       },
     });
+  }
+
+  private addHealth(): void {
     this.server.addService(toGrpcServiceDefinition(Health), {
       check: (
         call: grpc.ServerUnaryCall<HealthCheckRequest, HealthCheckResponse>,
         callback: grpc.sendUnaryData<HealthCheckResponse>,
       ) => {
-        if (!HEALTH_SERVICES.has(call.request.service)) {
+        const ready = this.health.get(call.request.service);
+        if (!ready) {
           callback({ code: grpc.status.NOT_FOUND, details: `unknown service ${call.request.service}` });
           return;
         }
-        callback(null, this.healthStatus());
+        callback(null, healthStatus(ready()));
       },
       watch: (call: grpc.ServerWritableStream<HealthCheckRequest, HealthCheckResponse>) => {
         // Streams the current status once; Envoy and kubelet use Check. The stream stays open until
         // the client cancels, as the protocol expects.
+        const ready = this.health.get(call.request.service);
         call.write(
-          HEALTH_SERVICES.has(call.request.service)
-            ? this.healthStatus()
+          ready
+            ? healthStatus(ready())
             : create(HealthCheckResponseSchema, { status: HealthCheckResponse_ServingStatus.SERVICE_UNKNOWN }),
         );
       },
     });
-  }
-
-  private healthStatus(): HealthCheckResponse {
-    const status = this.isReady()
-      ? HealthCheckResponse_ServingStatus.SERVING
-      : HealthCheckResponse_ServingStatus.NOT_SERVING;
-    return create(HealthCheckResponseSchema, { status });
   }
 
   get port(): number {
