@@ -48,6 +48,49 @@ export interface ExtAuthzSpec {
   tls?: { caFile: string; certFile?: string; keyFile?: string; sni?: string };
 }
 
+/** Envoy's global rate limiting: the `envoy.filters.http.ratelimit` filter calling a RateLimitService
+ *  (Meshward's, on the authz server) with descriptors built by `rateLimits` actions. */
+export interface RateLimitFilterSpec {
+  server: Endpoint;
+  domain: string;
+  /** The filter's deadline for the call (Envoy's default 20 ms), sent to the server as grpc-timeout. */
+  timeoutMs?: number;
+  /** When the service cannot be reached or answers an error: refuse (true) or let through. */
+  failureModeDeny?: boolean;
+  /** Rate-limit policies of the virtual host (every route), each a list of actions
+   *  (`rateLimitActions` below builds the usual ones). */
+  rateLimits: RateLimitPolicy[];
+}
+
+export interface RateLimitPolicy {
+  actions: Record<string, unknown>[];
+}
+
+/** Dynamic metadata the authz server sets on its answer (docs/headers.md), read by `metadata` actions. */
+export const EXT_AUTHZ_METADATA_NAMESPACE = "envoy.filters.http.ext_authz";
+
+/** The rate-limit actions Meshward's rules are written for. */
+export const rateLimitActions = {
+  /** A fixed entry: `{generic_key: {descriptor_key, descriptor_value}}`. */
+  genericKey: (value: string, key = "generic_key") => ({
+    generic_key: { descriptor_key: key, descriptor_value: value },
+  }),
+  /** An entry from the ext_authz decision's dynamic metadata (e.g. `subject`, `risk_level`,
+   *  `principal_type`, `route`); a missing value drops the whole descriptor unless `defaultValue`. */
+  authzMetadata: (field: string, descriptorKey = field, defaultValue?: string) => ({
+    metadata: {
+      descriptor_key: descriptorKey,
+      metadata_key: { key: EXT_AUTHZ_METADATA_NAMESPACE, path: [{ key: field }] },
+      source: "DYNAMIC",
+      ...(defaultValue !== undefined ? { default_value: defaultValue } : { skip_if_absent: true }),
+    },
+  }),
+  /** An entry from a request header (absent header: descriptor skipped). */
+  requestHeader: (header: string, descriptorKey: string) => ({
+    request_headers: { header_name: header, descriptor_key: descriptorKey, skip_if_absent: true },
+  }),
+};
+
 export interface RouteSpec {
   prefix: string;
   /** ExtAuthzPerRoute check_settings.context_extensions (e.g. the Rego entrypoint for the route). */
@@ -66,6 +109,9 @@ export interface MeshEnvoyConfig {
   upstreams: Endpoint[];
   upstreamLbPolicy?: UpstreamLbPolicy;
   extAuthz?: ExtAuthzSpec;
+  /** Global rate limiting, after the Wasm filters: the traffic-shaper (local tier) refuses first,
+   *  without a network hop, and only what it admits costs a call to the service. */
+  rateLimit?: RateLimitFilterSpec;
   wasmFilters?: WasmFilterSpec[];
   /** Further HTTP filters (raw Envoy config objects), placed after the Wasm filters. */
   extraHttpFilters?: Record<string, unknown>[];
@@ -207,6 +253,21 @@ function extAuthzFilter(spec: ExtAuthzSpec): Record<string, unknown> {
   };
 }
 
+function rateLimitFilter(spec: RateLimitFilterSpec): Record<string, unknown> {
+  return {
+    name: "envoy.filters.http.ratelimit",
+    typed_config: typed("envoy.extensions.filters.http.ratelimit.v3.RateLimit", {
+      domain: spec.domain,
+      timeout: `${(spec.timeoutMs ?? 20) / 1000}s`,
+      failure_mode_deny: spec.failureModeDeny ?? false,
+      rate_limit_service: {
+        grpc_service: { envoy_grpc: { cluster_name: "meshward_ratelimit" } },
+        transport_api_version: "V3",
+      },
+    }),
+  };
+}
+
 function upstreamTls(tls: NonNullable<ExtAuthzSpec["tls"]>): Record<string, unknown> {
   const common: Record<string, unknown> = { validation_context: { trusted_ca: { filename: tls.caFile } } };
   if (tls.certFile && tls.keyFile) {
@@ -240,6 +301,7 @@ export function meshEnvoyConfig(spec: MeshEnvoyConfig): Record<string, unknown> 
   const httpFilters = [
     ...(spec.extAuthz ? [extAuthzFilter(spec.extAuthz)] : []),
     ...(spec.wasmFilters ?? []).map(wasmFilter),
+    ...(spec.rateLimit ? [rateLimitFilter(spec.rateLimit)] : []),
     ...(spec.extraHttpFilters ?? []),
     { name: "envoy.filters.http.router", typed_config: typed("envoy.extensions.filters.http.router.v3.Router") },
   ];
@@ -249,8 +311,15 @@ export function meshEnvoyConfig(spec: MeshEnvoyConfig): Record<string, unknown> 
     if (spec.extAuthz.tls) authz.transport_socket = upstreamTls(spec.extAuthz.tls);
     clusters.push(authz);
   }
+  if (spec.rateLimit) clusters.push(cluster("meshward_ratelimit", [spec.rateLimit.server], true));
   for (const extra of spec.extraClusters ?? []) clusters.push(cluster(extra.name, extra.endpoints, extra.http2));
-  return ingressBootstrap(spec.listenerPort ?? 0, (spec.routes ?? [{ prefix: "/" }]).map(route), httpFilters, clusters);
+  return ingressBootstrap(
+    spec.listenerPort ?? 0,
+    (spec.routes ?? [{ prefix: "/" }]).map(route),
+    httpFilters,
+    clusters,
+    spec.rateLimit?.rateLimits,
+  );
 }
 
 /** Admin on a kernel-chosen loopback port and one HTTP listener "ingress" with one virtual host. */
@@ -259,10 +328,12 @@ function ingressBootstrap(
   routes: unknown[],
   httpFilters: unknown[],
   clusters: unknown[] = [],
+  rateLimits?: RateLimitPolicy[],
 ): Record<string, unknown> {
+  const virtualHost = { name: "all", domains: ["*"], routes, ...(rateLimits ? { rate_limits: rateLimits } : {}) };
   const connectionManager = typed("envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager", {
     stat_prefix: "ingress",
-    route_config: { virtual_hosts: [{ name: "all", domains: ["*"], routes }] },
+    route_config: { virtual_hosts: [virtualHost] },
     http_filters: httpFilters,
   });
   return {

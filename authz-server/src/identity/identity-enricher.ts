@@ -1,5 +1,8 @@
 // The identity enricher: writes `input.meshward.identity` for every check and, when a subject is
-// verified, the `x-meshward-subject` upstream header (docs/headers.md).
+// verified, the `x-meshward-subject` upstream header (docs/headers.md). The decision's dynamic
+// metadata gets `principal_type` (`user` for a verified JWT, `service` for an mTLS peer alone,
+// `anonymous`) and the verified `subject`, for Envoy's rate-limit descriptors (a policy's own
+// keys of the same name win).
 //   {subject, issuer, audience, claims, spiffe_id, authenticated, method: "jwt"|"mtls"|"none", error?}
 // A verified JWT wins for `subject`; the mTLS peer's SPIFFE ID (source.principal) is always reported
 // in `spiffe_id` and is the subject when there is no JWT. A presented-but-invalid JWT leaves the
@@ -29,8 +32,15 @@ export interface IdentityEnricherOptions {
   spiffe: boolean;
 }
 
-function subjectHeader(identity: Identity): Enrichment {
-  return identity.subject ? { upstreamHeaders: [[SUBJECT_HEADER, identity.subject]] } : {};
+const PRINCIPAL_TYPE = { jwt: "user", mtls: "service", none: "anonymous" } as const;
+
+function enrichmentOf(identity: Identity): Enrichment {
+  const principal_type = PRINCIPAL_TYPE[identity.method];
+  if (!identity.subject) return { dynamicMetadata: { principal_type } };
+  return {
+    upstreamHeaders: [[SUBJECT_HEADER, identity.subject]],
+    dynamicMetadata: { principal_type, subject: identity.subject },
+  };
 }
 
 export class IdentityEnricher implements InputEnricher {
@@ -64,7 +74,7 @@ export class IdentityEnricher implements InputEnricher {
       return jwt.verifier.verify(token, context.nowMs).then((result) => {
         if (!result.ok) {
           identity.error = result.reason;
-          return {};
+          return enrichmentOf(identity);
         }
         const p = result.payload;
         identity.subject = typeof p.sub === "string" ? p.sub : null;
@@ -73,7 +83,7 @@ export class IdentityEnricher implements InputEnricher {
         identity.claims = p as Record<string, unknown>;
         identity.authenticated = true;
         identity.method = "jwt";
-        return subjectHeader(identity);
+        return enrichmentOf(identity);
       });
     }
     if (spiffe) {
@@ -81,6 +91,6 @@ export class IdentityEnricher implements InputEnricher {
       identity.authenticated = true;
       identity.method = "mtls";
     }
-    return subjectHeader(identity);
+    return enrichmentOf(identity);
   }
 }

@@ -200,6 +200,8 @@ describe("IdentityEnricher", () => {
       method: "jwt",
     });
     expect(result.upstreamHeaders).toEqual([["x-meshward-subject", "alice"]]);
+    // For Envoy's rate-limit descriptors (dynamic metadata of the ext_authz answer).
+    expect(result.dynamicMetadata).toEqual({ principal_type: "user", subject: "alice" });
   });
 
   it("falls back to the SPIFFE ID, reads cookies, and reports invalid tokens without a subject", async () => {
@@ -210,15 +212,19 @@ describe("IdentityEnricher", () => {
       jwt: { config: config(), verifier, jwksStatus: () => cache.status() },
     });
     const mtls = context({}, "spiffe://cluster.local/ns/prod/sa/web");
-    expect((await enricher.enrich(mtls)).upstreamHeaders).toEqual([
-      ["x-meshward-subject", "spiffe://cluster.local/ns/prod/sa/web"],
-    ]);
+    const peer = await enricher.enrich(mtls);
+    expect(peer.upstreamHeaders).toEqual([["x-meshward-subject", "spiffe://cluster.local/ns/prod/sa/web"]]);
+    expect(peer.dynamicMetadata).toEqual({
+      principal_type: "service",
+      subject: "spiffe://cluster.local/ns/prod/sa/web",
+    });
     expect((mtls.meshward.identity as Identity).method).toBe("mtls");
     const cookie = context({ cookie: `a=1; session=${await sign(ec, "ec-1", "ES256")}` });
     await enricher.enrich(cookie);
     expect((cookie.meshward.identity as Identity).subject).toBe("alice");
     const bad = context({ authorization: "Bearer not.a.jwt" }, "spiffe://cluster.local/ns/prod/sa/web");
-    expect(await enricher.enrich(bad)).toEqual({});
+    // A failed token leaves the request anonymous, even with an mTLS peer: no subject to limit by.
+    expect(await enricher.enrich(bad)).toEqual({ dynamicMetadata: { principal_type: "anonymous" } });
     expect(bad.meshward.identity).toMatchObject({
       authenticated: false,
       subject: null,
