@@ -46,7 +46,7 @@ beforeAll(async () => {
       probeIntervalMs: 50,
       hooks: {
         onModeChange: (mode) => transitions.push(mode),
-        onFallback: (domain, by, reason) => fallbacks.push(`${by}:${reason}`),
+        onFallback: (_domain, by, reason) => fallbacks.push(`${by}:${reason}`),
       },
     },
   );
