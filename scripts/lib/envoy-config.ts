@@ -51,7 +51,8 @@ export interface ExtAuthzSpec {
 /** Envoy's global rate limiting: the `envoy.filters.http.ratelimit` filter calling a RateLimitService
  *  (Meshward's, on the authz server) with descriptors built by `rateLimits` actions. */
 export interface RateLimitFilterSpec {
-  server: Endpoint;
+  /** Replicas of the service (round robin). */
+  servers: Endpoint[];
   domain: string;
   /** The filter's deadline for the call (Envoy's default 20 ms), sent to the server as grpc-timeout. */
   timeoutMs?: number;
@@ -59,7 +60,7 @@ export interface RateLimitFilterSpec {
   failureModeDeny?: boolean;
   /** Rate-limit policies of the virtual host (every route), each a list of actions
    *  (`rateLimitActions` below builds the usual ones). */
-  rateLimits: RateLimitPolicy[];
+  rateLimits?: RateLimitPolicy[];
 }
 
 export interface RateLimitPolicy {
@@ -93,6 +94,10 @@ export const rateLimitActions = {
 
 export interface RouteSpec {
   prefix: string;
+  /** Route-level rate-limit policies (then the virtual host's do not apply to this route). */
+  rateLimits?: RateLimitPolicy[];
+  /** The rate-limit domain of this route (RateLimitPerRoute.domain), instead of the filter's. */
+  rateLimitDomain?: string;
   /** ExtAuthzPerRoute check_settings.context_extensions (e.g. the Rego entrypoint for the route). */
   contextExtensions?: Record<string, string>;
   /** Route metadata (`metadata.filter_metadata`), readable by Envoy formatters. */
@@ -285,15 +290,22 @@ function upstreamTls(tls: NonNullable<ExtAuthzSpec["tls"]>): Record<string, unkn
 }
 
 function route(spec: RouteSpec): Record<string, unknown> {
-  const r: Record<string, unknown> = { match: { prefix: spec.prefix }, route: { cluster: "upstream" } };
+  const action: Record<string, unknown> = { cluster: "upstream" };
+  if (spec.rateLimits) action.rate_limits = spec.rateLimits;
+  const r: Record<string, unknown> = { match: { prefix: spec.prefix }, route: action };
   if (spec.metadata) r.metadata = { filter_metadata: spec.metadata };
+  const perFilter: Record<string, unknown> = {};
   if (spec.contextExtensions) {
-    r.typed_per_filter_config = {
-      "envoy.filters.http.ext_authz": typed("envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute", {
-        check_settings: { context_extensions: spec.contextExtensions },
-      }),
-    };
+    perFilter["envoy.filters.http.ext_authz"] = typed("envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute", {
+      check_settings: { context_extensions: spec.contextExtensions },
+    });
   }
+  if (spec.rateLimitDomain) {
+    perFilter["envoy.filters.http.ratelimit"] = typed("envoy.extensions.filters.http.ratelimit.v3.RateLimitPerRoute", {
+      domain: spec.rateLimitDomain,
+    });
+  }
+  if (Object.keys(perFilter).length > 0) r.typed_per_filter_config = perFilter;
   return r;
 }
 
@@ -311,7 +323,7 @@ export function meshEnvoyConfig(spec: MeshEnvoyConfig): Record<string, unknown> 
     if (spec.extAuthz.tls) authz.transport_socket = upstreamTls(spec.extAuthz.tls);
     clusters.push(authz);
   }
-  if (spec.rateLimit) clusters.push(cluster("meshward_ratelimit", [spec.rateLimit.server], true));
+  if (spec.rateLimit) clusters.push(cluster("meshward_ratelimit", spec.rateLimit.servers, true));
   for (const extra of spec.extraClusters ?? []) clusters.push(cluster(extra.name, extra.endpoints, extra.http2));
   return ingressBootstrap(
     spec.listenerPort ?? 0,

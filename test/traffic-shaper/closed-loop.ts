@@ -13,7 +13,8 @@ export interface Sample {
 }
 
 export interface LoadSpec {
-  url: string;
+  /** The URL, or loop `i`'s URL (several Envoys). */
+  url: string | ((loop: number) => string);
   concurrency: number;
   durationMs: number;
   /** Request headers of loop `i`. */
@@ -37,10 +38,11 @@ export async function closedLoop(spec: LoadSpec): Promise<LoadResult> {
   const start = performance.now();
   const loop = async (i: number) => {
     const headers = spec.headers?.(i) ?? {};
+    const url = typeof spec.url === "string" ? spec.url : spec.url(i);
     while (performance.now() - start < spec.durationMs) {
       const sent = performance.now();
       try {
-        const res = await fetch(spec.url, { headers });
+        const res = await fetch(url, { headers });
         await res.arrayBuffer();
         samples.push({
           loop: i,

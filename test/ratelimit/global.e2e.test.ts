@@ -1,0 +1,237 @@
+// Global rate limits through real Envoys (test/ratelimit/mesh.ts: 3 Envoys × 1 worker, 2 authz
+// replicas, 1 Redis), paced load on loopback: admitted within ±2% of rate × seconds + burst for a
+// global rule and for a per-subject rule with several subjects (subject from the ext_authz
+// decision's dynamic metadata); a shadow rule admits everything and counts what it would refuse;
+// Redis killed mid-run → the local fallback (mesh) and refusals (failure_mode_deny domain), and
+// accuracy back once it returns; an unknown domain → Envoy's failure mode.
+//
+// Window per measurement: MESHWARD_RL_WINDOW_MS (4 s in `npm test`; `npm run test:ratelimit` runs
+// the 10 s version).
+import { loadavg } from "node:os";
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startRedis } from "../../scripts/lib/redis.ts";
+import { until } from "../risk-e2e/support.ts";
+import { closedLoop, type LoadResult, type Sample } from "../traffic-shaper/closed-loop.ts";
+import { GLOBAL, type Mesh, PER_SUBJECT, SHADOW, startMesh } from "./mesh.ts";
+
+const WINDOW_MS = Number(process.env.MESHWARD_RL_WINDOW_MS ?? 4000);
+const SUBJECTS = ["alice", "bob", "carol", "dave"];
+const LOOPS = 12;
+
+let mesh: Mesh | undefined;
+const tokens: string[] = [];
+
+beforeAll(async () => {
+  mesh = await startMesh();
+  for (const s of SUBJECTS) tokens.push(await mesh.idp.token(s));
+}, 120_000);
+
+afterAll(async () => {
+  await mesh?.stop();
+});
+
+function load(path: string, paceMs: number, durationMs = WINDOW_MS, loops = LOOPS): Promise<LoadResult> {
+  const envoys = (mesh as Mesh).envoys;
+  return closedLoop({
+    url: (i) => `http://127.0.0.1:${envoys[i % envoys.length]?.listenerPort}${path}`,
+    headers: (i) => ({ authorization: `Bearer ${tokens[i % SUBJECTS.length]}` }),
+    concurrency: loops,
+    durationMs,
+    paceMs,
+  });
+}
+
+interface Accuracy {
+  admitted: number;
+  expected: number;
+  /** An exact bucket fed the same send times: below `expected`, the load itself did not keep the limit binding. */
+  replayed: number;
+  errorPct: number;
+}
+
+function accuracy(samples: readonly Sample[], limit: { rate: number; burst: number }): Accuracy {
+  const sends = samples.map((s) => s.sentMs).sort((a, b) => a - b);
+  const spanMs = (sends.at(-1) ?? 0) - (sends[0] ?? 0);
+  const admitted = samples.filter((s) => s.status === 200).length;
+  const expected = (limit.rate * spanMs) / 1000 + limit.burst;
+  let tokensLeft = limit.burst;
+  let last = sends[0] ?? 0;
+  let replayed = 0;
+  for (const t of sends) {
+    tokensLeft = Math.min(limit.burst, tokensLeft + ((t - last) * limit.rate) / 1000);
+    last = t;
+    if (tokensLeft >= 1) {
+      tokensLeft -= 1;
+      replayed++;
+    }
+  }
+  return { admitted, expected, replayed, errorPct: ((admitted - expected) / expected) * 100 };
+}
+
+const show = (name: string, a: Accuracy, sent: number) =>
+  `[global ratelimit] ${name}: admitted ${a.admitted} of ${sent}, expected ${a.expected.toFixed(1)}, ` +
+  `error ${a.errorPct >= 0 ? "+" : ""}${a.errorPct.toFixed(2)}%, exact bucket on the same send times ${a.replayed}; ` +
+  `load average ${loadavg()[0]?.toFixed(1)}`;
+
+/** Measures once more (after the buckets refilled) if the load generator stalled (see `replayed`). */
+async function binding(
+  name: string,
+  run: () => Promise<LoadResult>,
+  judge: (r: LoadResult) => Accuracy[],
+  refillMs: number,
+): Promise<{ result: LoadResult; accuracies: Accuracy[] }> {
+  let last: { result: LoadResult; accuracies: Accuracy[] } | undefined;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    if (attempt > 0) await sleep(refillMs);
+    const result = await run();
+    const accuracies = judge(result);
+    for (const a of accuracies) console.log(show(name, a, result.samples.length));
+    last = { result, accuracies };
+    if (accuracies.every((a) => a.replayed >= a.expected * 0.99)) break;
+  }
+  return last as { result: LoadResult; accuracies: Accuracy[] };
+}
+
+const statuses = (samples: readonly Sample[]) => new Set(samples.map((s) => s.status));
+
+async function envoyStat(suffix: string): Promise<number> {
+  let sum = 0;
+  for (const envoy of (mesh as Mesh).envoys) {
+    for (const [name, value] of await envoy.stats()) if (name.endsWith(suffix)) sum += value;
+  }
+  return sum;
+}
+
+describe("global rate limits: 3 Envoys, 2 authz replicas, 1 Redis", () => {
+  it("a global rule admits rate × seconds + burst (±2%) across all Envoys", async () => {
+    const m = mesh as Mesh;
+    const overBefore = await envoyStat(".ratelimit.over_limit");
+    const { result, accuracies } = await binding(
+      "global",
+      () => load("/public/global", 40),
+      (r) => [accuracy(r.samples, GLOBAL)],
+      2000,
+    );
+    const a = accuracies[0] as Accuracy;
+    expect(result.errors).toBe(0);
+    expect(statuses(result.samples)).toEqual(new Set([200, 429]));
+    expect(result.samples.length).toBeGreaterThan(a.expected * 1.2); // the limit was binding
+    expect(Math.abs(a.errorPct)).toBeLessThanOrEqual(2);
+    // Every Envoy took part and both replicas decided on the shared buckets.
+    for (let i = 0; i < 3; i++) expect(result.samples.some((s) => s.loop % 3 === i && s.status === 429)).toBe(true);
+    for (const replica of m.replicas) {
+      const res = await fetch(`http://127.0.0.1:${replica.httpPort}/metrics`);
+      expect(await res.text()).toMatch(/meshward_ratelimit_calls_total\{domain="mesh",code="over_limit"\} [1-9]/);
+    }
+    // Envoy counted exactly the 429s the clients saw (all attempts).
+    const refused = result.samples.filter((s) => s.status === 429).length;
+    expect(await envoyStat(".ratelimit.over_limit")).toBeGreaterThanOrEqual(overBefore + refused);
+    const limited = result.samples.find((s) => s.status === 429);
+    expect(limited?.headers.get("ratelimit-policy")).toBe(`"global";q=${GLOBAL.rate};w=1`);
+    expect(limited?.headers.get("ratelimit")).toMatch(/^"global";r=0;t=[01]$/);
+    expect(limited?.headers.get("retry-after")).toBe("1");
+    expect(limited?.headers.get("x-envoy-ratelimited")).toBe("true");
+  });
+
+  it("a per-subject rule admits rate × seconds + burst (±2%) for each of several subjects", async () => {
+    const { result, accuracies } = await binding(
+      "per-subject",
+      () => load("/public/subject", 40),
+      (r) =>
+        SUBJECTS.map((_, k) =>
+          accuracy(
+            r.samples.filter((s) => s.loop % SUBJECTS.length === k),
+            PER_SUBJECT,
+          ),
+        ),
+      2000,
+    );
+    expect(result.errors).toBe(0);
+    for (const a of accuracies) expect(Math.abs(a.errorPct)).toBeLessThanOrEqual(2);
+    expect(await (mesh as Mesh).metric("meshward_ratelimit_overflow_total")).toBe(0);
+  });
+
+  it("a shadow rule admits everything and counts what it would have refused", async () => {
+    const m = mesh as Mesh;
+    const series = (result: string) => `domain="mesh",rule="shadow",result="${result}"`;
+    const before = await m.metric("meshward_ratelimit_descriptors_total", series("ok"));
+    const result = await load("/public/shadow", 80, WINDOW_MS, 8);
+    const a = accuracy(result.samples, SHADOW);
+    const ok = (await m.metric("meshward_ratelimit_descriptors_total", series("ok"))) - before;
+    console.log(
+      show(
+        "shadow (counted ok)",
+        { ...a, admitted: ok, errorPct: ((ok - a.expected) / a.expected) * 100 },
+        result.samples.length,
+      ),
+    );
+    expect(statuses(result.samples)).toEqual(new Set([200]));
+    expect(result.samples.length).toBeGreaterThan(a.expected * 1.2);
+    expect(Math.abs(ok - a.expected) / a.expected).toBeLessThanOrEqual(0.02);
+    const over = await m.metric("meshward_ratelimit_descriptors_total", series("shadow_over_limit"));
+    expect(ok + over - before).toBe(result.samples.length);
+  });
+
+  it("an unknown domain is refused with a code, and Envoy applies its failure mode (allow)", async () => {
+    const m = mesh as Mesh;
+    const res = await fetch(`http://127.0.0.1:${m.envoys[0]?.listenerPort}/public/unknown`, {
+      headers: { authorization: `Bearer ${tokens[0]}` },
+    });
+    expect(res.status).toBe(200);
+    expect(await m.metric("meshward_ratelimit_calls_total", 'code="MW_RL_UNKNOWN_DOMAIN"')).toBeGreaterThanOrEqual(1);
+    expect(await envoyStat(".ratelimit.failure_mode_allowed")).toBeGreaterThanOrEqual(1);
+  });
+
+  it("with Redis killed mid-run: local buckets (mesh), refusals (failure_mode_deny); accurate again once Redis is back", async () => {
+    const m = mesh as Mesh;
+    const phaseMs = Math.max(2000, WINDOW_MS / 2);
+    const started = performance.now();
+    let killedAt = 0;
+    const killer = (async () => {
+      await sleep(phaseMs);
+      killedAt = performance.now() - started;
+      await m.redis.stop({ kill: true });
+    })();
+    const [global, strict] = await Promise.all([
+      load("/public/global", 40, 2 * phaseMs),
+      load("/public/strict", 100, 2 * phaseMs, 3),
+    ]);
+    await killer;
+    expect(global.errors + strict.errors).toBe(0);
+    // Loops start within a few ms of `started`; leave 300 ms around the kill for calls in flight.
+    const before = (r: LoadResult) => r.samples.filter((s) => s.sentMs < killedAt - 300);
+    const during = (r: LoadResult) => r.samples.filter((s) => s.sentMs > killedAt + 300);
+    expect(statuses(before(strict))).toEqual(new Set([200]));
+    expect(statuses(during(strict))).toEqual(new Set([429]));
+    const outage = during(global);
+    const outageSpan = (outage.at(-1)?.sentMs ?? 0) - (outage[0]?.sentMs ?? 0);
+    const admitted = outage.filter((s) => s.status === 200).length;
+    // Each replica has half the limit; the Envoys spread calls over both: close to the limit,
+    // never the 2× that two full-limit replicas would let through.
+    const bound = (GLOBAL.rate * outageSpan) / 1000 + GLOBAL.burst;
+    console.log(
+      `[global ratelimit] outage: admitted ${admitted} of ${outage.length} in ${outageSpan.toFixed(0)} ms (limit ${bound.toFixed(1)})`,
+    );
+    expect(admitted).toBeLessThanOrEqual(bound * 1.1);
+    expect(admitted).toBeGreaterThanOrEqual(((GLOBAL.rate * outageSpan) / 1000) * 0.8);
+    expect(statuses(outage)).toEqual(new Set([200, 429]));
+    expect(await m.metric("meshward_ratelimit_fallbacks_total", 'decided_by="local"')).toBeGreaterThan(0);
+    expect(await m.metric("meshward_ratelimit_fallbacks_total", 'decided_by="deny"')).toBeGreaterThan(0);
+    expect(await m.metric("meshward_ratelimit_store_shared")).toBe(0);
+
+    // Redis back (empty, on the same port): both replicas resume without a restart, and the next
+    // window is as accurate as before the outage.
+    m.redis = await startRedis({ port: m.redis.port });
+    await until("both replicas on Redis again", () => m.shared(), 20_000);
+    const { result, accuracies } = await binding(
+      "global after Redis returned",
+      () => load("/public/global", 40),
+      (r) => [accuracy(r.samples, GLOBAL)],
+      2000,
+    );
+    expect(result.errors).toBe(0);
+    expect(Math.abs((accuracies[0] as Accuracy).errorPct)).toBeLessThanOrEqual(2);
+    expect(m.replicas.every((r) => r.process.child.exitCode === null)).toBe(true);
+  });
+});

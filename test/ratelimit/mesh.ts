@@ -1,0 +1,141 @@
+// The global rate-limit test mesh on loopback: one real redis-server, two authz server processes
+// (replicas, each serving ext_authz and the RateLimitService on one gRPC port, buckets on the
+// Redis), three real Envoys with one worker each (ext_authz at one replica, alternating; ratelimit
+// calls round robin over both), one upstream, and a JWT identity provider. Descriptors come from
+// the authz decision's dynamic metadata (`subject`) and fixed keys per route.
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { type AuthzProcess, startAuthzProcess } from "../../scripts/lib/authz-process.ts";
+import { type RunningEnvoy, startEnvoy } from "../../scripts/lib/envoy.ts";
+import { type Endpoint, meshEnvoyConfig, type RouteSpec, rateLimitActions } from "../../scripts/lib/envoy-config.ts";
+import { type RunningRedis, startRedis } from "../../scripts/lib/redis.ts";
+import { type SampleUpstream, startSampleUpstream } from "../../scripts/lib/sample-upstream.ts";
+import { repoRoot } from "../../scripts/lib/tools.ts";
+import { scratchDir } from "../authz/helpers/scratch.ts";
+import { AUDIENCE, ISSUER, metricValue, startIdp, type TestIdp, until } from "../risk-e2e/support.ts";
+
+/** Rates chosen so the whole mesh stays a small load on a shared 2-core machine. */
+export const GLOBAL = { rate: 150, burst: 150 };
+export const PER_SUBJECT = { rate: 25, burst: 25 };
+export const SHADOW = { rate: 60, burst: 60 };
+
+export const RULES = `
+# The test mesh's rules (test/ratelimit/mesh.ts).
+domain: mesh
+fallback_share: 0.5 # two replicas
+descriptors:
+  - key: generic_key
+    value: global
+    rate_limit: { unit: second, requests_per_unit: ${GLOBAL.rate}, burst: ${GLOBAL.burst}, name: global }
+  - key: generic_key
+    value: shadow
+    shadow_mode: true
+    rate_limit: { unit: second, requests_per_unit: ${SHADOW.rate}, burst: ${SHADOW.burst}, name: shadow }
+  - key: subject
+    rate_limit: { unit: second, requests_per_unit: ${PER_SUBJECT.rate}, burst: ${PER_SUBJECT.burst}, name: per-subject, max_values: 1000 }
+---
+domain: strict
+failure_mode_deny: true
+descriptors:
+  - key: generic_key
+    value: strict
+    rate_limit: { unit: second, requests_per_unit: 1000, name: strict }
+`;
+
+const ROUTES: RouteSpec[] = [
+  { prefix: "/public/global", rateLimits: [{ actions: [rateLimitActions.genericKey("global")] }] },
+  { prefix: "/public/shadow", rateLimits: [{ actions: [rateLimitActions.genericKey("shadow")] }] },
+  { prefix: "/public/subject", rateLimits: [{ actions: [rateLimitActions.authzMetadata("subject")] }] },
+  {
+    prefix: "/public/strict",
+    rateLimitDomain: "strict",
+    rateLimits: [{ actions: [rateLimitActions.genericKey("strict")] }],
+  },
+  {
+    prefix: "/public/unknown",
+    rateLimitDomain: "nowhere",
+    rateLimits: [{ actions: [rateLimitActions.genericKey("x")] }],
+  },
+  { prefix: "/" },
+];
+
+export interface Mesh {
+  redis: RunningRedis;
+  replicas: AuthzProcess[];
+  envoys: RunningEnvoy[];
+  upstream: SampleUpstream;
+  idp: TestIdp;
+  rulesFile: string;
+  /** Sum of a metric over both replicas. */
+  metric(name: string, labels?: string): Promise<number>;
+  /** Both replicas decide on Redis. */
+  shared(): Promise<boolean>;
+  stop(): Promise<void>;
+}
+
+function authzConfig(dir: string, jwksUrl: string, redisUrl: string): string {
+  const path = join(dir, "authz.yaml");
+  const config = {
+    bundle: { source: join(repoRoot, "build/policy/default.tar.gz") },
+    check: { timeoutMs: 5000 },
+    identity: {
+      jwt: { jwksUrl, issuer: ISSUER, audience: [AUDIENCE], algorithms: ["ES256"] },
+      spiffe: { enabled: false },
+    },
+    logging: { level: "warn", decisions: { enabled: false } },
+    rateLimit: {
+      rulesFile: "rules.yaml",
+      pollIntervalMs: 200,
+      // A loaded machine can stall a reply past a few ms; Envoy's deadline (below) still bounds it.
+      redis: { url: redisUrl, timeoutMs: 200 },
+    },
+  };
+  writeFileSync(path, JSON.stringify(config, null, 2));
+  return path;
+}
+
+export async function startMesh(): Promise<Mesh> {
+  const dir = scratchDir("mw-rl-mesh");
+  const rulesFile = join(dir, "rules.yaml");
+  writeFileSync(rulesFile, RULES);
+  const [redis, idp, upstream] = await Promise.all([startRedis(), startIdp(), startSampleUpstream("app")]);
+  const config = authzConfig(dir, idp.jwksUrl, redis.url);
+  const replicas = await Promise.all([
+    startAuthzProcess(["--config", config]),
+    startAuthzProcess(["--config", config]),
+  ]);
+  const servers: Endpoint[] = replicas.map((r) => ({ host: "127.0.0.1", port: r.grpcPort }));
+  const envoys = await Promise.all(
+    [0, 1, 2].map((i) =>
+      startEnvoy(
+        meshEnvoyConfig({
+          upstreams: [{ host: "127.0.0.1", port: upstream.port }],
+          extAuthz: { mode: "grpc", server: servers[i % 2] as Endpoint, timeoutMs: 2000 },
+          rateLimit: { servers, domain: "mesh", timeoutMs: 250 },
+          routes: ROUTES,
+        }),
+        { concurrency: 1 },
+      ),
+    ),
+  );
+  const metric = async (name: string, labels = "") =>
+    (await Promise.all(replicas.map((r) => metricValue(r.httpPort, name, labels)))).reduce((a, b) => a + b, 0);
+  const mesh: Mesh = {
+    redis,
+    replicas,
+    envoys,
+    upstream,
+    idp,
+    rulesFile,
+    metric,
+    shared: async () => (await metric("meshward_ratelimit_store_shared")) === replicas.length,
+    async stop() {
+      await Promise.all(envoys.map((e) => e.stop()));
+      await Promise.all(mesh.replicas.map((r) => r.stop()));
+      await mesh.redis.stop();
+      await Promise.all([upstream.close(), idp.close()]);
+    },
+  };
+  await until("both replicas on Redis", () => mesh.shared(), 15_000);
+  return mesh;
+}
