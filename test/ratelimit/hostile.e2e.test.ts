@@ -149,7 +149,10 @@ describe("RateLimitService under hostile input", () => {
   it("shares the authz gRPC port when it has no listener of its own, and reports health per service", async () => {
     const s = server as RunningServer;
     const Stub = grpc.makeClientConstructor(toGrpcServiceDefinition(Health), "Health");
-    const health = new Stub(`127.0.0.1:${s.rateLimitPort}`, grpc.credentials.createInsecure()) as grpc.Client & {
+    const health = new Stub(
+      `127.0.0.1:${s.rateLimitPort}`,
+      grpc.credentials.createInsecure(),
+    ) as unknown as grpc.Client & {
       check(req: unknown, cb: (err: grpc.ServiceError | null, res?: HealthCheckResponse) => void): void;
     };
     const status = (service: string) =>
