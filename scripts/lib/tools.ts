@@ -3,12 +3,17 @@
 // tests, the sandbox and the benchmarks ask here for the path. A tool the bootstrap could not
 // provide leaves its reason in .tools/failed/<name>.txt, and asking for it throws that reason, so a
 // test that needs the tool fails with the bootstrap's own message (never a silent skip).
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-export const toolsDir = join(repoRoot, ".tools");
+const declaredToolsDir = join(repoRoot, ".tools");
+/**
+ * .tools, or where it points when it is a symlink (checkouts may share one): the paths written
+ * into launchers and stamps must not depend on which checkout ran the bootstrap.
+ */
+export const toolsDir = existsSync(declaredToolsDir) ? realpathSync(declaredToolsDir) : declaredToolsDir;
 export const toolsBin = join(toolsDir, "bin");
 
 /** One Debian binary package, pinned by exact version and by the SHA256 of its .deb per architecture. */
