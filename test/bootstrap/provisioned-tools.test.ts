@@ -1,0 +1,43 @@
+// The tools the bootstrap provided really run at the pinned versions, and a tool it could not
+// provide makes every test that asks for it fail with the bootstrap's own reason.
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { Apt } from "../../scripts/bootstrap/debian/apt.ts";
+import { compareDotted } from "../../scripts/bootstrap/debian/version.ts";
+import { ProvisionError } from "../../scripts/bootstrap/report.ts";
+import { installedTool, redisServerBinary, TOOL, toolVersions } from "../../scripts/lib/tools.ts";
+
+describe("provisioned tools", () => {
+  it("redis-server runs and reports the pinned version (or an accepted one from PATH)", () => {
+    const r = spawnSync(redisServerBinary(), ["--version"], { encoding: "utf8" });
+    expect(r.status, r.stderr).toBe(0);
+    const version = /\bv=(\d+\.\d+\.\d+)/.exec(r.stdout)?.[1] ?? "";
+    expect(compareDotted(version, toolVersions.redis.minVersionOnPath)).toBeGreaterThanOrEqual(0);
+  });
+});
+
+describe("a tool the bootstrap could not provide", () => {
+  it("fails the asking test with the recorded reason", () => {
+    const dir = mkdtempSync(join(tmpdir(), "meshward-tools-"));
+    mkdirSync(join(dir, "failed"));
+    writeFileSync(join(dir, "failed", "redis-server.txt"), "apt-get download redis-tools=5:7.0.15 failed: 404\n");
+    expect(() => installedTool(TOOL.redisServer, "npm run bootstrap", dir)).toThrow(
+      /redis-server is not installed; the bootstrap could not provide it:\napt-get download redis-tools=5:7.0.15 failed: 404/,
+    );
+  });
+
+  it("says how to run the bootstrap when it never ran", () => {
+    const dir = mkdtempSync(join(tmpdir(), "meshward-tools-"));
+    expect(() => installedTool(TOOL.redisServer, "npm run bootstrap", dir)).toThrow(/run `npm run bootstrap`/);
+  });
+
+  it("names what to install when the machine has no apt", () => {
+    expect(() => Apt.require("redis-server", "/nonexistent")).toThrow(ProvisionError);
+    expect(() => Apt.require("redis-server", "/nonexistent")).toThrow(
+      /no apt-get, apt-cache, dpkg-deb, dpkg-query, ldd; install redis-server yourself so that it is on PATH/,
+    );
+  });
+});
