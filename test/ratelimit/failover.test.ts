@@ -34,7 +34,7 @@ beforeAll(async () => {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     autoResendUnfulfilledCommands: false,
-    commandTimeout: 50,
+    commandTimeout: 1000,
     retryStrategy: () => 50,
   });
   let now = T0_US;

@@ -15,9 +15,9 @@ import { scratchDir } from "../authz/helpers/scratch.ts";
 import { AUDIENCE, ISSUER, metricValue, startIdp, type TestIdp, until } from "../risk-e2e/support.ts";
 
 /** Rates chosen so the whole mesh stays a small load on a shared 2-core machine. */
-export const GLOBAL = { rate: 150, burst: 150 };
-export const PER_SUBJECT = { rate: 25, burst: 25 };
-export const SHADOW = { rate: 60, burst: 60 };
+export const GLOBAL = { rate: 100, burst: 100 };
+export const PER_SUBJECT = { rate: 15, burst: 15 };
+export const SHADOW = { rate: 40, burst: 40 };
 
 export const RULES = `
 # The test mesh's rules (test/ratelimit/mesh.ts).

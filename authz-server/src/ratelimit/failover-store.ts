@@ -157,11 +157,16 @@ export class FailoverDecider implements RateDecider {
     return { results: this.local.chargeNow(domain.domain, scaled, this.local.clock()), source: "local" };
   }
 
-  /** `pending`, or a Timeout after `budgetMs` (the command itself is left to finish or fail). */
+  /**
+   * `pending`, or a Timeout after `budgetMs` (the command itself is left to finish or fail). The
+   * timer's rejection waits one turn of the event loop (setImmediate): if this process itself was
+   * stalled (GC, a busy CPU), the timer and the reply are due together, and the reply, already in
+   * the socket buffer, is read in that turn and wins. Only a Redis that really did not answer
+   * times out.
+   */
   private bounded<T>(pending: Promise<T>, budgetMs: number): Promise<T> {
-    if (budgetMs >= this.options.timeoutMs) return pending; // the client's own commandTimeout applies
     return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Timeout()), budgetMs);
+      const timer = setTimeout(() => setImmediate(() => reject(new Timeout())), budgetMs);
       pending.then(
         (value) => {
           clearTimeout(timer);

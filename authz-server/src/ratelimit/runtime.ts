@@ -31,13 +31,14 @@ export interface RateLimitRuntimeContext {
 
 /** A client that fails fast instead of queueing: no offline queue, no retries per command, no
  *  resend after a reconnect (a late charge is worse than a fallback decision), reconnecting for
- *  ever with backoff 50 ms · 2^attempt capped at 1 s. */
+ *  ever with backoff 50 ms · 2^attempt capped at 1 s. Requests are bounded by failover-store.ts;
+ *  the client's own command timeout only clears commands a stalled server never answers. */
 function redisClient(config: RateLimitRedisConfig): Redis | Cluster {
   const options: RedisOptions = {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     autoResendUnfulfilledCommands: false,
-    commandTimeout: config.timeoutMs,
+    commandTimeout: Math.max(1000, 10 * config.timeoutMs),
     connectTimeout: 2000,
     retryStrategy: (attempt) => Math.min(50 * 2 ** Math.min(attempt, 10), 1000),
   };
