@@ -1,5 +1,6 @@
-// Runs the pinned gRPC load generator `ghz` (go install, `npm run bootstrap -- --bench`) against an
-// ext_authz server's Authorization/Check with a fixed CheckRequest, and reads its JSON report.
+// Runs the pinned gRPC load generator `ghz` (go install, `npm run bootstrap -- --bench`) against a
+// unary method of Envoy's API (ext_authz Check by default, or the RateLimitService) with a fixed
+// request, and reads its JSON report.
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { ghzBinary, repoRoot } from "../../scripts/lib/tools.ts";
@@ -13,8 +14,10 @@ export interface GrpcLoadResult {
 
 export interface GrpcLoadOptions {
   target: string;
-  /** CheckRequest in protojson form. */
+  /** The request in protojson form (a CheckRequest unless `method` says otherwise). */
   request: unknown;
+  /** The .proto under @grpc/grpc-js-xds's `deps/envoy-api` and the full method name. */
+  method?: { proto: string; call: string };
   requests: number;
   concurrency: number;
   /** Constant request rate; 0 = as fast as possible (saturation). */
@@ -23,16 +26,19 @@ export interface GrpcLoadOptions {
 
 const DEPS = join(repoRoot, "node_modules/@grpc/grpc-js-xds/deps");
 
+const CHECK = { proto: "envoy/service/auth/v3/external_auth.proto", call: "envoy.service.auth.v3.Authorization.Check" };
+
 export async function runGrpcCheckLoad(options: GrpcLoadOptions): Promise<GrpcLoadResult> {
   const ghz = ghzBinary();
+  const method = options.method ?? CHECK;
   const args = [
     "--insecure",
     "--proto",
-    join(DEPS, "envoy-api/envoy/service/auth/v3/external_auth.proto"),
+    join(DEPS, "envoy-api", method.proto),
     "--import-paths",
     ["envoy-api", "googleapis", "xds", "protoc-gen-validate"].map((d) => join(DEPS, d)).join(","),
     "--call",
-    "envoy.service.auth.v3.Authorization.Check",
+    method.call,
     "-d",
     JSON.stringify(options.request),
     "-n",
