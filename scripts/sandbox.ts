@@ -1,6 +1,6 @@
 // `npm start`: the local mesh — real Envoy with ext_authz and Meshward's filters (each one that is
-// built; a line says which are absent), the authz server on the default bundle with the risk engine
-// and the live page, three sample endpoints behind one override-host cluster, a control API (make an
+// built; a line says which are absent) and global rate limits, the authz server on the default
+// bundle with the risk engine, the RateLimitService and the live page, three sample endpoints behind one override-host cluster, a control API (make an
 // endpoint slow or failing, start/stop the traffic generator) — until Ctrl-C stops everything.
 // Options: --port N (Envoy listener, default 10000; 0 = any free port).
 import { join } from "node:path";
@@ -97,6 +97,8 @@ Meshward sandbox is up.
 Try:
   curl -i ${base}/public/hello      # allowed by the default policy → 200 from one of the endpoints
   curl -i ${base}/private/data      # denied by the policy → 403
+  for i in $(seq 120); do curl -s -o /dev/null -w '%{http_code} ' ${base}/public/hello; done   # global limit → 429s
+
   open ${page} to watch decisions, risk levels and endpoint picks, slow an endpoint, start traffic
 Press Ctrl-C to stop.
 sandbox: ready ${JSON.stringify({ listener: base, admin: envoy.adminUrl, authzGrpcPort: authz.grpcPort, authzHttp: `http://127.0.0.1:${authz.httpPort}`, page, control: control.url, filters: loaded })}`);

@@ -1,10 +1,11 @@
-// Starts the sandbox's Envoy: ext_authz (gRPC) → the Meshward filters that are available → one
-// upstream cluster of several endpoints under the override-host LB policy (the adaptive-lb filter's
-// pick, else round robin). If Envoy refuses the configuration (a filter that fails to load under
+// Starts the sandbox's Envoy: ext_authz (gRPC) → the Meshward filters that are available → global
+// rate limits (Envoy's ratelimit filter calling the authz server's RateLimitService, descriptors from
+// the ext_authz decision) → one upstream cluster of several endpoints under the override-host LB
+// policy (the adaptive-lb filter's pick, else round robin). If Envoy refuses the configuration (a filter that fails to load under
 // FAIL_CLOSED), it is started again without that filter (named in Envoy's output, else the last),
 // and a line says which was dropped and why.
 import { type RunningEnvoy, startEnvoy } from "../lib/envoy.ts";
-import { type Endpoint, meshEnvoyConfig } from "../lib/envoy-config.ts";
+import { type Endpoint, meshEnvoyConfig, type RateLimitPolicy, rateLimitActions } from "../lib/envoy-config.ts";
 import type { FilterChoice } from "./filters.ts";
 
 export interface MeshEnvoyOptions {
@@ -15,6 +16,14 @@ export interface MeshEnvoyOptions {
   echo: boolean;
   log: (line: string) => void;
 }
+
+/** One descriptor each (scripts/sandbox/ratelimit-rules.yaml): a request without a subject or risk
+ *  level (no identity, no risk engine) skips that descriptor. */
+export const SANDBOX_RATE_LIMITS: RateLimitPolicy[] = [
+  { actions: [rateLimitActions.genericKey("global")] },
+  { actions: [rateLimitActions.authzMetadata("risk_level")] },
+  { actions: [rateLimitActions.authzMetadata("subject")] },
+];
 
 const ENVOY_LOG_PREFIX = /^(\[[^\]]*\]\s*)+/;
 
@@ -57,6 +66,12 @@ export async function startMeshEnvoy(options: MeshEnvoyOptions): Promise<Running
           upstreams: options.upstreams,
           upstreamLbPolicy: "override-host",
           extAuthz: { mode: "grpc", server: { host: "127.0.0.1", port: options.authzGrpcPort }, timeoutMs: 2000 },
+          rateLimit: {
+            servers: [{ host: "127.0.0.1", port: options.authzGrpcPort }],
+            domain: "mesh",
+            timeoutMs: 100,
+            rateLimits: SANDBOX_RATE_LIMITS,
+          },
           wasmFilters: loaded.map((f) => f.spec as NonNullable<FilterChoice["spec"]>),
         }),
         { echo: options.echo },

@@ -97,6 +97,8 @@ describe("npm start sandbox", () => {
       const response = await fetch(`${ready.listener}/public/hello`);
       expect(response.status).toBe(200);
       expect(response.headers.get("x-meshward")).toMatch(/^adaptive-lb\//);
+      // The global tier answered too (scripts/sandbox/ratelimit-rules.yaml, headers on every answer).
+      expect(response.headers.get("ratelimit-policy")).toContain('"global";q=50;w=1');
       served.add(((await response.json()) as { upstream: string }).upstream);
     }
     expect([...served].every((name) => ENDPOINTS.includes(name))).toBe(true);
@@ -170,6 +172,10 @@ describe("npm start sandbox", () => {
     const picks = (await page.getByTestId("endpoint-requests").allTextContents()).map(Number);
     expect(picks).toHaveLength(3);
     expect(picks.filter((n) => n > 0).length).toBeGreaterThanOrEqual(2);
+    // The global tier: the generator's critical-risk requests meet their limit (1/s, burst 2).
+    await waitUntil("global limits drawn", 10_000, async () =>
+      /critical-risk/.test((await page.getByTestId("global-limits").textContent()) ?? ""),
+    );
     mkdirSync(join(repoRoot, "build/screenshots"), { recursive: true });
     await page.screenshot({ path: join(repoRoot, "build/screenshots/sandbox.png"), fullPage: true });
     await page.getByTestId("traffic-toggle").click();

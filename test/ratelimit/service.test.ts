@@ -56,6 +56,10 @@ describe("RateLimitService", () => {
     expect(r.statuses[0]?.durationUntilReset).toMatchObject({ seconds: 0n, nanos: 10_000_000 });
     expect(r.statuses[1]).toMatchObject({ limitRemaining: 9, durationUntilReset: { seconds: 0n, nanos: 100_000_000 } });
     expect(r.statuses[2]?.currentLimit).toBeUndefined(); // no rule: OK without a limit
+    // Envoy sends an empty descriptor when all its actions were skipped (skip_if_absent).
+    const empty = await svc.shouldRateLimit(request("mesh", [], [["subject", "alice"]]));
+    expect(codes(empty)).toEqual([OK, OK, OK]);
+    expect(empty.statuses[0]?.currentLimit).toBeUndefined();
     expect(r.responseHeadersToAdd).toEqual([]); // `limited`: headers only on a refusal
     expect(records[0]).toMatchObject({ domain: "mesh", overLimit: false, source: "memory" });
     expect(records[0]?.outcomes.map((o) => `${o.rule.name}:${o.result}`)).toEqual(["global:ok", "per-subject:ok"]);
@@ -151,7 +155,6 @@ describe("RateLimitService", () => {
       "MW_RL_BAD_REQUEST",
       "descriptors: at most 4, got 5",
     ],
-    [request("mesh", []), "MW_RL_BAD_REQUEST", "descriptors[0].entries: at least one is required"],
     [
       request("mesh", [
         ["a", "1"],

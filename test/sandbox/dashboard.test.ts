@@ -142,6 +142,36 @@ describe("snapshot", () => {
     expect(snapshot.trafficShaper?.rules).toEqual([{ name: "per_subject", allowed: 9, limited: 4, shadowLimited: 1 }]);
     expect(snapshot.trafficShaper?.classes).toEqual([{ name: "default", admitted: 0, shed: 2 }]);
     expect(snapshot.trafficShaper?.inFlight).toBe(3);
+    expect(snapshot.globalLimits).toBeNull(); // this server does not serve the RateLimitService
+  });
+
+  it("reads the global tier from the authz server's RateLimitService metrics", () => {
+    const authz = parsePrometheusText(
+      [
+        'meshward_ratelimit_descriptors_total{domain="mesh",rule="global",result="ok"} 40',
+        'meshward_ratelimit_descriptors_total{domain="mesh",rule="global",result="over_limit"} 7',
+        'meshward_ratelimit_descriptors_total{domain="mesh",rule="canary",result="shadow_over_limit"} 2',
+        "meshward_ratelimit_store_shared 0",
+        'meshward_ratelimit_fallbacks_total{domain="mesh",decided_by="local",reason="timeout"} 3',
+        'meshward_ratelimit_fallbacks_total{domain="mesh",decided_by="local",reason="unavailable"} 5',
+      ].join("\n"),
+    );
+    const snapshot = buildSnapshot({
+      atMs: 1,
+      authz,
+      envoyState: "not configured",
+      sandboxState: "not configured",
+      recent: [],
+      cluster: "upstream",
+    });
+    expect(snapshot.globalLimits).toEqual({
+      rules: [
+        { domain: "mesh", rule: "global", ok: 40, overLimit: 7, shadowOverLimit: 0 },
+        { domain: "mesh", rule: "canary", ok: 0, overLimit: 0, shadowOverLimit: 2 },
+      ],
+      shared: false,
+      fallbacks: 8,
+    });
   });
 
   it("shows the authz numbers alone when Envoy and the sandbox are unavailable", () => {

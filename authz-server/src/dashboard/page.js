@@ -267,6 +267,7 @@ function filterTables(s) {
     table.append(row(["in flight / limit", fmt(shaper.inFlight), fmt(shaper.concurrencyLimit), ""]));
     $("ratelimits").replaceChildren(table);
   }
+  globalLimitsTable(s.globalLimits);
   const lb = s.adaptiveLb;
   if (!lb) {
     $("adaptive-lb").replaceChildren(
@@ -278,6 +279,41 @@ function filterTables(s) {
     table.append(row(["explorations", fmt(lb.explorations), "ejections", fmt(lb.ejections)]));
     $("adaptive-lb").replaceChildren(table);
   }
+}
+
+function globalLimitsTable(g) {
+  if (!g) {
+    $("global-limits").replaceChildren(
+      el("p", { class: "muted" }, "this authz server does not serve the RateLimitService (rateLimit: in its config)."),
+    );
+    return;
+  }
+  const table = el("table", { "data-testid": "global-limits" });
+  const head = el("tr");
+  head.append(el("th", {}, "domain / rule"), el("th", {}, "ok"), el("th", {}, "over limit"), el("th", {}, "share"));
+  table.append(head);
+  for (const r of g.rules) {
+    const over = r.overLimit + r.shadowOverLimit;
+    table.append(
+      row([
+        `${r.domain} / ${r.rule}${r.shadowOverLimit > 0 ? " (shadow)" : ""}`,
+        fmt(r.ok),
+        fmt(over),
+        shareBar([
+          { value: r.ok, color: COLORS.allow },
+          { value: over, color: COLORS.deny },
+        ]),
+      ]),
+    );
+  }
+  const store =
+    g.shared === null
+      ? "in memory (one replica)"
+      : g.shared
+        ? "shared on Redis"
+        : "this replica alone (Redis unavailable)";
+  table.append(row(["buckets", store, "decided without Redis", fmt(g.fallbacks)]));
+  $("global-limits").replaceChildren(table);
 }
 
 function row(cells) {

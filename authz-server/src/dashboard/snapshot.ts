@@ -8,6 +8,8 @@
 // and per endpoint `meshward_adaptive_lb_endpoint_<address>_{pending,rtt_us}`; traffic-shaper
 // `meshward_traffic_shaper_rule_<rule>_{allowed,limited,shadow_limited}`,
 // `meshward_traffic_shaper_class_<class>_{admitted,shed}`, `…_in_flight`, `…_concurrency_limit`.
+// The global tier comes from the authz server's own RateLimitService metrics
+// (`meshward_ratelimit_descriptors_total{domain,rule,result}`, `…_store_shared`, `…_fallbacks_total`).
 import type { RecentDecision } from "./decision-feed.ts";
 import { histogramQuantile, type Sample, sumBy, sumOf } from "./prometheus-text.ts";
 
@@ -47,6 +49,13 @@ export interface Snapshot {
     classes: { name: string; admitted: number; shed: number }[];
     inFlight: number;
     concurrencyLimit: number;
+  } | null;
+  /** The RateLimitService (mesh-wide tier), when this server serves it. */
+  globalLimits: {
+    rules: { domain: string; rule: string; ok: number; overLimit: number; shadowOverLimit: number }[];
+    /** true on Redis, false deciding alone, null with the in-memory store. */
+    shared: boolean | null;
+    fallbacks: number;
   } | null;
   filters: SandboxView["filters"];
   traffic: SandboxView["traffic"] | null;
@@ -149,6 +158,34 @@ function trafficShaper(envoy: Sample[]): Snapshot["trafficShaper"] {
   };
 }
 
+function globalLimits(authz: Sample[]): Snapshot["globalLimits"] {
+  const descriptors = authz.filter((m) => m.name === "meshward_ratelimit_descriptors_total");
+  const calls = authz.some(
+    (m) => m.name === "meshward_ratelimit_calls_total" || m.name === "meshward_ratelimit_rules_active",
+  );
+  if (!calls && descriptors.length === 0) return null;
+  const rules = new Map<
+    string,
+    { domain: string; rule: string; ok: number; overLimit: number; shadowOverLimit: number }
+  >();
+  for (const m of descriptors) {
+    const domain = m.labels.domain ?? "";
+    const rule = m.labels.rule ?? "";
+    const key = `${domain}\u0000${rule}`;
+    const r = rules.get(key) ?? { domain, rule, ok: 0, overLimit: 0, shadowOverLimit: 0 };
+    if (m.labels.result === "ok") r.ok += m.value;
+    else if (m.labels.result === "over_limit") r.overLimit += m.value;
+    else if (m.labels.result === "shadow_over_limit") r.shadowOverLimit += m.value;
+    rules.set(key, r);
+  }
+  const shared = authz.find((m) => m.name === "meshward_ratelimit_store_shared");
+  return {
+    rules: [...rules.values()],
+    shared: shared ? shared.value === 1 : null,
+    fallbacks: sumOf(authz, "meshward_ratelimit_fallbacks_total"),
+  };
+}
+
 const toMs = (seconds: number | undefined) => (seconds === undefined ? undefined : seconds * 1000);
 
 export function buildSnapshot(s: SnapshotSources): Snapshot {
@@ -179,6 +216,7 @@ export function buildSnapshot(s: SnapshotSources): Snapshot {
     endpoints: endpoints(s),
     adaptiveLb: s.envoy ? adaptiveLb(s.envoy) : null,
     trafficShaper: s.envoy ? trafficShaper(s.envoy) : null,
+    globalLimits: globalLimits(s.authz),
     filters: s.sandbox?.filters ?? [],
     traffic: s.sandbox?.traffic ?? null,
     recent: s.recent,

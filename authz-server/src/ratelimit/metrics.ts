@@ -24,15 +24,16 @@ export class RateLimitMetrics {
   private readonly nearLimit: Counter<"domain" | "rule">;
   private readonly overflow: Counter<"domain" | "rule">;
   private readonly fallbacks: Counter<"domain" | "decided_by" | "reason">;
-  private readonly storeShared: Gauge;
-  private readonly redisSeconds: Histogram;
+  /** Only with Redis: without it there is nothing to share or fall back from. */
+  private readonly storeShared: Gauge | undefined;
+  private readonly redisSeconds: Histogram | undefined;
   private readonly callSeconds: Histogram<"source">;
   private readonly ruleLoads: Counter<"result">;
   private readonly activeRules: Gauge;
   private readonly children = new WeakMap<CompiledRule, RuleChildren>();
   private readonly durationBySource = new Map<string, Histogram.Internal<"source">>();
 
-  constructor(registry: Registry) {
+  constructor(registry: Registry, options: { redis: boolean }) {
     const registers = [registry];
     this.calls = new Counter({
       name: "meshward_ratelimit_calls_total",
@@ -64,17 +65,19 @@ export class RateLimitMetrics {
       labelNames: ["domain", "decided_by", "reason"],
       registers,
     });
-    this.storeShared = new Gauge({
-      name: "meshward_ratelimit_store_shared",
-      help: "1 while rate-limit buckets are decided on Redis, 0 while this replica decides alone.",
-      registers,
-    });
-    this.redisSeconds = new Histogram({
-      name: "meshward_ratelimit_redis_duration_seconds",
-      help: "Time of the Redis script of one call, seconds.",
-      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05],
-      registers,
-    });
+    if (options.redis) {
+      this.storeShared = new Gauge({
+        name: "meshward_ratelimit_store_shared",
+        help: "1 while rate-limit buckets are decided on Redis, 0 while this replica decides alone.",
+        registers,
+      });
+      this.redisSeconds = new Histogram({
+        name: "meshward_ratelimit_redis_duration_seconds",
+        help: "Time of the Redis script of one call, seconds.",
+        buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05],
+        registers,
+      });
+    }
     this.callSeconds = new Histogram({
       name: "meshward_ratelimit_call_duration_seconds",
       help: "Time from receiving a ShouldRateLimit call to its answer, by where it was decided.",
@@ -140,11 +143,11 @@ export class RateLimitMetrics {
   }
 
   storeMode(mode: "shared" | "local"): void {
-    this.storeShared.set(mode === "shared" ? 1 : 0);
+    this.storeShared?.set(mode === "shared" ? 1 : 0);
   }
 
   redisLatency(seconds: number): void {
-    this.redisSeconds.observe(seconds);
+    this.redisSeconds?.observe(seconds);
   }
 
   rulesLoad(load: RulesLoad): void {

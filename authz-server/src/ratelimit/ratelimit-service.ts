@@ -68,8 +68,9 @@ export interface RateLimitServiceDependencies {
   domains(): ReadonlyMap<string, CompiledDomain>;
   decider: RateDecider;
   observe?(record: CallRecord): void;
-  /** A refused call: the domain when it was valid, and the MW_RL_* code. */
-  observeRefusal?(domain: string | undefined, code: string): void;
+  /** A refused call: the domain when it is configured (a metric label), the MW_RL_* code, and the
+   *  domain the request named (for a log line only: it comes from the client). */
+  observeRefusal?(domain: string | undefined, code: string, requested: string): void;
   monotonicMs?: () => number;
 }
 
@@ -126,12 +127,12 @@ export class RateLimitService {
       if (!domain)
         throw new MeshwardError(ErrorCodes.rateLimitUnknownDomain, `no rate-limit rules for domain ${request.domain}`);
     } catch (err) {
-      this.deps.observeRefusal?.(undefined, errorCodeOf(err));
+      this.deps.observeRefusal?.(undefined, errorCodeOf(err), request.domain);
       return Promise.reject(err);
     }
     const known = domain;
     return this.decide(request, known, started, deadlineMs).catch((err: unknown) => {
-      this.deps.observeRefusal?.(known.domain, errorCodeOf(err));
+      this.deps.observeRefusal?.(known.domain, errorCodeOf(err), known.domain);
       throw err;
     });
   }
@@ -176,8 +177,9 @@ export class RateLimitService {
     if (n === 0) throw badRequest("descriptors: at least one is required");
     if (n > b.maxDescriptors) throw badRequest(`descriptors: at most ${b.maxDescriptors}, got ${n}`);
     for (let i = 0; i < n; i++) {
+      // An empty descriptor is what Envoy sends when every action of a rate-limit policy was
+      // skipped (`skip_if_absent`): it matches no rule.
       const entries = (request.descriptors[i] as RateLimitDescriptor).entries;
-      if (entries.length === 0) throw badRequest(`descriptors[${i}].entries: at least one is required`);
       if (entries.length > b.maxEntries)
         throw badRequest(`descriptors[${i}].entries: at most ${b.maxEntries}, got ${entries.length}`);
       for (let j = 0; j < entries.length; j++) {

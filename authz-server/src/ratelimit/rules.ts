@@ -164,6 +164,7 @@ export interface Entry {
 
 /** The rule and bucket a request descriptor falls into (see the file comment for the order). */
 export function matchDescriptor(domain: CompiledDomain, entries: readonly Entry[]): DescriptorMatch {
+  if (entries.length === 0) return NONE;
   let node = domain.root;
   let bucket = "";
   for (let i = 0; i < entries.length; i++) {

@@ -63,7 +63,7 @@ function ruleKeys(domains: ReadonlyMap<string, CompiledDomain>): Set<string> {
 export function createRateLimitRuntime(config: RateLimitConfig, context: RateLimitRuntimeContext): RateLimitRuntime {
   const { logger } = context;
   const nowMs = context.nowMs ?? Date.now;
-  const metrics = new RateLimitMetrics(context.registry);
+  const metrics = new RateLimitMetrics(context.registry, { redis: config.redis !== undefined });
   const local = new MemoryRateStore(() => epochUs(nowMs()));
   let decider: RateDecider;
   if (config.redis) {
@@ -112,11 +112,20 @@ export function createRateLimitRuntime(config: RateLimitConfig, context: RateLim
     throw new MeshwardError(ErrorCodes.config, `rateLimit.rulesFile: ${first.message}`);
   }
   rules.start();
+  let refusals = 0;
   const service = new RateLimitService(config.bounds, config.headers, {
     domains: () => rules.domains,
     decider,
     observe: metrics.observeCall,
-    observeRefusal: metrics.observeRefusal,
+    observeRefusal: (domain, code, requested) => {
+      metrics.observeRefusal(domain, code);
+      // A misconfigured Envoy refuses every call: the first and every 1000th say so in the log.
+      if (refusals++ % 1000 === 0)
+        logger.warn(
+          { event: "ratelimit_refused", code, domain: requested.slice(0, 128), count: refusals },
+          "rate-limit call refused",
+        );
+    },
   });
   return {
     service,
