@@ -14,6 +14,7 @@ import type { ToolJob } from "./job.ts";
 import { reporter, seconds, timed } from "./report.ts";
 import { clearFailure, fingerprint, readStamp, recordFailure, withLock, writeStampEntry } from "./state.ts";
 import { benchJobs } from "./tools/bench.ts";
+import { chromiumJob } from "./tools/chromium.ts";
 import { envoyJob } from "./tools/envoy.ts";
 import { opaJob } from "./tools/opa.ts";
 import { redisJob } from "./tools/redis.ts";
@@ -25,7 +26,7 @@ if (unknown.length) {
   process.exit(2);
 }
 const report = reporter(argv.includes("--quiet"));
-const jobs: ToolJob[] = [envoyJob, opaJob, redisJob, ...(argv.includes("--bench") ? benchJobs() : [])];
+const jobs: ToolJob[] = [envoyJob, opaJob, redisJob, chromiumJob, ...(argv.includes("--bench") ? benchJobs() : [])];
 
 const ready = (job: ToolJob, stamp = readStamp()): boolean =>
   stamp[job.key] === fingerprint(job.pin) && job.launchers.every((name) => existsSync(toolPath(name)));

