@@ -17,6 +17,7 @@ import { benchJobs } from "./tools/bench.ts";
 import { chromiumJob } from "./tools/chromium.ts";
 import { envoyJob } from "./tools/envoy.ts";
 import { opaJob } from "./tools/opa.ts";
+import { prometheusJob } from "./tools/prometheus.ts";
 import { redisJob } from "./tools/redis.ts";
 
 const argv = process.argv.slice(2);
@@ -26,7 +27,14 @@ if (unknown.length) {
   process.exit(2);
 }
 const report = reporter(argv.includes("--quiet"));
-const jobs: ToolJob[] = [envoyJob, opaJob, redisJob, chromiumJob, ...(argv.includes("--bench") ? benchJobs() : [])];
+const jobs: ToolJob[] = [
+  envoyJob,
+  opaJob,
+  prometheusJob,
+  redisJob,
+  chromiumJob,
+  ...(argv.includes("--bench") ? benchJobs() : []),
+];
 
 const ready = (job: ToolJob, stamp = readStamp()): boolean =>
   stamp[job.key] === fingerprint(job.pin) && job.launchers.every((name) => existsSync(toolPath(name)));

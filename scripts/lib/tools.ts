@@ -49,6 +49,7 @@ export interface ToolPins {
   opa: GoToolPin;
   redis: DebianToolPin;
   chromium: DebianToolPin;
+  prometheus: GoToolPin & { release: string; buildTags: string[]; minVersionOnPath: string };
   bench: Record<string, GoToolPin | string>;
 }
 
@@ -60,6 +61,8 @@ export const TOOL = {
   opa: "opa",
   redisServer: "redis-server",
   chromium: "chromium",
+  prometheus: "prometheus",
+  promtool: "promtool",
   hey: "hey",
   ghz: "ghz",
 } as const;
@@ -91,5 +94,7 @@ export const opaBinary = (): string => installedTool(TOOL.opa);
 export const redisServerBinary = (): string => installedTool(TOOL.redisServer);
 /** Headless Chromium for page tests (playwright-core's `executablePath`). */
 export const chromiumBinary = (): string => installedTool(TOOL.chromium);
+export const prometheusBinary = (): string => installedTool(TOOL.prometheus);
+export const promtoolBinary = (): string => installedTool(TOOL.promtool);
 export const heyBinary = (): string => installedTool(TOOL.hey, "npm run bootstrap -- --bench");
 export const ghzBinary = (): string => installedTool(TOOL.ghz, "npm run bootstrap -- --bench");

@@ -8,7 +8,15 @@ import { describe, expect, it } from "vitest";
 import { Apt } from "../../scripts/bootstrap/debian/apt.ts";
 import { compareDotted } from "../../scripts/bootstrap/debian/version.ts";
 import { ProvisionError } from "../../scripts/bootstrap/report.ts";
-import { chromiumBinary, installedTool, redisServerBinary, TOOL, toolVersions } from "../../scripts/lib/tools.ts";
+import { startPrometheus } from "../../scripts/lib/prometheus.ts";
+import {
+  chromiumBinary,
+  installedTool,
+  promtoolBinary,
+  redisServerBinary,
+  TOOL,
+  toolVersions,
+} from "../../scripts/lib/tools.ts";
 
 describe("provisioned tools", () => {
   it("redis-server runs and reports the pinned version (or an accepted one from PATH)", () => {
@@ -23,6 +31,25 @@ describe("provisioned tools", () => {
     expect(r.status, r.stderr).toBe(0);
     const version = /(\d+\.\d+\.\d+\.\d+)/.exec(r.stdout)?.[1] ?? "";
     expect(compareDotted(version, toolVersions.chromium.minVersionOnPath)).toBeGreaterThanOrEqual(0);
+  });
+
+  it("promtool reports the pinned Prometheus release", () => {
+    const r = spawnSync(promtoolBinary(), ["--version"], { encoding: "utf8" });
+    expect(r.status, r.stderr).toBe(0);
+    const version = /version (\d+\.\d+\.\d+)/.exec(r.stdout)?.[1] ?? "";
+    expect(compareDotted(version, toolVersions.prometheus.minVersionOnPath)).toBeGreaterThanOrEqual(0);
+  });
+
+  it("Prometheus starts on loopback and evaluates PromQL", async () => {
+    const prometheus = await startPrometheus();
+    try {
+      const response = await fetch(`${prometheus.url}/api/v1/query?query=${encodeURIComponent("vector(6) * 7")}`);
+      const body = (await response.json()) as { status: string; data: { result: { value: [number, string] }[] } };
+      expect(body.status).toBe("success");
+      expect(body.data.result[0]?.value[1]).toBe("42");
+    } finally {
+      await prometheus.stop();
+    }
   });
 });
 
