@@ -16,6 +16,7 @@ import { clearFailure, fingerprint, readStamp, recordFailure, withLock, writeSta
 import { benchJobs } from "./tools/bench.ts";
 import { chromiumJob } from "./tools/chromium.ts";
 import { envoyJob } from "./tools/envoy.ts";
+import { node24Job } from "./tools/node24.ts";
 import { opaJob } from "./tools/opa.ts";
 import { prometheusJob } from "./tools/prometheus.ts";
 import { redisJob } from "./tools/redis.ts";
@@ -33,6 +34,7 @@ const jobs: ToolJob[] = [
   prometheusJob,
   redisJob,
   chromiumJob,
+  node24Job,
   ...(argv.includes("--bench") ? benchJobs() : []),
 ];
 

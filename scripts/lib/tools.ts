@@ -50,6 +50,8 @@ export interface ToolPins {
   redis: DebianToolPin;
   chromium: DebianToolPin;
   prometheus: GoToolPin & { release: string; buildTags: string[]; minVersionOnPath: string };
+  /** Wheels by `${process.platform}-${process.arch}`. */
+  node24: { pypiPackage: string; version: string; wheels: Record<string, { file: string; sha256: string }> };
   bench: Record<string, GoToolPin | string>;
 }
 
@@ -63,6 +65,7 @@ export const TOOL = {
   chromium: "chromium",
   prometheus: "prometheus",
   promtool: "promtool",
+  node24: "node24",
   hey: "hey",
   ghz: "ghz",
 } as const;
@@ -96,5 +99,7 @@ export const redisServerBinary = (): string => installedTool(TOOL.redisServer);
 export const chromiumBinary = (): string => installedTool(TOOL.chromium);
 export const prometheusBinary = (): string => installedTool(TOOL.prometheus);
 export const promtoolBinary = (): string => installedTool(TOOL.promtool);
+/** The Node.js 24 LTS binary the authz server is also tested on. */
+export const node24Binary = (): string => installedTool(TOOL.node24);
 export const heyBinary = (): string => installedTool(TOOL.hey, "npm run bootstrap -- --bench");
 export const ghzBinary = (): string => installedTool(TOOL.ghz, "npm run bootstrap -- --bench");

@@ -12,6 +12,7 @@ import { startPrometheus } from "../../scripts/lib/prometheus.ts";
 import {
   chromiumBinary,
   installedTool,
+  node24Binary,
   promtoolBinary,
   redisServerBinary,
   TOOL,
@@ -31,6 +32,17 @@ describe("provisioned tools", () => {
     expect(r.status, r.stderr).toBe(0);
     const version = /(\d+\.\d+\.\d+\.\d+)/.exec(r.stdout)?.[1] ?? "";
     expect(compareDotted(version, toolVersions.chromium.minVersionOnPath)).toBeGreaterThanOrEqual(0);
+  });
+
+  it("node24 is the pinned Node.js 24 LTS", () => {
+    const r = spawnSync(node24Binary(), ["-p", "process.versions.node + ' ' + process.release.lts"], {
+      encoding: "utf8",
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const [version, lts] = r.stdout.trim().split(" ");
+    expect(version?.split(".")[0]).toBe("24");
+    expect(compareDotted(version ?? "", toolVersions.node24.version)).toBeGreaterThanOrEqual(0);
+    expect(lts).toBe("Krypton"); // Node 24's LTS codename: a current, non-LTS build has none
   });
 
   it("promtool reports the pinned Prometheus release", () => {
