@@ -69,7 +69,8 @@ export async function startMeshEnvoy(options: MeshEnvoyOptions): Promise<Running
           rateLimit: {
             servers: [{ host: "127.0.0.1", port: options.authzGrpcPort }],
             domain: "mesh",
-            timeoutMs: 100,
+            // Envoy's default is 20 ms; a sandbox on a busy laptop gets more before it fails open.
+            timeoutMs: 500,
             rateLimits: SANDBOX_RATE_LIMITS,
           },
           wasmFilters: loaded.map((f) => f.spec as NonNullable<FilterChoice["spec"]>),
