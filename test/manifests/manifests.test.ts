@@ -54,6 +54,7 @@ const NOT_OBJECTS = [
   /\/patches\//,
   /\/copy-[\w-]+\.yaml$/,
   /\/config\/authz\.yaml$/,
+  /\/config\/ratelimit-rules\.yaml$/,
   /istiod-values\.yaml$/,
 ];
 
@@ -187,6 +188,7 @@ describe("manifests", () => {
       "istio/filters/traffic-extension/derive",
       "istio/filters/wasm-plugin",
       "istio/lb-policy",
+      "istio/ratelimit",
     ]);
     const all = [...rendered].flatMap(([dir, objects]) =>
       objects.map((object) => ({ label: `${dir}: ${object.kind}/${object.metadata?.name}`, object })),
@@ -322,7 +324,9 @@ describe("manifests", () => {
   });
 
   it("the override_host load-balancing patch is accepted by real Envoy", () => {
-    const filter = sourceObjects.find((o) => o.object.kind === "EnvoyFilter")?.object as KubeObject & {
+    const filter = sourceObjects.find(
+      (o) => o.object.kind === "EnvoyFilter" && o.object.metadata?.name === "meshward-orders-override-host",
+    )?.object as KubeObject & {
       spec: { configPatches: { applyTo: string; patch: { value: { load_balancing_policy: LbPolicy } } }[] };
     };
     const patch = filter.spec.configPatches[0];
