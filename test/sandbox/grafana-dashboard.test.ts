@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { AuthzMetrics } from "../../authz-server/src/ops/metrics.ts";
+import { RateLimitMetrics } from "../../authz-server/src/ratelimit/metrics.ts";
 import { repoRoot } from "../../scripts/lib/tools.ts";
 import { filterMetricTemplates, prometheusName, regexMatchesTemplate } from "./filter-metric-names.ts";
 
@@ -65,17 +66,21 @@ describe("Grafana dashboard manifests/grafana/meshward.json", () => {
     }
   });
 
-  it("queries only metrics the authz server registers", async () => {
-    const registered = (await new AuthzMetrics().registry.getMetricsAsJSON()).flatMap((m) =>
+  it("queries only metrics the authz server registers (its RateLimitService's included)", async () => {
+    const metrics = new AuthzMetrics();
+    new RateLimitMetrics(metrics.registry, { redis: true });
+    const registered = (await metrics.registry.getMetricsAsJSON()).flatMap((m) =>
       String(m.type) === "histogram" ? [`${m.name}_bucket`, `${m.name}_sum`, `${m.name}_count`] : [m.name],
     );
     const authzNames = names.filter((n) => n.startsWith("meshward_authz_"));
+    const rateLimitNames = names.filter((n) => n.startsWith("meshward_ratelimit_"));
     expect(authzNames.length).toBeGreaterThan(5);
-    expect(authzNames.filter((n) => !registered.includes(n))).toEqual([]);
+    expect(rateLimitNames.length).toBeGreaterThan(5);
+    expect([...authzNames, ...rateLimitNames].filter((n) => !registered.includes(n))).toEqual([]);
   });
 
   it("selects no metric outside the authz server and the filters", () => {
-    const known = ["meshward_authz_", ...FILTERS.map((f) => f.prefix)];
+    const known = ["meshward_authz_", "meshward_ratelimit_", ...FILTERS.map((f) => f.prefix)];
     expect([...names, ...patterns].filter((n) => !known.some((k) => n.startsWith(k)))).toEqual([]);
   });
 
