@@ -4,6 +4,7 @@
 // repository) in the same interleaved run.
 //
 //   npm run bench:ratelimit -- [--peer-ratelimit PATH] [--rounds 4] [--calls 15000] [--rps 1000]
+//                              [--listeners own,shared]
 //
 // Both servers get the same rules file (envoyproxy/ratelimit's format, which Meshward reads), their
 // own redis-server, and the same request: domain `mesh` with two descriptors, a global key and a
@@ -29,6 +30,8 @@ const ROUNDS = numberArg("rounds", 4);
 const CALLS = numberArg("calls", 15_000);
 const RPS = numberArg("rps", 1000);
 const PEER = stringArg("peer-ratelimit");
+/** Meshward variants: its own listener (the default deployment's) and/or the shared authz listener. */
+const LISTENERS = (stringArg("listeners") ?? "own,shared").split(",") as ("own" | "shared")[];
 
 function numberArg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -72,20 +75,26 @@ interface Server {
   stop(): Promise<void>;
 }
 
-async function meshward(dir: string): Promise<Server> {
+/** Meshward's service on its own listener (the lean unary server), or on the authz gRPC listener
+ *  beside Check (grpc-js). */
+async function meshward(dir: string, listener: "own" | "shared"): Promise<Server> {
   const redis = await startRedis();
-  const config = join(dir, "meshward.yaml");
+  const config = join(dir, `meshward-${listener}.yaml`);
   writeFileSync(
     config,
     JSON.stringify({
       logging: { level: "warn", decisions: { enabled: false } },
-      rateLimit: { rulesFile: join(dir, "ratelimit/config/rules.yaml"), redis: { url: redis.url } },
+      rateLimit: {
+        rulesFile: join(dir, "ratelimit/config/rules.yaml"),
+        redis: { url: redis.url },
+        ...(listener === "own" ? { grpc: { port: 0 } } : {}),
+      },
     }),
   );
   const authz: AuthzProcess = await startAuthzProcess(["--config", config]);
   return {
-    name: "meshward",
-    target: `127.0.0.1:${authz.grpcPort}`,
+    name: listener === "own" ? "meshward (own listener)" : "meshward (authz listener, grpc-js)",
+    target: `127.0.0.1:${listener === "own" ? authz.rateLimitPort : authz.grpcPort}`,
     pid: authz.process.pid,
     redis,
     async stop() {
@@ -187,11 +196,12 @@ async function main(): Promise<void> {
   writeFileSync(join(dir, "ratelimit/config/rules.yaml"), RULES);
   const servers: Server[] = [];
   try {
-    servers.push(await meshward(dir));
+    for (const listener of LISTENERS) servers.push(await meshward(dir, listener));
     if (PEER) servers.push(await peer(PEER, dir));
     const rounds: Round[] = [];
     for (let r = 0; r < ROUNDS; r++) {
-      const order = r % 2 === 0 ? servers : [...servers].reverse();
+      // Rotates the order every round, so no server always runs first or last.
+      const order = servers.map((_, i) => servers[(i + r) % servers.length] as Server);
       for (const server of order) {
         const result = await round(server);
         rounds.push(result);

@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   const server = await startAuthzServer(config, config.risk ? { riskRuntime: await riskRuntime(config.risk) } : {});
   const status = server.policy.bundleStatus;
   process.stdout.write(
-    `${JSON.stringify({ event: "listening", grpcPort: server.grpcPort, httpPort: server.httpPort, bundle: status.source, revision: status.revision })}\n`,
+    `${JSON.stringify({ event: "listening", grpcPort: server.grpcPort, httpPort: server.httpPort, rateLimitPort: server.rateLimitPort, bundle: status.source, revision: status.revision })}\n`,
   );
   let stopping = false;
   const stop = async (signal: string) => {

@@ -131,23 +131,27 @@ async function startRateLimit(
   logger: Logger,
   nowMs: () => number,
 ) {
-  const [{ createRateLimitRuntime }, { rateLimitHandlers }, { RateLimitService }] = await Promise.all([
+  const [{ createRateLimitRuntime }, grpcHandlers, { RateLimitService }, { UnaryGrpcServer }] = await Promise.all([
     import("./ratelimit/runtime.ts"),
     import("./transport/ratelimit-grpc.ts"),
     import("./gen/envoy/service/ratelimit/v3/rls_pb.ts"),
+    import("./transport/unary-grpc-server.ts"),
   ]);
   const runtime = createRateLimitRuntime(config, { registry: metrics.registry, logger, nowMs });
-  const service = [RateLimitService, rateLimitHandlers(runtime.service), runtime.ready] as const;
+  const service = [RateLimitService, grpcHandlers.rateLimitHandlers(runtime.service), runtime.ready] as const;
   const own = config.grpc;
-  let transport: GrpcTransport | undefined;
+  let transport: InstanceType<typeof UnaryGrpcServer> | undefined;
   return {
     runtime,
     service,
+    // Its own listener is the lean unary server: the service's hot path without grpc-js.
     listen: own
       ? async (tls: TlsFiles | undefined) => {
-          transport = new GrpcTransport(undefined, runtime.ready, own.maxMessageBytes);
-          transport.addService(...service);
-          return transport.listen({ host: own.host, port: own.port, ...(tls ? { tls } : {}) });
+          transport = new UnaryGrpcServer(grpcHandlers.rateLimitUnaryMethods(runtime.service, runtime.ready), {
+            maxMessageBytes: own.maxMessageBytes,
+            ...(tls ? { tls } : {}),
+          });
+          return transport.listen(own.host, own.port);
         }
       : undefined,
     async close() {

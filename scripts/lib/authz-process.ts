@@ -10,6 +10,8 @@ export interface AuthzProcess {
   grpcPort: number;
   /** HTTP listener (ext_authz HTTP mode, /healthz, /readyz, /metrics, /status). */
   httpPort: number;
+  /** The RateLimitService's listener (its own, or grpcPort when it shares it; 0 without one). */
+  rateLimitPort: number;
   stop(): Promise<void>;
 }
 
@@ -35,8 +37,12 @@ export async function startAuthzProcess(
   );
   try {
     const line = await proc.waitForLine(/"event":"listening"/, 30_000);
-    const { grpcPort, httpPort } = JSON.parse(line) as { grpcPort: number; httpPort: number };
-    return { process: proc, grpcPort, httpPort, stop: async () => void (await proc.stop()) };
+    const { grpcPort, httpPort, rateLimitPort } = JSON.parse(line) as {
+      grpcPort: number;
+      httpPort: number;
+      rateLimitPort: number;
+    };
+    return { process: proc, grpcPort, httpPort, rateLimitPort, stop: async () => void (await proc.stop()) };
   } catch (err) {
     await proc.stop();
     throw err;

@@ -9,7 +9,8 @@
 //
 // KEYS, three per descriptor i: 3i−2 the bucket (a string holding the TAT, expiring when the
 // bucket is full again), 3i−1 the rule's set of live per-value buckets (sorted by the time each is
-// full again), 3i the rule's overflow bucket. All keys of a call carry the domain's hash tag
+// full again; it expires τ after its last write, when every member is full again: a TAT is never
+// more than τ ahead of now), 3i the rule's overflow bucket. All keys of a call carry the domain's hash tag
 // (redis-store.ts), so they live in one Redis Cluster slot.
 // ARGV: 1 now (µs since RATE_EPOCH) or "", 2 n; then five per descriptor i at 2 + 5(i−1):
 // +1 interval T (µs), +2 tolerance τ (µs), +3 cost, +4 enforce ("1"/"0"), +5 cap (0: not per value).
@@ -65,7 +66,7 @@ for i = 1, n do
     if over[i] == 0 and tonumber(ARGV[a + 5]) > 0 then
       local set = KEYS[3 * i - 1]
       redis.call('ZADD', set, string.format('%.17g', after), keys[i])
-      if redis.call('PTTL', set) < ttl then redis.call('PEXPIRE', set, ttl) end
+      redis.call('PEXPIRE', set, math.ceil(tolerance / 1000) + 1)
     end
   end
   local remaining = math.floor((tolerance - (after - now)) / interval + 1e-9)

@@ -50,34 +50,19 @@ function healthStatus(ready: boolean): HealthCheckResponse {
 }
 
 export class GrpcTransport {
-  private readonly server: grpc.Server;
+  private readonly server = new grpc.Server({ "grpc.max_receive_message_length": 8 * 1024 * 1024 });
   private boundPort = 0;
-  /** Readiness by service name for grpc.health.v1; "" is the whole server. */
+  /** The service names this server reports health for ("" is the whole server), with their readiness. */
   private readonly health = new Map<string, () => boolean>();
 
-  /** Without `checks` the listener serves only what `addService` adds (and health). */
   constructor(
-    checks: CheckService | undefined,
-    private readonly isReady: () => boolean,
-    maxReceiveBytes = 8 * 1024 * 1024,
+    private readonly checks: CheckService,
+    isReady: () => boolean,
   ) {
-    this.server = new grpc.Server({ "grpc.max_receive_message_length": maxReceiveBytes });
-    this.health.set("", isReady);
-    if (checks) this.addAuthorization(checks);
-    this.addHealth();
-  }
-
-  /** Serves `service` too; its health is reported under its full name. */
-  addService(service: DescService, implementation: grpc.UntypedServiceImplementation, ready: () => boolean): void {
-    this.server.addService(toGrpcServiceDefinition(service), implementation);
-    this.health.set(service.typeName, ready);
-  }
-
-  private addAuthorization(checks: CheckService): void {
-    this.health.set(Authorization.typeName, this.isReady);
+    this.health.set("", isReady).set(Authorization.typeName, isReady);
     this.server.addService(toGrpcServiceDefinition(Authorization), {
       check: (call: grpc.ServerUnaryCall<CheckRequest, CheckResponse>, callback: grpc.sendUnaryData<CheckResponse>) => {
-        checks.check(call.request, monotonicDeadline(call.getDeadline())).then(
+        this.checks.check(call.request, monotonicDeadline(call.getDeadline())).then(
           (outcome) => callback(null, outcome.response),
           // CheckService turns failures into denies itself; this is the last resort, and a gRPC
           // error makes Envoy apply status_on_error (a deny unless failure_mode_allow is set).
@@ -85,9 +70,6 @@ export class GrpcTransport {
         );
       },
     });
-  }
-
-  private addHealth(): void {
     this.server.addService(toGrpcServiceDefinition(Health), {
       check: (
         call: grpc.ServerUnaryCall<HealthCheckRequest, HealthCheckResponse>,
@@ -111,6 +93,12 @@ export class GrpcTransport {
         );
       },
     });
+  }
+
+  /** Serves `service` too; its health is reported under its full name. */
+  addService(service: DescService, implementation: grpc.UntypedServiceImplementation, ready: () => boolean): void {
+    this.server.addService(toGrpcServiceDefinition(service), implementation);
+    this.health.set(service.typeName, ready);
   }
 
   get port(): number {
