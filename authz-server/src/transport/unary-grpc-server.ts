@@ -116,11 +116,20 @@ export class UnaryGrpcServer {
 
   private onStream(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): void {
     stream.on("error", () => {});
-    if (headers[":method"] !== "POST") return void respondHttp(stream, 405);
+    if (headers[":method"] !== "POST") {
+      respondHttp(stream, 405);
+      return;
+    }
     const contentType = headers["content-type"];
-    if (typeof contentType !== "string" || !GRPC_CONTENT_TYPE.test(contentType)) return void respondHttp(stream, 415);
+    if (typeof contentType !== "string" || !GRPC_CONTENT_TYPE.test(contentType)) {
+      respondHttp(stream, 415);
+      return;
+    }
     const method = this.methods.get(headers[":path"] ?? "");
-    if (!method) return trailersOnly(stream, GrpcStatus.unimplemented, `unknown method ${headers[":path"]}`);
+    if (!method) {
+      trailersOnly(stream, GrpcStatus.unimplemented, `unknown method ${headers[":path"]}`);
+      return;
+    }
     const timeout = parseGrpcTimeout(headers["grpc-timeout"] as string | undefined);
     const deadline = timeout === undefined ? undefined : performance.now() + timeout;
     const chunks: Buffer[] = [];
@@ -140,19 +149,27 @@ export class UnaryGrpcServer {
       if (refused) return;
       const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
       const message = unframe(body);
-      if (message === COMPRESSED)
-        return trailersOnly(stream, GrpcStatus.unimplemented, "compressed messages are not supported (identity only)");
-      if (typeof message === "string") return trailersOnly(stream, GrpcStatus.internal, message);
+      if (message === COMPRESSED) {
+        trailersOnly(stream, GrpcStatus.unimplemented, "compressed messages are not supported (identity only)");
+        return;
+      }
+      if (typeof message === "string") {
+        trailersOnly(stream, GrpcStatus.internal, message);
+        return;
+      }
       let request: unknown;
       try {
         request = method.decode(message);
       } catch (err) {
-        return trailersOnly(stream, GrpcStatus.internal, `cannot decode the request: ${(err as Error).message}`);
+        trailersOnly(stream, GrpcStatus.internal, `cannot decode the request: ${(err as Error).message}`);
+        return;
       }
-      method.handle(request, deadline).then(
-        (response) => respond(stream, method.encode(response)),
-        (err: Error & { grpcCode?: number }) => trailersOnly(stream, err.grpcCode ?? GrpcStatus.internal, err.message),
-      );
+      method
+        .handle(request, deadline)
+        .then((response) => respond(stream, method.encode(response)))
+        .catch((err: Error & { grpcCode?: number }) =>
+          trailersOnly(stream, err.grpcCode ?? GrpcStatus.internal, err.message),
+        );
     });
   }
 
