@@ -242,7 +242,7 @@ describe("manifests", () => {
     const portNames = container?.ports?.map((p) => p.name);
     const servicePorts = of<IService>("Service").spec?.ports ?? [];
     for (const port of servicePorts) expect(portNames).toContain(port.targetPort);
-    expect(servicePorts.map((p) => p.port).sort()).toEqual([8080, 9001]);
+    expect(servicePorts.map((p) => p.port).sort()).toEqual([8080, 9001, 9003]);
     const selector = deployment.spec?.selector.matchLabels;
     expect(of<IPodDisruptionBudget>("PodDisruptionBudget").spec?.selector?.matchLabels).toEqual(selector);
     expect(of<INetworkPolicy>("NetworkPolicy").spec?.podSelector?.matchLabels).toEqual(selector);

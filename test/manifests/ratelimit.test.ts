@@ -104,15 +104,15 @@ function patchedBootstrap(filter: Record<string, unknown>, vhostMerge: Record<st
 
 describe("rate-limit manifests", () => {
   const domains = compileRules([{ path: RULES, text: readFileSync(RULES, "utf8") }]);
+  const config = loadConfig(
+    parseCommandLine(["--config", join(M, "authz-server/base/config/authz.yaml")]),
+    {},
+    repoRoot,
+  );
 
   it("the rules file passes the server's parser, and the server config reads it from the mounted ConfigMap", () => {
     expect([...domains.keys()]).toEqual(["mesh"]);
     expect(domains.get("mesh")?.rules.map((r) => r.name)).toContain("per-subject");
-    const config = loadConfig(
-      parseCommandLine(["--config", join(M, "authz-server/base/config/authz.yaml")]),
-      {},
-      repoRoot,
-    );
     expect(config.rateLimit?.rulesFile).toBe("/etc/meshward/ratelimit/rules.yaml");
     const deployment = parse(readFileSync(join(M, "authz-server/base/deployment.yaml"), "utf8"));
     const mounts = deployment.spec.template.spec.containers[0].volumeMounts as { name: string; mountPath: string }[];
@@ -143,7 +143,10 @@ describe("rate-limit manifests", () => {
         grpc_service: { envoy_grpc: { cluster_name: string } };
       };
       const cluster = service.grpc_service.envoy_grpc.cluster_name;
-      expect(cluster).toBe("outbound|9001||meshward-authz.meshward-system.svc.cluster.local");
+      // The authz Service's rate-limit port, where the server config listens for it.
+      expect(cluster).toBe(
+        `outbound|${config.rateLimit?.grpc?.port}||meshward-authz.meshward-system.svc.cluster.local`,
+      );
       expect(filter.typed_config.domain).toBe("mesh");
       const ok = validate(patchedBootstrap(filter, vhostPatch.patch.value, cluster));
       expect(ok.status, ok.output).toBe(0);
