@@ -91,7 +91,7 @@ function patchedBootstrap(filter: Record<string, unknown>, vhostMerge: Record<st
             endpoints: [
               {
                 lb_endpoints: [
-                  { endpoint: { address: { socket_address: { address: "127.0.0.1", port_value: 9001 } } } },
+                  { endpoint: { address: { socket_address: { address: "127.0.0.1", port_value: 9003 } } } },
                 ],
               },
             ],
