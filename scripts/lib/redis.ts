@@ -18,6 +18,8 @@ export interface RedisOptions {
   /** Reuse a port (to bring a killed server back where clients reconnect); default: a free one. */
   port?: number;
   echo?: boolean;
+  /** More redis-server flags (e.g. cluster mode: scripts/lib/redis-cluster.ts). */
+  extraArgs?: string[];
 }
 
 /** A port the kernel just handed out on 127.0.0.1 (closed again before returning). */
@@ -57,6 +59,7 @@ async function startOn(port: number, options: RedisOptions): Promise<RunningRedi
     "--daemonize", "no",
     "--protected-mode", "yes",
     "--loglevel", "notice",
+    ...(options.extraArgs ?? []),
   ];
   const proc = startProcess(`redis:${port}`, redisServerBinary(), args, { echo: options.echo ?? false });
   try {
