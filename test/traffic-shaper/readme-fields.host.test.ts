@@ -104,4 +104,12 @@ describe("README field tables", () => {
       host.logs.some((l) => l.message.includes("configured 2 rule(s), concurrency on, 3 priority class(es)")),
     ).toBe(true);
   });
+
+  it("has a two-tier worked example whose local config the filter accepts", () => {
+    const section = readme.slice(readme.indexOf("## Two tiers"));
+    const local = /```json\n([\s\S]*?)```/.exec(section)?.[1];
+    expect(local).toBeDefined();
+    const host = startShaper(local as string, 1);
+    expect(host.logs.some((l) => l.message.includes("configured 2 rule(s), concurrency on"))).toBe(true);
+  });
 });
