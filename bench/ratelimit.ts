@@ -222,12 +222,13 @@ async function main(): Promise<void> {
         errors: mine.reduce((n, r) => n + r.errors, 0),
       };
     });
-    const ratios: number[] = [];
-    if (servers.length === 2) {
-      for (let r = 0; r < ROUNDS; r++) {
-        const [a, b] = servers.map((s) => rounds.filter((x) => x.server === s.name)[r]?.cpuUsPerCall ?? Number.NaN);
-        ratios.push((a as number) / (b as number));
-      }
+    // Per round, each Meshward variant's CPU per call over the peer's (the same round's).
+    const peerName = PEER ? (servers.at(-1) as Server).name : undefined;
+    const cpuOf = (name: string, r: number) => rounds.filter((x) => x.server === name)[r]?.cpuUsPerCall ?? Number.NaN;
+    const ratios: Record<string, number[]> = {};
+    if (peerName) {
+      for (const s of servers.slice(0, -1))
+        ratios[s.name] = Array.from({ length: ROUNDS }, (_, r) => cpuOf(s.name, r) / cpuOf(peerName, r));
     }
     const report = {
       provenance: provenance(),
@@ -244,9 +245,9 @@ async function main(): Promise<void> {
       console.log(
         `| ${s.server} | ${s.cpuUsPerCall.toFixed(1)} | ${s.redisCpuUsPerCall.toFixed(1)} | ${s.p50Ms.toFixed(2)} / ${s.p99Ms.toFixed(2)} | ${s.errors} |`,
       );
-    if (ratios.length > 0)
+    for (const [name, r] of Object.entries(ratios))
       console.log(
-        `\nMeshward / peer CPU per call, per round: ${ratios.map((x) => x.toFixed(2)).join(" ")} (median ${median(ratios).toFixed(2)})`,
+        `${name} / peer, CPU per call per round: ${r.map((x) => x.toFixed(2)).join(" ")} (median ${median(r).toFixed(2)})`,
       );
   } finally {
     for (const s of servers) await s.stop();

@@ -2,18 +2,7 @@
 // never more than burst + rate·W admitted in any window W.
 import { describe, expect, it } from "vitest";
 import { epochUs, gcra, gcraLimit, RATE_EPOCH_SECONDS } from "../../authz-server/src/ratelimit/gcra.ts";
-
-/** Deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { WorkloadRandom } from "../../bench/sim/random.ts";
 
 describe("gcra", () => {
   it("admits a full burst at once, then one request per interval", () => {
@@ -49,7 +38,8 @@ describe("gcra", () => {
   });
 
   it("matches a float token bucket on random arrivals and bounds every window", () => {
-    const random = prng(19);
+    const rng = new WorkloadRandom(19);
+    const random = () => rng.next();
     for (const [rate, unit, burst] of [
       [100, 1, 50],
       [7, 1, 1],

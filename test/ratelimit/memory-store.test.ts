@@ -2,17 +2,11 @@
 import { describe, expect, it } from "vitest";
 import { MemoryRateStore, ruleKey } from "../../authz-server/src/ratelimit/memory-store.ts";
 import { T0_US } from "./fixtures.ts";
-import { charge, STORE_CASES } from "./store-cases.ts";
+import { charge, STORE_CASES, withClock } from "./store-cases.ts";
 
 function memory() {
-  let now = 0;
-  const store = new MemoryRateStore(() => now);
-  return {
-    store,
-    setNow: (us: number) => {
-      now = us;
-    },
-  };
+  const s = withClock((clock) => new MemoryRateStore(clock));
+  return { ...s, store: s.store as MemoryRateStore };
 }
 
 describe("MemoryRateStore", () => {

@@ -14,7 +14,7 @@ import { createRateLimitRuntime } from "../../authz-server/src/ratelimit/runtime
 import { type RunningRedisCluster, startRedisCluster } from "../../scripts/lib/redis-cluster.ts";
 import { scratchDir } from "../authz/helpers/scratch.ts";
 import { MESH_RULES, request, T0_US } from "./fixtures.ts";
-import { charge, STORE_CASES } from "./store-cases.ts";
+import { charge, STORE_CASES, withClock } from "./store-cases.ts";
 
 let cluster: RunningRedisCluster | undefined;
 let client: Cluster | undefined;
@@ -35,14 +35,8 @@ afterAll(async () => {
 });
 
 function onCluster() {
-  let now = 0;
-  const store = new RedisRateStore(client as Cluster, { keyPrefix: `c${++n}:`, nowUs: () => now });
-  return {
-    store,
-    setNow: (us: number) => {
-      now = us;
-    },
-  };
+  const s = withClock((clock) => new RedisRateStore(client as Cluster, { keyPrefix: `c${++n}:`, nowUs: clock }));
+  return { ...s, store: s.store as RedisRateStore };
 }
 
 describe("RedisRateStore on a Redis Cluster", () => {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RedisRateStore } from "../../authz-server/src/ratelimit/redis-store.ts";
 import { type RunningRedis, startRedis } from "../../scripts/lib/redis.ts";
 import { T0_US } from "./fixtures.ts";
-import { charge, STORE_CASES } from "./store-cases.ts";
+import { charge, STORE_CASES, withClock } from "./store-cases.ts";
 
 let server: RunningRedis | undefined;
 let client: Redis | undefined;
@@ -25,14 +25,8 @@ afterAll(async () => {
 
 /** A store on its own key prefix, deciding at a settable instant. */
 function onRedis() {
-  let now = 0;
-  const store = new RedisRateStore(client as Redis, { keyPrefix: `t${++n}:`, nowUs: () => now });
-  return {
-    store,
-    setNow: (us: number) => {
-      now = us;
-    },
-  };
+  const s = withClock((clock) => new RedisRateStore(client as Redis, { keyPrefix: `t${++n}:`, nowUs: clock }));
+  return { ...s, store: s.store as RedisRateStore };
 }
 
 async function commandCalls(command: string): Promise<number> {

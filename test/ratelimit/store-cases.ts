@@ -12,6 +12,17 @@ export interface StoreUnderTest {
   setNow(us: number): void;
 }
 
+/** A store made on a clock the test sets. */
+export function withClock(make: (clock: () => number) => RateStore): StoreUnderTest {
+  let now = 0;
+  return {
+    store: make(() => now),
+    setNow: (us) => {
+      now = us;
+    },
+  };
+}
+
 const mesh = meshDomain();
 
 function rule(name: string): CompiledRule {
