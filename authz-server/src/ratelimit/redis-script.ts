@@ -4,7 +4,8 @@
 // (the rules are listed in store.ts); tests run the same cases through both.
 //
 // Time is Redis's own clock (TIME), so the replicas' clocks never enter the maths; ARGV[1] may pin
-// it for tests. Values are stored with %.17g: Lua's default tostring keeps 14 digits, too few for
+// it for tests, and then no key gets an expiry (real time would expire keys whatever the pinned
+// clock says). Values are stored with %.17g: Lua's default tostring keeps 14 digits, too few for
 // microseconds since the epoch plus fractions.
 //
 // KEYS, three per descriptor i: 3i−2 the bucket (a string holding the TAT, expiring when the
@@ -20,7 +21,8 @@ import { ADMIT_EPSILON_US, RATE_EPOCH_SECONDS } from "./gcra.ts";
 export const CHARGE_LUA = `
 if redis.replicate_commands then redis.replicate_commands() end
 local now
-if ARGV[1] ~= '' then
+local pinned = ARGV[1] ~= ''
+if pinned then
   now = tonumber(ARGV[1])
 else
   local t = redis.call('TIME')
@@ -61,12 +63,15 @@ for i = 1, n do
   local after = tats[i]
   if admit and fits[i] then
     after = nexts[i]
-    local ttl = math.ceil((after - now) / 1000)
-    redis.call('SET', keys[i], string.format('%.17g', after), 'PX', ttl)
+    if pinned then
+      redis.call('SET', keys[i], string.format('%.17g', after))
+    else
+      redis.call('SET', keys[i], string.format('%.17g', after), 'PX', math.ceil((after - now) / 1000))
+    end
     if over[i] == 0 and tonumber(ARGV[a + 5]) > 0 then
       local set = KEYS[3 * i - 1]
       redis.call('ZADD', set, string.format('%.17g', after), keys[i])
-      redis.call('PEXPIRE', set, math.ceil(tolerance / 1000) + 1)
+      if not pinned then redis.call('PEXPIRE', set, math.ceil(tolerance / 1000) + 1) end
     end
   end
   local remaining = math.floor((tolerance - (after - now)) / interval + 1e-9)

@@ -18,7 +18,8 @@ interface ScriptedRedis {
 export interface RedisRateStoreOptions {
   /** Prefix of every key (default `mw:rl:`), so several deployments can share one Redis. */
   keyPrefix?: string;
-  /** Tests: decide at this instant (µs since RATE_EPOCH) instead of Redis's TIME. */
+  /** Tests: decide at this instant (µs since RATE_EPOCH) instead of Redis's TIME; keys then get
+   *  no expiry. */
   nowUs?: () => number;
 }
 
