@@ -6,7 +6,6 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RedisRateStore } from "../../authz-server/src/ratelimit/redis-store.ts";
 import { type RunningRedis, startRedis } from "../../scripts/lib/redis.ts";
-import { T0_US } from "./fixtures.ts";
 import { charge, STORE_CASES, withClock } from "./store-cases.ts";
 
 let server: RunningRedis | undefined;
