@@ -10,6 +10,7 @@
 import type { LoadedPolicy } from "@open-policy-agent/opa-wasm";
 import * as opaWasm from "@open-policy-agent/opa-wasm";
 import { ErrorCodes, MeshwardError } from "../errors.ts";
+import { inputJsonText } from "../translate/raw-json.ts";
 import { meshwardBuiltins, SDK_BUILTINS } from "./builtins.ts";
 import type { Bundle } from "./bundle.ts";
 import { missingBuiltins, requiredBuiltins } from "./required-builtins.ts";
@@ -31,6 +32,10 @@ export interface PolicyEvaluator {
 export interface EvaluatorOptions {
   /** Wall clock in ms since the epoch; `time.now_ns` reads it once per evaluation. */
   nowMs?: () => number;
+}
+
+function textBuffer(text: string): ArrayBuffer {
+  return new TextEncoder().encode(text).buffer as ArrayBuffer;
 }
 
 export async function createEvaluator(bundle: Bundle, options: EvaluatorOptions = {}): Promise<PolicyEvaluator> {
@@ -80,9 +85,11 @@ export async function createEvaluator(bundle: Bundle, options: EvaluatorOptions 
         throw new MeshwardError(ErrorCodes.policyEntrypoint, `entrypoint ${entrypoint} is not in the bundle`);
       }
       evaluationNs = nowMs() * 1e6;
+      // With exact numbers to keep, the SDK gets the JSON text (as an ArrayBuffer it parses as is).
+      const exact = typeof input === "object" && input !== null ? inputJsonText(input) : undefined;
       let resultSet: unknown;
       try {
-        resultSet = policy.evaluate(input as object, id);
+        resultSet = policy.evaluate(exact === undefined ? (input as object) : textBuffer(exact), id);
       } catch (err) {
         policy = instantiate(); // the failed instance may be corrupt (see the top of this file)
         const message = err instanceof Error ? err.message : ((err as { message?: string })?.message ?? String(err));
