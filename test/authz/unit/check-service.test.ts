@@ -79,13 +79,14 @@ describe("CheckService with an opa-envoy-plugin style policy", () => {
     expect(record.errorMessage).toMatch(/x-echo/);
   });
 
-  it("denies with MW_POLICY_EVAL when a builtin fails during evaluation (fail closed)", async () => {
+  it("makes a failing builtin's expression undefined, as OPA does: the policy's default deny applies", async () => {
     const request = fixture("get-people-alice");
     const headers = request.attributes?.request?.http?.headers;
     if (headers) headers.authorization = "Bearer not-a-jwt";
     const { record, response } = await service().check(request);
-    expect(record.errorCode).toBe("MW_POLICY_EVAL");
-    expect(response.status?.code).toBe(7);
+    expect(record.errorCode).toBeUndefined();
+    expect(record.allowed).toBe(false);
+    expect(deniedOf(response).headers[0]?.header).toMatchObject({ key: "x-denied-by", value: "opa-envoy-testdata" });
   });
 
   it("denies an unparseable request with MW_REQUEST_PARSE and 400, as opa-envoy answers (configurable)", async () => {
