@@ -5,7 +5,7 @@
 // non-deterministic builtins (time.now_ns, rand.intn, uuid.rfc4122) are checked for their
 // properties instead; the list of builtins that need a host is OPA's own (builtin_metadata.json).
 import { execFileSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { meshwardBuiltins, REFUSED } from "../../../authz-server/src/policy/builtins/index.ts";
@@ -13,9 +13,10 @@ import { parseBundle } from "../../../authz-server/src/policy/bundle.ts";
 import { createEvaluator, type PolicyEvaluator } from "../../../authz-server/src/policy/evaluator.ts";
 import { SDK_BUILTIN_NAMES } from "../../../authz-server/src/policy/wasm-host.ts";
 import { opaBinary } from "../../../scripts/lib/tools.ts";
-import { type Arg, BUILTIN_CASES } from "../builtin-cases.ts";
+import { type Arg, BUILTIN_CASES, type BuiltinCase } from "../builtin-cases.ts";
 import { readBundle } from "../helpers/opa-bundle.ts";
 import { scratchDir } from "../helpers/scratch.ts";
+import { makeTestPki } from "../helpers/test-pki.ts";
 
 function isSpecial(arg: Arg): boolean {
   if (arg === null || typeof arg !== "object") return false;
@@ -46,7 +47,64 @@ const SET_RESULTS = new Set([
   "graph.reachable_paths",
 ]);
 
-const rules = BUILTIN_CASES.map((c, i) => {
+const c = (name: string, ...args: Arg[]): BuiltinCase => ({ name, args });
+
+/** Certificates made at test time (openssl): a P-256 CA, a leaf with IP/DNS SANs and serverAuth,
+ *  one with a SPIFFE URI SAN and clientAuth, and an RSA one with every name field. */
+function certificateCases(): BuiltinCase[] {
+  const pki = makeTestPki();
+  execFileSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      "rsa.key",
+      "-out",
+      "rsa.pem",
+      "-days",
+      "2",
+      "-subj",
+      "/C=DE/ST=Berlin/L=Berlin/O=Example/OU=Mesh/CN=rsa.example/serialNumber=42/postalCode=10115",
+      "-addext",
+      "subjectAltName=DNS:a.example,DNS:b.example,email:ops@example.org,IP:2001:db8::1,URI:https://example.org/a?b=c#d",
+      "-addext",
+      "keyUsage=critical,digitalSignature,keyEncipherment,keyCertSign",
+      "-addext",
+      "extendedKeyUsage=serverAuth,clientAuth,1.2.3.4",
+      "-addext",
+      "basicConstraints=critical,CA:TRUE,pathlen:0",
+    ],
+    { cwd: pki.dir, stdio: "pipe" },
+  );
+  const pem = (file: string) => readFileSync(file, "utf8");
+  const [ca, server, client, rsa] = [pki.caFile, pki.serverCertFile, pki.clientCertFile, join(pki.dir, "rsa.pem")].map(
+    pem,
+  ) as [string, string, string, string];
+  const der = (text: string) => Buffer.from(text.replace(/-----[^-]+-----|\s/g, ""), "base64");
+  return [
+    c("crypto.x509.parse_certificates", ca),
+    c("crypto.x509.parse_certificates", server),
+    c("crypto.x509.parse_certificates", client),
+    c("crypto.x509.parse_certificates", rsa),
+    c("crypto.x509.parse_certificates", ca + client),
+    c("crypto.x509.parse_certificates", der(server).toString("base64")),
+    c("crypto.x509.parse_certificates", Buffer.concat([der(ca), der(rsa)]).toString("base64")),
+    c("crypto.x509.parse_certificates", Buffer.from(client).toString("base64")),
+    c("crypto.x509.parse_certificates", pem(pki.clientKeyFile)),
+    c("crypto.x509.parse_certificates", "not a certificate"),
+    c("crypto.x509.parse_certificates", ""),
+  ];
+}
+
+let cases: BuiltinCase[] = [];
+let module = "";
+let input: Record<string, unknown> = {};
+
+function ruleOf(c: BuiltinCase, i: number): string {
   const args = c.args.map((a, k) => (isSpecial(a) ? literal(a) : `input.c${i}[${k}]`));
   const plain = `${c.name}(${args.join(", ")})`;
   const call = SET_RESULTS.has(c.name) ? `sort(${plain})` : plain;
@@ -54,9 +112,7 @@ const rules = BUILTIN_CASES.map((c, i) => {
   return c.exact
     ? `c${i} := [r % 1000000000, (r - (r % 1000000000)) / 1000000000] if r := ${call}`
     : `c${i} := ${call}`;
-});
-const module = `package parity\n\nimport rego.v1\n\n${rules.join("\n")}\n`;
-const input = Object.fromEntries(BUILTIN_CASES.map((c, i) => [`c${i}`, c.args]));
+}
 
 /** JSON with object keys sorted (objects have no order). */
 function canonical(value: unknown): string {
@@ -75,6 +131,9 @@ let opaAnswers: Record<string, unknown>;
 let evaluator: PolicyEvaluator;
 
 beforeAll(async () => {
+  cases = [...BUILTIN_CASES, ...certificateCases()];
+  module = `package parity\n\nimport rego.v1\n\n${cases.map(ruleOf).join("\n")}\n`;
+  input = Object.fromEntries(cases.map((c, i) => [`c${i}`, c.args]));
   const dir = scratchDir("mw-parity");
   writeFileSync(join(dir, "parity.rego"), module);
   writeFileSync(join(dir, "input.json"), JSON.stringify(input));
@@ -101,12 +160,17 @@ beforeAll(async () => {
 describe("builtins Meshward provides, against the OPA CLI", () => {
   it("answers every case as OPA does, failures and undefined included", () => {
     const ours = evaluator.evaluate(input, "parity") as Record<string, unknown>;
-    const differences = BUILTIN_CASES.map((c, i) => ({
-      case: `${c.name}(${JSON.stringify(c.args).slice(1, -1)})`,
-      opa: opaAnswers[`c${i}`],
-      meshward: ours[`c${i}`],
-    })).filter((d) => canonical(d.opa) !== canonical(d.meshward));
+    const differences = cases
+      .map((c, i) => ({
+        case: `${c.name}(${JSON.stringify(c.args).slice(1, -1)})`,
+        opa: opaAnswers[`c${i}`],
+        meshward: ours[`c${i}`],
+      }))
+      .filter((d) => canonical(d.opa) !== canonical(d.meshward));
     expect(differences).toEqual([]);
+    // The certificates parsed (equal, not both undefined): 8 inputs of certificates, and "" (none).
+    const parsed = cases.filter((c, i) => c.name === "crypto.x509.parse_certificates" && Array.isArray(ours[`c${i}`]));
+    expect(parsed.length).toBe(9);
   });
 
   it("covers every builtin OPA's Wasm documentation marks SDK-dependent, or refuses it with a reason", () => {

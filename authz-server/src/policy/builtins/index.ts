@@ -16,6 +16,7 @@ import { netBuiltins } from "./net.ts";
 import { stringBuiltins } from "./strings.ts";
 import { parseRfc3339Ns, timeBuiltins } from "./time.ts";
 import { versionBuiltins } from "./versions.ts";
+import { x509Builtins } from "./x509.ts";
 
 /** Builtins Meshward does not provide, and why: named in the load error. */
 export const REFUSED: Readonly<Record<string, string>> = {
@@ -56,6 +57,7 @@ export function meshwardBuiltins(): Record<string, BuiltinSpec> {
     ...plain(versionBuiltins),
     ...plain(jsonPatchBuiltins),
     ...plain(miscBuiltins),
+    ...plain(x509Builtins),
   };
 }
 
