@@ -767,6 +767,41 @@ for (const [form, name, value] of echoed) {
   add(`result/${form}-${name}`, "results", { http: { path: `/?r=${form}&v=${value}` } });
 }
 
+// ── Builtins on request data ──────────────────────────────────────────────────────────────────
+/** A self-signed client certificate made for this corpus (no key kept), as Envoy sends it:
+ *  URL-encoded PEM in attributes.source.certificate. */
+const CLIENT_CERTIFICATE = "-----BEGIN CERTIFICATE-----\nMIIB/DCCAaKgAwIBAgIUImn95BsEVpjxFsBjNCCOAoSrS6swCgYIKoZIzj0EAwIw\nNjEaMBgGA1UEAwwRZnJvbnRlbmQuc2hvcC5zdmMxGDAWBgNVBAoMD01lc2h3YXJk\nIGNvcnB1czAgFw0yNjEyMDQxNTU2MDZaGA8yMTI2MTExMDE1NTYwNlowNjEaMBgG\nA1UEAwwRZnJvbnRlbmQuc2hvcC5zdmMxGDAWBgNVBAoMD01lc2h3YXJkIGNvcnB1\nczBZMBMGByqGSM49AgEGCCqGSM49AwEHA0IABKG04DeRxFVDJl1oBAu3qFbXEtKS\nOFpVmvsAxxP7tpioejXPWLuXXU2KwgKuUjm8q8fRYXjW6SQ6CBjKIzKCHP+jgYsw\ngYgwHQYDVR0OBBYEFNjEQPmpR82k+riNQAvE3LF52HbTMB8GA1UdIwQYMBaAFNjE\nQPmpR82k+riNQAvE3LF52HbTMA8GA1UdEwEB/wQFMAMBAf8wNQYDVR0RBC4wLIYq\nc3BpZmZlOi8vY2x1c3Rlci5sb2NhbC9ucy9zaG9wL3NhL2Zyb250ZW5kMAoGCCqG\nSM49BAMCA0gAMEUCIQC+N1EXC1jfN7C9g+5PWgFFLmWloQI+yPSdb8hVdOs8gQIg\nahNbZ9EYk9PsY6/bcQjTZQd11mYuLge6g+BkDP/BVO8=\n-----END CERTIFICATE-----\n";
+const builtinHeaders = {
+  "x-payload": "hello",
+  "x-networks": "10.0.0.0/24,10.0.1.0/24,192.168.1.0/24",
+  "x-forwarded-for": "10.1.2.3, 172.16.0.1, 192.168.7.7",
+  "x-client-version": "1.10.0-rc.1",
+  "x-quota": "1.5GiB",
+  "x-issued": "2026-03-04T05:06:07.123456789+02:00",
+};
+add("builtins/typical", "builtins", {
+  http: { path: "/internal/orders/7?tenant=acme&x=1", headers: builtinHeaders },
+  attributes: { source: { certificate: encodeURIComponent(CLIENT_CERTIFICATE) } },
+});
+add("builtins/no-certificate", "builtins", { http: { path: "/api/x?tenant=other", headers: builtinHeaders } });
+add("builtins/older-client", "builtins", {
+  http: { path: "/a", headers: { ...builtinHeaders, "x-client-version": "v1.1.9", "x-quota": "100" } },
+});
+add("builtins/invalid-version", "builtins", {
+  http: { path: "/a", headers: { ...builtinHeaders, "x-client-version": "1.2" } },
+});
+add("builtins/bad-issued-time", "builtins", {
+  http: { path: "/a", headers: { ...builtinHeaders, "x-issued": "yesterday" } },
+});
+add("builtins/bad-network", "builtins", {
+  http: { path: "/a", headers: { ...builtinHeaders, "x-networks": "10.0.0.0/33" } },
+});
+add("builtins/unicode-path", "builtins", { http: { path: "/caf%C3%A9/%E2%98%95?tenant=acme", headers: builtinHeaders } });
+add("builtins/garbage-certificate", "builtins", {
+  http: { path: "/a", headers: builtinHeaders },
+  attributes: { source: { certificate: "-----BEGIN%20CERTIFICATE-----%0Anope%0A-----END%20CERTIFICATE-----" } },
+});
+
 // ── Dry-run ────────────────────────────────────────────────────────────────────────────────────
 for (const form of [
   "deny",
