@@ -770,7 +770,8 @@ for (const [form, name, value] of echoed) {
 // ── Builtins on request data ──────────────────────────────────────────────────────────────────
 /** A self-signed client certificate made for this corpus (no key kept), as Envoy sends it:
  *  URL-encoded PEM in attributes.source.certificate. */
-const CLIENT_CERTIFICATE = "-----BEGIN CERTIFICATE-----\nMIIB/DCCAaKgAwIBAgIUImn95BsEVpjxFsBjNCCOAoSrS6swCgYIKoZIzj0EAwIw\nNjEaMBgGA1UEAwwRZnJvbnRlbmQuc2hvcC5zdmMxGDAWBgNVBAoMD01lc2h3YXJk\nIGNvcnB1czAgFw0yNjEyMDQxNTU2MDZaGA8yMTI2MTExMDE1NTYwNlowNjEaMBgG\nA1UEAwwRZnJvbnRlbmQuc2hvcC5zdmMxGDAWBgNVBAoMD01lc2h3YXJkIGNvcnB1\nczBZMBMGByqGSM49AgEGCCqGSM49AwEHA0IABKG04DeRxFVDJl1oBAu3qFbXEtKS\nOFpVmvsAxxP7tpioejXPWLuXXU2KwgKuUjm8q8fRYXjW6SQ6CBjKIzKCHP+jgYsw\ngYgwHQYDVR0OBBYEFNjEQPmpR82k+riNQAvE3LF52HbTMB8GA1UdIwQYMBaAFNjE\nQPmpR82k+riNQAvE3LF52HbTMA8GA1UdEwEB/wQFMAMBAf8wNQYDVR0RBC4wLIYq\nc3BpZmZlOi8vY2x1c3Rlci5sb2NhbC9ucy9zaG9wL3NhL2Zyb250ZW5kMAoGCCqG\nSM49BAMCA0gAMEUCIQC+N1EXC1jfN7C9g+5PWgFFLmWloQI+yPSdb8hVdOs8gQIg\nahNbZ9EYk9PsY6/bcQjTZQd11mYuLge6g+BkDP/BVO8=\n-----END CERTIFICATE-----\n";
+const CLIENT_CERTIFICATE =
+  "-----BEGIN CERTIFICATE-----\nMIIB/DCCAaKgAwIBAgIUImn95BsEVpjxFsBjNCCOAoSrS6swCgYIKoZIzj0EAwIw\nNjEaMBgGA1UEAwwRZnJvbnRlbmQuc2hvcC5zdmMxGDAWBgNVBAoMD01lc2h3YXJk\nIGNvcnB1czAgFw0yNjEyMDQxNTU2MDZaGA8yMTI2MTExMDE1NTYwNlowNjEaMBgG\nA1UEAwwRZnJvbnRlbmQuc2hvcC5zdmMxGDAWBgNVBAoMD01lc2h3YXJkIGNvcnB1\nczBZMBMGByqGSM49AgEGCCqGSM49AwEHA0IABKG04DeRxFVDJl1oBAu3qFbXEtKS\nOFpVmvsAxxP7tpioejXPWLuXXU2KwgKuUjm8q8fRYXjW6SQ6CBjKIzKCHP+jgYsw\ngYgwHQYDVR0OBBYEFNjEQPmpR82k+riNQAvE3LF52HbTMB8GA1UdIwQYMBaAFNjE\nQPmpR82k+riNQAvE3LF52HbTMA8GA1UdEwEB/wQFMAMBAf8wNQYDVR0RBC4wLIYq\nc3BpZmZlOi8vY2x1c3Rlci5sb2NhbC9ucy9zaG9wL3NhL2Zyb250ZW5kMAoGCCqG\nSM49BAMCA0gAMEUCIQC+N1EXC1jfN7C9g+5PWgFFLmWloQI+yPSdb8hVdOs8gQIg\nahNbZ9EYk9PsY6/bcQjTZQd11mYuLge6g+BkDP/BVO8=\n-----END CERTIFICATE-----\n";
 const builtinHeaders = {
   "x-payload": "hello",
   "x-networks": "10.0.0.0/24,10.0.1.0/24,192.168.1.0/24",
@@ -796,7 +797,9 @@ add("builtins/bad-issued-time", "builtins", {
 add("builtins/bad-network", "builtins", {
   http: { path: "/a", headers: { ...builtinHeaders, "x-networks": "10.0.0.0/33" } },
 });
-add("builtins/unicode-path", "builtins", { http: { path: "/caf%C3%A9/%E2%98%95?tenant=acme", headers: builtinHeaders } });
+add("builtins/unicode-path", "builtins", {
+  http: { path: "/caf%C3%A9/%E2%98%95?tenant=acme", headers: builtinHeaders },
+});
 add("builtins/garbage-certificate", "builtins", {
   http: { path: "/a", headers: builtinHeaders },
   attributes: { source: { certificate: "-----BEGIN%20CERTIFICATE-----%0Anope%0A-----END%20CERTIFICATE-----" } },

@@ -13,6 +13,7 @@ import { jsonPatchBuiltins } from "./json-patch.ts";
 import { decodeVerify, jwtBuiltins } from "./jwt.ts";
 import { miscBuiltins } from "./misc.ts";
 import { netBuiltins } from "./net.ts";
+import { regexBuiltins } from "./regex.ts";
 import { stringBuiltins } from "./strings.ts";
 import { parseRfc3339Ns, timeBuiltins } from "./time.ts";
 import { versionBuiltins } from "./versions.ts";
@@ -58,6 +59,7 @@ export function meshwardBuiltins(): Record<string, BuiltinSpec> {
     ...plain(jsonPatchBuiltins),
     ...plain(miscBuiltins),
     ...plain(x509Builtins),
+    ...plain(regexBuiltins),
   };
 }
 
