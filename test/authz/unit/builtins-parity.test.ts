@@ -5,6 +5,7 @@
 // non-deterministic builtins (time.now_ns, rand.intn, uuid.rfc4122) are checked for their
 // properties instead; the list of builtins that need a host is OPA's own (builtin_metadata.json).
 import { execFileSync } from "node:child_process";
+import { sign as cryptoSign, generateKeyPairSync, type KeyObject } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -48,6 +49,32 @@ const SET_RESULTS = new Set([
 ]);
 
 const c = (name: string, ...args: Arg[]): BuiltinCase => ({ name, args });
+
+/** Tokens signed at test time with fresh Ed25519 and RSA keys. */
+function tokenCases(): BuiltinCase[] {
+  const sign = (alg: string, key: KeyObject, payload: object, algorithm: string | null) => {
+    const input = `${Buffer.from(JSON.stringify({ alg, typ: "JWT" })).toString("base64url")}.${Buffer.from(JSON.stringify(payload)).toString("base64url")}`;
+    return `${input}.${cryptoSign(algorithm, Buffer.from(input), key).toString("base64url")}`;
+  };
+  const ed = generateKeyPairSync("ed25519");
+  const other = generateKeyPairSync("ed25519");
+  const rsa = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const pem = (k: KeyObject) => k.export({ type: "spki", format: "pem" }).toString();
+  const edToken = sign("EdDSA", ed.privateKey, { sub: "alice" }, null);
+  const rsToken = sign("RS256", rsa.privateKey, { sub: "bob", n: 1 }, "sha256");
+  const jwk = JSON.stringify({ keys: [ed.publicKey.export({ format: "jwk" })] });
+  return [
+    c("io.jwt.verify_eddsa", edToken, pem(ed.publicKey)),
+    c("io.jwt.verify_eddsa", edToken, jwk),
+    c("io.jwt.verify_eddsa", edToken, pem(other.publicKey)),
+    c("io.jwt.verify_eddsa", `${edToken}x`, pem(ed.publicKey)),
+    c("io.jwt.verify_eddsa", rsToken, pem(ed.publicKey)),
+    c("io.jwt.verify_rs256", rsToken, pem(rsa.publicKey)),
+    c("io.jwt.verify_rs256", rsToken, pem(ed.publicKey)),
+    c("io.jwt.decode", rsToken),
+    c("io.jwt.decode", edToken),
+  ];
+}
 
 /** Certificates made at test time (openssl): a P-256 CA, a leaf with IP/DNS SANs and serverAuth,
  *  one with a SPIFFE URI SAN and clientAuth, and an RSA one with every name field. */
@@ -131,7 +158,7 @@ let opaAnswers: Record<string, unknown>;
 let evaluator: PolicyEvaluator;
 
 beforeAll(async () => {
-  cases = [...BUILTIN_CASES, ...certificateCases()];
+  cases = [...BUILTIN_CASES, ...certificateCases(), ...tokenCases()];
   module = `package parity\n\nimport rego.v1\n\n${cases.map(ruleOf).join("\n")}\n`;
   input = Object.fromEntries(cases.map((c, i) => [`c${i}`, c.args]));
   const dir = scratchDir("mw-parity");
