@@ -54,11 +54,7 @@ function allowOf(answer: Answer, reserved: ReadonlySet<string>): Outcome {
   };
 }
 
-export function peerOutcome(answer: Answer): Outcome {
-  if (answer.grpcError !== undefined) return { kind: "error" };
-  if (answer.code === 0) return allowOf(answer, new Set());
-  const status = answer.denied?.status ?? FORBIDDEN;
-  if (answer.denied?.body.startsWith("request_parse_error:")) return { kind: "parse-error", status };
+function denyOf(answer: Answer, status: number): Outcome {
   return {
     kind: "deny",
     status,
@@ -68,6 +64,14 @@ export function peerOutcome(answer: Answer): Outcome {
   };
 }
 
+export function peerOutcome(answer: Answer): Outcome {
+  if (answer.grpcError !== undefined) return { kind: "error" };
+  if (answer.code === 0) return allowOf(answer, new Set());
+  const status = answer.denied?.status ?? FORBIDDEN;
+  if (answer.denied?.body.startsWith("request_parse_error:")) return { kind: "parse-error", status };
+  return denyOf(answer, status);
+}
+
 export function meshwardOutcome(answer: Answer, errorStatus: number): Outcome {
   if (answer.grpcError !== undefined) return { kind: "error" };
   if (answer.code === 0) return allowOf(answer, RESERVED_HEADERS);
@@ -75,11 +79,5 @@ export function meshwardOutcome(answer: Answer, errorStatus: number): Outcome {
   const reason = answer.denied?.headers.find(([name]) => name === REASON_HEADER)?.[1];
   if (reason === "MW_REQUEST_PARSE") return { kind: "parse-error", status };
   if (reason !== undefined && status === errorStatus && answer.metadata?.reason === reason) return { kind: "error" };
-  return {
-    kind: "deny",
-    status,
-    headers: answer.denied?.headers ?? [],
-    body: answer.denied?.body ?? "",
-    metadata: answer.metadata ?? {},
-  };
+  return denyOf(answer, status);
 }
