@@ -6,6 +6,7 @@
 // system's). time.add_date normalises like Go's Date (Jan 31 + 1 month = Mar 3 in a common year);
 // time.diff is OPA's (icza/gox) year/month/day/hour/minute/second difference.
 import type { Builtin, BuiltinSpec } from "../wasm-host.ts";
+import { goFormat, type LocalTime, NAMED_LAYOUTS } from "./go-time-format.ts";
 import { fail, int, str } from "./operands.ts";
 
 const NS_PER_SECOND = 1_000_000_000n;
@@ -106,6 +107,8 @@ function offsetSeconds(zone: string, ns: bigint): number {
 interface Instant {
   ns: bigint;
   zone: string;
+  /** time.format's layout, the array's third element. */
+  layout?: string;
 }
 
 function zoneOf(name: string): string {
@@ -122,15 +125,17 @@ function zoneOf(name: string): string {
 function instantOf(value: Parameters<Builtin>[0][number] | undefined): Instant {
   let ns: unknown = value;
   let zone = "UTC";
+  let layout: string | undefined;
   if (Array.isArray(value)) {
     if (value.length === 0) fail("time: operand must be a number or [number, zone]");
     ns = value[0];
     if (value.length > 1) zone = zoneOf(str(value[1], "time"));
+    if (value.length > 2) layout = str(value[2], "time");
   }
   if (typeof ns === "number" && Number.isInteger(ns)) ns = BigInt(ns);
   if (typeof ns !== "bigint") fail("time: timestamp must be an integer number of nanoseconds");
   if (ns < INT64_MIN || ns > INT64_MAX) fail("timestamp too big");
-  return { ns, zone };
+  return layout === undefined ? { ns, zone } : { ns, zone, layout };
 }
 
 function civilIn(instant: Instant): Civil {
@@ -194,6 +199,36 @@ function diff(a: Instant, b: Instant): number[] {
     year--;
   }
   return [year, month, day, hour, minute, second];
+}
+
+const abbreviations = new Map<string, Intl.DateTimeFormat>();
+
+/** The zone's abbreviation at `ns` (UTC, EST, PDT, ...); "" when the tz database has none. */
+function abbreviation(zone: string, ns: bigint): string {
+  if (zone === "UTC") return "UTC";
+  let format = abbreviations.get(zone);
+  if (!format) {
+    format = new Intl.DateTimeFormat("en-US", { timeZone: zone, timeZoneName: "short" });
+    abbreviations.set(zone, format);
+  }
+  const name = format
+    .formatToParts(new Date(Number(floorDiv(ns, 1_000_000n))))
+    .find((p) => p.type === "timeZoneName")?.value;
+  return name && /^[A-Z]{3,5}$/.test(name) ? name : "";
+}
+
+function localTime(instant: Instant): LocalTime {
+  const offset = offsetSeconds(instant.zone, instant.ns);
+  const c = utcCivil(instant.ns + BigInt(offset) * NS_PER_SECOND);
+  const days = daysFromCivil(c.year, c.month, c.day);
+  return {
+    ...c,
+    nanos: Number(c.nanos),
+    weekday: (((days + 4) % 7) + 7) % 7,
+    yearDay: days - daysFromCivil(c.year, 1, 1) + 1,
+    offset,
+    abbreviation: abbreviation(instant.zone, instant.ns),
+  };
 }
 
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
@@ -289,4 +324,9 @@ export const timeBuiltins: Record<string, BuiltinSpec> = {
     return safe(fromCivil(moved, instant.zone));
   }),
   "time.diff": exact(([a, b]) => diff(instantOf(a), instantOf(b))),
+  "time.format": exact(([t]) => {
+    const instant = instantOf(t);
+    const layout = instant.layout || "RFC3339Nano";
+    return goFormat(localTime(instant), NAMED_LAYOUTS[layout] ?? layout);
+  }),
 };
