@@ -3,7 +3,8 @@
 // non-strict: a failing builtin is undefined) and Meshward evaluates the same module compiled to
 // Wasm with its builtins. Both answers are compared rule by rule, undefined included. The
 // non-deterministic builtins (time.now_ns, rand.intn, uuid.rfc4122) are checked for their
-// properties instead; the list of builtins that need a host is OPA's own (builtin_metadata.json).
+// properties instead. Which builtins need a host is OPA's own list (builtin_metadata.json entries
+// with "wasm": false); authz-server/README.md says which of them Meshward provides.
 import { execFileSync } from "node:child_process";
 import { sign as cryptoSign, generateKeyPairSync, type KeyObject } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -200,7 +201,7 @@ describe("builtins Meshward provides, against the OPA CLI", () => {
     expect(parsed.length).toBe(9);
   });
 
-  it("covers every builtin OPA's Wasm documentation marks SDK-dependent, or refuses it with a reason", () => {
+  it("provides only builtins the pinned OPA knows, and none it refuses", () => {
     const metadata = JSON.parse(
       execFileSync(opaBinary(), ["capabilities", "--current"], { encoding: "utf8", maxBuffer: 64 << 20 }),
     ) as { builtins: { name: string }[] };

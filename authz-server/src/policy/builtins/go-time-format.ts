@@ -159,3 +159,285 @@ export function goFormat(t: LocalTime, layout: string): string {
   }
   return out;
 }
+
+export class GoTimeParseError extends Error {}
+
+function daysIn(year: number, month: number): number {
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return [4, 6, 9, 11].includes(month) ? 30 : 31;
+}
+
+/** The first token anywhere in `layout` (Go's nextStdChunk), or undefined. */
+function nextToken(layout: string): string | undefined {
+  for (let j = 0; j < layout.length; j++) {
+    const found = tokenAt(layout.slice(j));
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** Civil fields Go's time.Parse read, before they become an instant. */
+export interface ParsedTime {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+  nanos: number;
+  /** Seconds east of UTC from a numeric zone; 0 for UTC and for zone abbreviations. */
+  offset: number;
+}
+
+const bad = (what = "cannot parse"): never => {
+  throw new GoTimeParseError(`parsing time: ${what}`);
+};
+
+const isDigitAt = (s: string, i: number) => i < s.length && s[i] !== undefined && s[i] >= "0" && s[i] <= "9";
+
+/** Go's getnum: one or two digits (`fixed`: exactly two). */
+function getnum(value: string, fixed: boolean): [number, string] {
+  if (!isDigitAt(value, 0)) bad();
+  if (!isDigitAt(value, 1)) {
+    if (fixed) bad();
+    return [Number(value[0]), value.slice(1)];
+  }
+  return [Number(value.slice(0, 2)), value.slice(2)];
+}
+
+function getnum3(value: string, fixed: boolean): [number, string] {
+  let n = 0;
+  let i = 0;
+  while (i < 3 && isDigitAt(value, i)) n = n * 10 + Number(value[i++]);
+  if (i === 0 || (fixed && i !== 3)) bad();
+  return [n, value.slice(i)];
+}
+
+/** Case-insensitive (ASCII) lookup of a name at the start of `value`. */
+function lookup(names: string[], value: string): [number, string] {
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i] as string;
+    if (value.length >= name.length && value.slice(0, name.length).toLowerCase() === name.toLowerCase()) {
+      return [i, value.slice(name.length)];
+    }
+  }
+  return bad();
+}
+
+/** Go's skip: the literal text must match, a run of spaces matching a run of spaces. */
+function skip(value: string, prefix: string): string {
+  let v = value;
+  let p = prefix;
+  while (p.length > 0) {
+    if (p[0] === " ") {
+      if (v.length > 0 && v[0] !== " ") bad();
+      p = p.replace(/^ +/, "");
+      v = v.replace(/^ +/, "");
+      continue;
+    }
+    if (v.length === 0 || v[0] !== p[0]) bad();
+    p = p.slice(1);
+    v = v.slice(1);
+  }
+  return v;
+}
+
+function nanoseconds(value: string, length: number): number {
+  if (value[0] !== "." && value[0] !== ",") bad();
+  const digits = value.slice(1, Math.min(length, 10));
+  if (!/^\d+$/.test(digits)) bad();
+  return Number(digits.padEnd(9, "0"));
+}
+
+/** Go's parseTimeZone: the length of a zone abbreviation at the start of `value`, or 0. */
+function zoneNameLength(value: string): number {
+  if (value.length < 3) return 0;
+  if (value.startsWith("ChST") || value.startsWith("MeST")) return 4;
+  if (value.startsWith("GMT")) {
+    const m = /^GMT([+-]\d{1,2})?/.exec(value);
+    const sign = m?.[1];
+    return sign !== undefined && Math.abs(Number(sign)) <= 23 ? 3 + sign.length : 3;
+  }
+  let upper = 0;
+  while (upper < 6 && upper < value.length && /[A-Z]/.test(value[upper] as string)) upper++;
+  if (upper === 3) return 3;
+  if (upper === 4 && (value[3] === "T" || value.startsWith("WITA"))) return 4;
+  if (upper === 5 && value[4] === "T") return 5;
+  return 0;
+}
+
+/** One token of the layout (its length in the layout), as `token` recognises them for Format. */
+function tokenAt(layout: string): string | undefined {
+  const probe: LocalTime = {
+    year: 2006,
+    month: 1,
+    day: 2,
+    hour: 15,
+    minute: 4,
+    second: 5,
+    nanos: 0,
+    weekday: 1,
+    yearDay: 2,
+    offset: 0,
+    abbreviation: "MST",
+  };
+  const found = token(layout, probe);
+  return found ? layout.slice(0, found[1]) : undefined;
+}
+
+/** Go's time.Parse(layout, value) in UTC, up to the civil fields and the zone offset. */
+export function goParse(layout: string, input: string): ParsedTime {
+  let value = input;
+  let year = 0;
+  let month = -1;
+  let day = -1;
+  let yearDay = -1;
+  let hour = 0;
+  let minute = 0;
+  let second = 0;
+  let nanos = 0;
+  let offset = 0;
+  let am = false;
+  let pm = false;
+  let i = 0;
+  let literal = "";
+  const flush = () => {
+    value = skip(value, literal);
+    literal = "";
+  };
+  while (i <= layout.length) {
+    const std = i < layout.length ? tokenAt(layout.slice(i)) : undefined;
+    if (std === undefined) {
+      if (i === layout.length) break;
+      literal += layout[i];
+      i++;
+      continue;
+    }
+    flush();
+    i += std.length;
+    const rest = layout.slice(i);
+    if (std === "2006") {
+      if (!/^\d{4}/.test(value)) bad();
+      year = Number(value.slice(0, 4));
+      value = value.slice(4);
+    } else if (std === "06") {
+      if (!/^\d{2}/.test(value)) bad();
+      const y = Number(value.slice(0, 2));
+      year = y >= 69 ? 1900 + y : 2000 + y;
+      value = value.slice(2);
+    } else if (std === "_2006") {
+      value = skip(value, "_");
+      if (!/^\d{4}/.test(value)) bad();
+      year = Number(value.slice(0, 4));
+      value = value.slice(4);
+    } else if (std === "Jan" || std === "January") {
+      [month, value] = lookup(std === "Jan" ? MONTHS.map((m) => m.slice(0, 3)) : MONTHS, value);
+      month++;
+    } else if (std === "Mon" || std === "Monday") {
+      [, value] = lookup(std === "Mon" ? DAYS.map((d) => d.slice(0, 3)) : DAYS, value);
+    } else if (std === "1" || std === "01") {
+      [month, value] = getnum(value, std === "01");
+      if (month <= 0 || month > 12) bad("month out of range");
+    } else if (std === "2" || std === "_2" || std === "02") {
+      if (std === "_2" && value[0] === " ") value = value.slice(1);
+      [day, value] = getnum(value, std === "02");
+    } else if (std === "__2" || std === "002") {
+      for (let k = 0; k < 2; k++) if (std === "__2" && value[0] === " ") value = value.slice(1);
+      [yearDay, value] = getnum3(value, std === "002");
+    } else if (std === "15") {
+      [hour, value] = getnum(value, false);
+      if (hour >= 24) bad("hour out of range");
+    } else if (std === "3" || std === "03") {
+      [hour, value] = getnum(value, std === "03");
+      if (hour > 12) bad("hour out of range");
+    } else if (std === "4" || std === "04") {
+      [minute, value] = getnum(value, std === "04");
+      if (minute >= 60) bad("minute out of range");
+    } else if (std === "5" || std === "05") {
+      [second, value] = getnum(value, std === "05");
+      if (second >= 60) bad("second out of range");
+      const next = nextToken(rest);
+      if (
+        value.length >= 2 &&
+        (value[0] === "." || value[0] === ",") &&
+        isDigitAt(value, 1) &&
+        !next?.match(/^[.,][09]/)
+      ) {
+        let n = 2;
+        while (isDigitAt(value, n)) n++;
+        nanos = nanoseconds(value, n);
+        value = value.slice(n);
+      }
+    } else if (std === "PM" || std === "pm") {
+      const p = value.slice(0, 2);
+      if (p === (std === "PM" ? "PM" : "pm")) pm = true;
+      else if (p === (std === "PM" ? "AM" : "am")) am = true;
+      else bad();
+      value = value.slice(2);
+    } else if (/^[-Z]/.test(std) && std !== "Z") {
+      if (std[0] === "Z" && value[0] === "Z") {
+        value = value.slice(1);
+        offset = 0;
+      } else {
+        const shape = std.slice(1);
+        const m =
+          shape === "07:00"
+            ? /^([+-])(\d\d):(\d\d)/.exec(value)
+            : shape === "07"
+              ? /^([+-])(\d\d)/.exec(value)
+              : shape === "07:00:00"
+                ? /^([+-])(\d\d):(\d\d):(\d\d)/.exec(value)
+                : shape === "070000"
+                  ? /^([+-])(\d\d)(\d\d)(\d\d)/.exec(value)
+                  : /^([+-])(\d\d)(\d\d)/.exec(value);
+        if (!m) return bad();
+        const [h, mm, ss] = [Number(m[2]), Number(m[3] ?? 0), Number(m[4] ?? 0)];
+        if (h > 24 || mm > 60 || ss > 60) bad("time zone offset out of range");
+        offset = (m[1] === "-" ? -1 : 1) * (h * 3600 + mm * 60 + ss);
+        value = value.slice(m[0].length);
+      }
+    } else if (std === "MST") {
+      if (value.startsWith("UTC")) {
+        value = value.slice(3);
+        offset = 0;
+      } else {
+        const n = zoneNameLength(value);
+        if (n === 0) bad();
+        // Go keeps the instant of the civil time read as UTC: an abbreviation only names the zone
+        // (even "GMT+3": its offset changes how the time prints, not when it is).
+        offset = 0;
+        value = value.slice(n);
+      }
+    } else if (/^[.,]0/.test(std)) {
+      if (value.length < std.length) bad();
+      nanos = nanoseconds(value, std.length);
+      value = value.slice(std.length);
+    } else if (/^[.,]9/.test(std)) {
+      if (value.length >= 2 && (value[0] === "." || value[0] === ",") && isDigitAt(value, 1)) {
+        let n = 1;
+        while (isDigitAt(value, n + 1)) n++;
+        nanos = nanoseconds(value, n + 1);
+        value = value.slice(n + 1);
+      }
+    }
+  }
+  flush();
+  if (value.length > 0) bad(`extra text: ${JSON.stringify(value)}`);
+  if (pm && hour < 12) hour += 12;
+  else if (am && hour === 12) hour = 0;
+  if (yearDay >= 0) {
+    const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+    if (yearDay < 1 || yearDay > (leap ? 366 : 365)) bad("day-of-year out of range");
+    let m = 1;
+    let d = yearDay;
+    while (d > daysIn(year, m)) d -= daysIn(year, m++);
+    if ((month >= 0 && month !== m) || (day >= 0 && day !== d)) bad("day-of-year does not match month or day");
+    month = m;
+    day = d;
+  } else {
+    if (month < 0) month = 1;
+    if (day < 0) day = 1;
+  }
+  if (day < 1 || day > daysIn(year, month)) bad("day out of range");
+  return { year, month, day, hour, minute, second, nanos, offset };
+}

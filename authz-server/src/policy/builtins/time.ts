@@ -6,7 +6,7 @@
 // system's). time.add_date normalises like Go's Date (Jan 31 + 1 month = Mar 3 in a common year);
 // time.diff is OPA's (icza/gox) year/month/day/hour/minute/second difference.
 import type { Builtin, BuiltinSpec } from "../wasm-host.ts";
-import { goFormat, type LocalTime, NAMED_LAYOUTS } from "./go-time-format.ts";
+import { goFormat, goParse, type LocalTime, NAMED_LAYOUTS } from "./go-time-format.ts";
 import { fail, int, str } from "./operands.ts";
 
 const NS_PER_SECOND = 1_000_000_000n;
@@ -324,6 +324,12 @@ export const timeBuiltins: Record<string, BuiltinSpec> = {
     return safe(fromCivil(moved, instant.zone));
   }),
   "time.diff": exact(([a, b]) => diff(instantOf(a), instantOf(b))),
+  "time.parse_ns": exact(([layout, text]) => {
+    const l = str(layout, "time.parse_ns");
+    const p = goParse(NAMED_LAYOUTS[l] ?? l, str(text, "time.parse_ns"));
+    const local = civilToUtcNs({ ...p, nanos: BigInt(p.nanos) });
+    return safe(local - BigInt(p.offset) * NS_PER_SECOND);
+  }),
   "time.format": exact(([t]) => {
     const instant = instantOf(t);
     const layout = instant.layout || "RFC3339Nano";
