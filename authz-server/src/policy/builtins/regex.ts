@@ -1,4 +1,4 @@
-// regex.replace and regex.find_n with Go's regexp semantics (topdown/regex.go): RE2 syntax and
+// regex.replace, regex.find_n and regex.template_match with Go's regexp semantics (topdown/regex.go): RE2 syntax and
 // linear-time matching (re2js, a port of RE2, so no pattern can make a check backtrack for ever),
 // Go's FindAll rule (an empty match right after the previous match is skipped) and Go's Expand
 // template ($1, ${1}, $name, ${name}, $$; a name is the longest run of letters, digits and `_`,
@@ -101,7 +101,52 @@ function expand(template: string, match: Match, names: Record<string, number>): 
   return out;
 }
 
+/** Go's regexp.QuoteMeta. */
+function quoteMeta(text: string): string {
+  return text.replace(/[\\.+*?()|[\]{}^$]/g, "\\$&");
+}
+
+/** OPA's template: literal text quoted, each delimited part a group of its own regex (which must
+ *  compile alone), the whole anchored; delimiters nest, and must balance. */
+function templatePattern(template: string, open: string, close: string): string {
+  const bounds: number[] = [];
+  let level = 0;
+  let start = 0;
+  for (let i = 0; i < template.length; i++) {
+    if (template[i] === open && ++level === 1) start = i;
+    else if (template[i] === close) {
+      if (--level === 0) bounds.push(start, i + 1);
+      else if (level < 0) fail(`unbalanced braces in ${JSON.stringify(template)}`);
+    }
+  }
+  if (level !== 0) fail(`unbalanced braces in ${JSON.stringify(template)}`);
+  let pattern = "^";
+  let end = 0;
+  for (let i = 0; i < bounds.length; i += 2) {
+    const inner = template.slice((bounds[i] as number) + 1, (bounds[i + 1] as number) - 1);
+    pattern += `${quoteMeta(template.slice(end, bounds[i]))}(${inner})`;
+    compile(`^${inner}$`);
+    end = bounds[i + 1] as number;
+  }
+  return `${pattern}${quoteMeta(template.slice(end))}$`;
+}
+
+function delimiter(value: Parameters<Builtin>[0][number] | undefined, which: string): string {
+  const d = str(value, "regex.template_match");
+  if (Buffer.byteLength(d) !== 1) fail(`${which} delimiter has to be exactly one character long`);
+  return d;
+}
+
 export const regexBuiltins: Record<string, Builtin> = {
+  "regex.template_match": ([template, value, open, close]) => {
+    const text = str(value, "regex.template_match");
+    const pattern = templatePattern(
+      str(template, "regex.template_match"),
+      delimiter(open, "start"),
+      delimiter(close, "end"),
+    );
+    return compile(pattern).matcher(text).find();
+  },
   "regex.find_n": ([pattern, value, n]) =>
     findAll(compile(str(pattern, "regex.find_n")), str(value, "regex.find_n"), int(n, "regex.find_n")).map(
       (m) => m.groups[0] as string,
