@@ -4,13 +4,17 @@
 // `pm`, the numeric and ISO 8601 zones, `.000`/`.999` fractions); everything else is copied.
 // OPA also takes Go's layout names (ANSIC, RFC3339, ...). Pure.
 
-export interface LocalTime {
+/** A civil date and time of day (month and day from 1). */
+export interface CivilFields {
   year: number;
   month: number;
   day: number;
   hour: number;
   minute: number;
   second: number;
+}
+
+export interface LocalTime extends CivilFields {
   nanos: number;
   weekday: number;
   yearDay: number;
@@ -47,7 +51,7 @@ const MONTHS = [
   "November",
   "December",
 ];
-const DAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+export const DAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
 
 const pad = (n: number, width: number, fill = "0") => String(n).padStart(width, fill);
 
@@ -177,13 +181,7 @@ function nextToken(layout: string): string | undefined {
 }
 
 /** Civil fields Go's time.Parse read, before they become an instant. */
-export interface ParsedTime {
-  year: number;
-  month: number;
-  day: number;
-  hour: number;
-  minute: number;
-  second: number;
+export interface ParsedTime extends CivilFields {
   nanos: number;
   /** Seconds east of UTC from a numeric zone; 0 for UTC and for zone abbreviations. */
   offset: number;

@@ -6,21 +6,13 @@
 // system's). time.add_date normalises like Go's Date (Jan 31 + 1 month = Mar 3 in a common year);
 // time.diff is OPA's (icza/gox) year/month/day/hour/minute/second difference.
 import type { Builtin, BuiltinSpec } from "../wasm-host.ts";
-import { goFormat, goParse, type LocalTime, NAMED_LAYOUTS } from "./go-time-format.ts";
+import { type CivilFields, DAYS, goFormat, goParse, type LocalTime, NAMED_LAYOUTS } from "./go-time-format.ts";
 import { fail, int, str } from "./operands.ts";
 
 const NS_PER_SECOND = 1_000_000_000n;
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
-const WEEKDAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
-
-interface Civil {
-  year: number;
-  month: number;
-  day: number;
-  hour: number;
-  minute: number;
-  second: number;
+interface Civil extends CivilFields {
   nanos: bigint;
 }
 
@@ -310,7 +302,7 @@ export const timeBuiltins: Record<string, BuiltinSpec> = {
   }),
   "time.weekday": exact(([t]) => {
     const c = civilIn(instantOf(t));
-    return WEEKDAYS[(((daysFromCivil(c.year, c.month, c.day) + 4) % 7) + 7) % 7] as string;
+    return DAYS[(((daysFromCivil(c.year, c.month, c.day) + 4) % 7) + 7) % 7] as string;
   }),
   "time.add_date": exact(([t, years, months, days]) => {
     const instant = instantOf(t);
