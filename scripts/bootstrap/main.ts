@@ -14,8 +14,11 @@ import type { ToolJob } from "./job.ts";
 import { reporter, seconds, timed } from "./report.ts";
 import { clearFailure, fingerprint, readStamp, recordFailure, withLock, writeStampEntry } from "./state.ts";
 import { benchJobs } from "./tools/bench.ts";
+import { chromiumJob } from "./tools/chromium.ts";
 import { envoyJob } from "./tools/envoy.ts";
+import { node24Job } from "./tools/node24.ts";
 import { opaJob } from "./tools/opa.ts";
+import { prometheusJob } from "./tools/prometheus.ts";
 import { redisJob } from "./tools/redis.ts";
 
 const argv = process.argv.slice(2);
@@ -25,7 +28,15 @@ if (unknown.length) {
   process.exit(2);
 }
 const report = reporter(argv.includes("--quiet"));
-const jobs: ToolJob[] = [envoyJob, opaJob, redisJob, ...(argv.includes("--bench") ? benchJobs() : [])];
+const jobs: ToolJob[] = [
+  envoyJob,
+  opaJob,
+  prometheusJob,
+  redisJob,
+  chromiumJob,
+  node24Job,
+  ...(argv.includes("--bench") ? benchJobs() : []),
+];
 
 const ready = (job: ToolJob, stamp = readStamp()): boolean =>
   stamp[job.key] === fingerprint(job.pin) && job.launchers.every((name) => existsSync(toolPath(name)));

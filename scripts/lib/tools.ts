@@ -48,6 +48,10 @@ export interface ToolPins {
   envoy: { pypiPackage: string; version: string };
   opa: GoToolPin;
   redis: DebianToolPin;
+  chromium: DebianToolPin;
+  prometheus: GoToolPin & { release: string; buildTags: string[]; minVersionOnPath: string };
+  /** Wheels by `${process.platform}-${process.arch}`. */
+  node24: { pypiPackage: string; version: string; wheels: Record<string, { file: string; sha256: string }> };
   bench: Record<string, GoToolPin | string>;
 }
 
@@ -58,6 +62,10 @@ export const TOOL = {
   envoy: "envoy",
   opa: "opa",
   redisServer: "redis-server",
+  chromium: "chromium",
+  prometheus: "prometheus",
+  promtool: "promtool",
+  node24: "node24",
   hey: "hey",
   ghz: "ghz",
 } as const;
@@ -87,5 +95,11 @@ export function installedTool(name: ToolName, bootstrapCommand = "npm run bootst
 export const envoyBinary = (): string => installedTool(TOOL.envoy);
 export const opaBinary = (): string => installedTool(TOOL.opa);
 export const redisServerBinary = (): string => installedTool(TOOL.redisServer);
+/** Headless Chromium for page tests (playwright-core's `executablePath`). */
+export const chromiumBinary = (): string => installedTool(TOOL.chromium);
+export const prometheusBinary = (): string => installedTool(TOOL.prometheus);
+export const promtoolBinary = (): string => installedTool(TOOL.promtool);
+/** The Node.js 24 LTS binary the authz server is also tested on. */
+export const node24Binary = (): string => installedTool(TOOL.node24);
 export const heyBinary = (): string => installedTool(TOOL.hey, "npm run bootstrap -- --bench");
 export const ghzBinary = (): string => installedTool(TOOL.ghz, "npm run bootstrap -- --bench");

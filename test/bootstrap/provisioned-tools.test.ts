@@ -8,7 +8,16 @@ import { describe, expect, it } from "vitest";
 import { Apt } from "../../scripts/bootstrap/debian/apt.ts";
 import { compareDotted } from "../../scripts/bootstrap/debian/version.ts";
 import { ProvisionError } from "../../scripts/bootstrap/report.ts";
-import { installedTool, redisServerBinary, TOOL, toolVersions } from "../../scripts/lib/tools.ts";
+import { startPrometheus } from "../../scripts/lib/prometheus.ts";
+import {
+  chromiumBinary,
+  installedTool,
+  node24Binary,
+  promtoolBinary,
+  redisServerBinary,
+  TOOL,
+  toolVersions,
+} from "../../scripts/lib/tools.ts";
 
 describe("provisioned tools", () => {
   it("redis-server runs and reports the pinned version (or an accepted one from PATH)", () => {
@@ -16,6 +25,43 @@ describe("provisioned tools", () => {
     expect(r.status, r.stderr).toBe(0);
     const version = /\bv=(\d+\.\d+\.\d+)/.exec(r.stdout)?.[1] ?? "";
     expect(compareDotted(version, toolVersions.redis.minVersionOnPath)).toBeGreaterThanOrEqual(0);
+  });
+
+  it("chromium runs and reports an accepted version", () => {
+    const r = spawnSync(chromiumBinary(), ["--version"], { encoding: "utf8", timeout: 30_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const version = /(\d+\.\d+\.\d+\.\d+)/.exec(r.stdout)?.[1] ?? "";
+    expect(compareDotted(version, toolVersions.chromium.minVersionOnPath)).toBeGreaterThanOrEqual(0);
+  });
+
+  it("node24 is the pinned Node.js 24 LTS", () => {
+    const r = spawnSync(node24Binary(), ["-p", "process.versions.node + ' ' + process.release.lts"], {
+      encoding: "utf8",
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const [version, lts] = r.stdout.trim().split(" ");
+    expect(version?.split(".")[0]).toBe("24");
+    expect(compareDotted(version ?? "", toolVersions.node24.version)).toBeGreaterThanOrEqual(0);
+    expect(lts).toBe("Krypton"); // Node 24's LTS codename: a current, non-LTS build has none
+  });
+
+  it("promtool reports the pinned Prometheus release", () => {
+    const r = spawnSync(promtoolBinary(), ["--version"], { encoding: "utf8" });
+    expect(r.status, r.stderr).toBe(0);
+    const version = /version (\d+\.\d+\.\d+)/.exec(r.stdout)?.[1] ?? "";
+    expect(compareDotted(version, toolVersions.prometheus.minVersionOnPath)).toBeGreaterThanOrEqual(0);
+  });
+
+  it("Prometheus starts on loopback and evaluates PromQL", async () => {
+    const prometheus = await startPrometheus();
+    try {
+      const response = await fetch(`${prometheus.url}/api/v1/query?query=${encodeURIComponent("vector(6) * 7")}`);
+      const body = (await response.json()) as { status: string; data: { result: { value: [number, string] }[] } };
+      expect(body.status).toBe("success");
+      expect(body.data.result[0]?.value[1]).toBe("42");
+    } finally {
+      await prometheus.stop();
+    }
   });
 });
 

