@@ -36,7 +36,9 @@ export async function startAuthzProcess(
     { cwd: root, echo: options.echo ?? false, env: { ...process.env, ...options.env } },
   );
   try {
-    const line = await proc.waitForLine(/"event":"listening"/, 30_000);
+    // The line comes once every worker process serves (workers, authz-server/src/cluster/): on a
+    // loaded 2-core machine starting three Node processes can take a while.
+    const line = await proc.waitForLine(/"event":"listening"/, 60_000);
     const { grpcPort, httpPort } = JSON.parse(line) as { grpcPort: number; httpPort: number };
     return { process: proc, grpcPort, httpPort, stop: async () => void (await proc.stop()) };
   } catch (err) {

@@ -43,7 +43,7 @@ beforeAll(async () => {
   const args = ["--config", config, "--workers", String(WORKERS)];
   [a, b] = await Promise.all([startAuthzProcess(args), startAuthzProcess(args)]);
   await until("both replicas on Redis", async () => (await shared(a)) && (await shared(b)));
-});
+}, 150_000); // six Node processes start (two replicas of a primary and two workers)
 
 afterAll(async () => {
   await Promise.all([a?.stop(), b?.stop()]);
