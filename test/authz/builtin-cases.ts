@@ -296,7 +296,10 @@ export const BUILTIN_CASES: BuiltinCase[] = [
   c("regex.find_n", "a", "aaa", 1.5),
   c("regex.replace", "foo bar foo", "fo+", "baz"),
   c("regex.replace", "2026-12-04", "(\\d+)-(\\d+)-(\\d+)", "$3/$2/$1"),
+  // Go's replacement templates use ${name}: these are not JS template strings.
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a Go regexp template
   c("regex.replace", "2026-12-04", "(?P<y>\\d+)-(?P<m>\\d+)", "${m}.${y} $m $y"),
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a Go regexp template
   c("regex.replace", "abc", "(b)", "$1x|${1}x|$$|$|$-|${}|${1"),
   c("regex.replace", "abc", "b", "$9|$name|$01"),
   c("regex.replace", "baaac", "a*", "-"),
