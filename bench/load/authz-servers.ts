@@ -57,7 +57,8 @@ export function meshwardVariant(options: MeshwardVariantOptions): ServerVariant 
       }
       const authz = await startAuthzProcess(args, {
         env: { MESHWARD_AUTHZ_LOGGING_DECISIONS_ENABLED: String(options.decisionLogs), ...options.env },
-        ...(options.root ? { root: options.root } : {}),
+        // As deployed: one worker per CPU where the config allows it (an older checkout: its default).
+        ...(options.root ? { root: options.root } : { workers: 0 }),
       });
       return running(authz.process, authz.grpcPort);
     },

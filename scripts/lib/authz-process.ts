@@ -15,8 +15,12 @@ export interface AuthzProcess {
 
 export async function startAuthzProcess(
   args: string[] = [],
-  options: { echo?: boolean; env?: NodeJS.ProcessEnv; root?: string } = {},
+  options: { echo?: boolean; env?: NodeJS.ProcessEnv; root?: string; workers?: number } = {},
 ): Promise<AuthzProcess> {
+  // `workers`: one process unless asked (0 = the server's own choice, one per CPU). Tests and the
+  // sandbox start several servers side by side on two cores; a `--workers` in `args` still wins.
+  // Another checkout (`root`) may predate the option: it gets the flag only when asked.
+  const workers = options.workers ?? (options.root ? undefined : 1);
   // `root`: another checkout of this repository (the benchmark's A/B against an older commit).
   const root = options.root ?? repoRoot;
   const proc = startProcess(
@@ -31,6 +35,7 @@ export async function startAuthzProcess(
       "0",
       "--http-port",
       "0",
+      ...(workers === undefined ? [] : ["--workers", String(workers)]),
       ...args,
     ],
     { cwd: root, echo: options.echo ?? false, env: { ...process.env, ...options.env } },
