@@ -20,6 +20,7 @@ import { createRedactor } from "./ops/redact.ts";
 import { ActivePolicy } from "./policy/active-policy.ts";
 import { BundleSource, isUrl } from "./policy/bundle-source.ts";
 import type { SignatureVerification } from "./policy/signature.ts";
+import type { RateLimitRuntimeContext } from "./ratelimit/runtime.ts";
 import { type RiskAssessor, RiskEnricher } from "./risk-enricher.ts";
 import type { RiskRuntime, RiskRuntimeContext } from "./risk-runtime.ts";
 import { GrpcTransport, type TlsFiles } from "./transport/grpc-server.ts";
@@ -54,6 +55,12 @@ export interface ServerDependencies {
    *  admin events endpoint when `risk.admin` is configured. Wins over `risk`. */
   riskRuntime?: (context: RiskRuntimeContext) => Promise<RiskRuntime>;
   nowMs?: () => number;
+  /** /metrics text from this process's metrics; a cluster worker answers with every worker's sum
+   *  (cluster/metrics-ipc.ts). Default: this process's registry alone. */
+  aggregateMetrics?: (metrics: AuthzMetrics) => () => Promise<string>;
+  /** How many worker processes serve together (cluster/): the rate-limit fallback divides its
+   *  share of each limit among them. Default 1. */
+  workers?: number;
 }
 
 /** The admin token from `risk.admin` (inline or file; a file's trailing newline is dropped). */
@@ -117,40 +124,33 @@ export function checkServiceOptions(config: AuthzConfig): CheckServiceOptions {
     defaultEntrypoint: config.policy.defaultEntrypoint,
     entrypointContextKey: config.policy.entrypointContextKey,
     errorStatus: config.check.errorStatus,
+    requestParseErrorStatus: config.check.requestParseErrorStatus,
     dryRun: config.policy.dryRun,
     checkTimeoutMs: config.check.timeoutMs,
     translate: { skipBodyParse: config.policy.skipBodyParse, maxBodyParseBytes: config.policy.maxBodyParseBytes },
   };
 }
 
-/** The RateLimitService (loaded only when configured): the runtime, its gRPC service for the authz
+/** The RateLimitService (loaded only when configured): the runtime, its methods for the authz
  *  listener, or its own listener (`rateLimit.grpc`, same TLS files as the authz one). */
-async function startRateLimit(
-  config: NonNullable<AuthzConfig["rateLimit"]>,
-  metrics: AuthzMetrics,
-  logger: Logger,
-  nowMs: () => number,
-) {
-  const [{ createRateLimitRuntime }, grpcHandlers, { RateLimitService }, { UnaryGrpcServer }] = await Promise.all([
+async function startRateLimit(config: NonNullable<AuthzConfig["rateLimit"]>, context: RateLimitRuntimeContext) {
+  const [{ createRateLimitRuntime }, methods, { H2GrpcServer }] = await Promise.all([
     import("./ratelimit/runtime.ts"),
     import("./transport/ratelimit-grpc.ts"),
-    import("./gen/envoy/service/ratelimit/v3/rls_pb.ts"),
-    import("./transport/unary-grpc-server.ts"),
+    import("./transport/h2-grpc-server.ts"),
   ]);
-  const runtime = createRateLimitRuntime(config, { registry: metrics.registry, logger, nowMs });
-  const service = [RateLimitService, grpcHandlers.rateLimitHandlers(runtime.service), runtime.ready] as const;
+  const runtime = createRateLimitRuntime(config, context);
   const own = config.grpc;
-  let transport: InstanceType<typeof UnaryGrpcServer> | undefined;
+  let transport: InstanceType<typeof H2GrpcServer> | undefined;
   return {
     runtime,
-    service,
-    // Its own listener is the lean unary server: the service's hot path without grpc-js.
+    name: methods.RATE_LIMIT_SERVICE,
+    methods: methods.rateLimitMethods(runtime.service),
     listen: own
       ? async (tls: TlsFiles | undefined) => {
-          transport = new UnaryGrpcServer(grpcHandlers.rateLimitUnaryMethods(runtime.service, runtime.ready), {
-            maxMessageBytes: own.maxMessageBytes,
-            ...(tls ? { tls } : {}),
-          });
+          transport = new H2GrpcServer({ maxReceiveBytes: own.maxMessageBytes, ...(tls ? { tls } : {}) });
+          for (const [path, method] of Object.entries(methods.ownListenerMethods(runtime.service, runtime.ready)))
+            transport.add(path, method);
           return transport.listen(own.host, own.port);
         }
       : undefined,
@@ -166,7 +166,11 @@ export async function startAuthzServer(config: AuthzConfig, deps: ServerDependen
   const nowMs = deps.nowMs ?? Date.now;
   const metrics = new AuthzMetrics();
   const signature = signatureVerification(config);
-  const policy = new ActivePolicy({ nowMs, ...(signature ? { signature } : {}) });
+  const policy = new ActivePolicy({
+    nowMs,
+    defaultEntrypoint: config.policy.defaultEntrypoint,
+    ...(signature ? { signature } : {}),
+  });
   const bundles = new BundleSource(policy, config.bundle.source, {
     pollIntervalMs: config.bundle.pollIntervalMs,
     onResult: (outcome) => {
@@ -178,7 +182,11 @@ export async function startAuthzServer(config: AuthzConfig, deps: ServerDependen
         );
       } else {
         metrics.bundleStatus(policy.bundleStatus, outcome.result);
-        if (outcome.result === "ok") logger.info({ event: "bundle", ...policy.bundleStatus }, "bundle activated");
+        if (outcome.result === "ok") {
+          const { warnings, ...status } = policy.bundleStatus;
+          logger.info({ event: "bundle", ...status }, "bundle activated");
+          for (const warning of warnings ?? []) logger.warn({ event: "bundle", ...status, warning }, "bundle warning");
+        }
       }
     },
   });
@@ -269,10 +277,14 @@ export async function startAuthzServer(config: AuthzConfig, deps: ServerDependen
     clock: { nowMs, monotonicMs: () => performance.now() },
   });
   const isReady = () => policy.evaluator !== undefined;
+  const metricsText = deps.aggregateMetrics ? deps.aggregateMetrics(metrics) : () => metrics.text();
   const grpcTls = tlsFiles(config.grpc.tls);
   const grpcTransport = new GrpcTransport(checks, isReady);
-  const rateLimit = config.rateLimit ? await startRateLimit(config.rateLimit, metrics, logger, nowMs) : undefined;
-  if (rateLimit && !config.rateLimit?.grpc) grpcTransport.addService(...rateLimit.service);
+  const rateLimit = config.rateLimit
+    ? await startRateLimit(config.rateLimit, { registry: metrics.registry, logger, nowMs, workers: deps.workers ?? 1 })
+    : undefined;
+  if (rateLimit && !config.rateLimit?.grpc)
+    grpcTransport.addService(rateLimit.name, rateLimit.methods, rateLimit.runtime.ready);
   const grpcPort = await grpcTransport.listen({
     host: config.grpc.host,
     port: config.grpc.port,
@@ -294,7 +306,7 @@ export async function startAuthzServer(config: AuthzConfig, deps: ServerDependen
       maxBodyBytes: config.http.maxBodyBytes,
       checkTimeoutMs: config.check.timeoutMs,
       isReady,
-      metrics: () => metrics.text(),
+      metrics: metricsText,
       ...(adminEvents
         ? {
             adminEvents: (authorization, body) => adminEvents.handle(authorization, body),
@@ -314,7 +326,7 @@ export async function startAuthzServer(config: AuthzConfig, deps: ServerDependen
             plugins: [
               dashboardPlugin({
                 feed,
-                authzMetrics: () => metrics.text(),
+                authzMetrics: metricsText,
                 nowMs,
                 ...(config.dashboard.envoyAdminUrl ? { envoyAdminUrl: config.dashboard.envoyAdminUrl } : {}),
                 ...(config.dashboard.controlUrl ? { controlUrl: config.dashboard.controlUrl } : {}),

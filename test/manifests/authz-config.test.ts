@@ -34,9 +34,14 @@ describe("authz server config in the manifests", () => {
       }
     }
     expect(found.length).toBeGreaterThanOrEqual(2);
+    // The production overlay includes components/redis: its variables are read together with the
+    // component's (several workers need the risk state and the rate-limit buckets on Redis).
+    const redis = found.filter((f) => f.file.includes("components/redis"));
     for (const { file, name, value } of found) {
       expect(known.has(name), `${file}: ${name} is not read by the server`).toBe(true);
-      const config = loadConfig(parseCommandLine(["--config", configFile]), { [name]: value }, repoRoot);
+      const env: Record<string, string> = { [name]: value };
+      if (file.includes("overlays/production")) for (const r of redis) env[r.name] = r.value;
+      const config = loadConfig(parseCommandLine(["--config", configFile]), env, repoRoot);
       expect(config).toBeDefined();
     }
   });

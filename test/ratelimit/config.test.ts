@@ -56,6 +56,7 @@ describe("rateLimit config", () => {
     ],
     ["rateLimit: { rulesFile: r, maxDescriptors: 0 }", "rateLimit.maxDescriptors: must be an integer 1..1000"],
     ["rateLimit: { rulesFile: r, grpc: { port: 70000 } }", "rateLimit.grpc.port: must be an integer 0..65535"],
+    ["workers: 2\nrateLimit: { rulesFile: r }", "workers: more than one worker needs rateLimit.redis"],
   ])("refuses %s", (yaml, message) => {
     expect(() => load(yaml)).toThrow(message);
   });

@@ -98,6 +98,17 @@ describe("FailoverDecider", () => {
       expect(denied.source).toBe("deny");
       expect(denied.results.map((r) => r.admitted)).toEqual([false, true]);
       expect(denied.results[0]).toMatchObject({ retryUs: 1_000_000 });
+      // Two worker processes of one replica share its fallback share: burst 10 × 0.5 / 2 = 2.5.
+      const workers = new FailoverDecider(
+        new RedisRateStore(new Redis(server?.url as string, { lazyConnect: true, enableOfflineQueue: false })),
+        new MemoryRateStore(() => T0_US),
+        { timeoutMs: 50, shareDivisor: 2 },
+      );
+      const perWorker = [];
+      for (let i = 0; i < 4; i++)
+        perWorker.push((await workers.decide(halved, one("per-subject", "subject=w"), undefined)).results[0]?.admitted);
+      expect(perWorker).toEqual([true, true, false, false]);
+      await workers.close();
     } finally {
       child?.kill("SIGCONT");
     }

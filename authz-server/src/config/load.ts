@@ -12,6 +12,7 @@ type Kind = "string" | "int" | "bool" | "number";
 
 /** Fields settable from the environment: `grpc.port` ← MESHWARD_AUTHZ_GRPC_PORT. */
 export const ENV_FIELDS: Record<string, Kind> = {
+  workers: "int",
   "grpc.host": "string",
   "grpc.port": "int",
   "http.host": "string",
@@ -25,6 +26,7 @@ export const ENV_FIELDS: Record<string, Kind> = {
   "policy.skipBodyParse": "bool",
   "check.timeoutMs": "int",
   "check.errorStatus": "int",
+  "check.requestParseErrorStatus": "int",
   "logging.level": "string",
   "logging.decisions.enabled": "bool",
   "logging.decisions.sampleRate": "number",
@@ -37,6 +39,11 @@ export const ENV_FIELDS: Record<string, Kind> = {
 
 /** Command-line flags and the field each sets. */
 export const FLAGS: Record<string, { field: string; kind: Kind; help: string }> = {
+  "--workers": {
+    field: "workers",
+    kind: "int",
+    help: "processes serving checks, sharing the listeners (0: one per available CPU)",
+  },
   "--grpc-host": { field: "grpc.host", kind: "string", help: "gRPC listener address" },
   "--grpc-port": { field: "grpc.port", kind: "int", help: "gRPC listener port (0: any free port)" },
   "--http-host": { field: "http.host", kind: "string", help: "HTTP listener address" },
@@ -48,6 +55,11 @@ export const FLAGS: Record<string, { field: string; kind: Kind; help: string }> 
     kind: "int",
     help: "HTTP status of a deny caused by an internal error",
   },
+  "--request-parse-error-status": {
+    field: "check.requestParseErrorStatus",
+    kind: "int",
+    help: "HTTP status of a deny for a request that cannot be parsed (default 400, as opa-envoy-plugin)",
+  },
   "--verification-key": {
     field: "bundle.signing.keys.default.keyFile",
     kind: "string",
@@ -56,7 +68,7 @@ export const FLAGS: Record<string, { field: string; kind: Kind; help: string }> 
   "--dry-run": {
     field: "policy.dryRun",
     kind: "bool",
-    help: "allow everything, log the would-be decision (true|false)",
+    help: "let policy denies through, log the would-be decision (true|false)",
   },
   "--log-level": { field: "logging.level", kind: "string", help: "trace|debug|info|warn|error|silent" },
   "--ratelimit-rules": {

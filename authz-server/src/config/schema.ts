@@ -49,6 +49,10 @@ export interface JwtConfig {
 }
 
 export interface AuthzConfig {
+  /** Processes serving checks (node:cluster, listeners shared); 0 = one per available CPU, 1 =
+   *  this process alone. Risk state in memory is per process, so `risk` without `redisUrl` needs 1
+   *  (authz-server/src/cluster/). */
+  workers: number;
   grpc: ListenerConfig;
   /** HTTP listener: Envoy `http_service` checks under `checkPathPrefix`, plus /healthz, /readyz,
    *  /metrics and /status. */
@@ -78,7 +82,9 @@ export interface AuthzConfig {
     skipBodyParse: boolean;
     maxBodyParseBytes: number;
   };
-  check: { timeoutMs: number; errorStatus: number };
+  /** `errorStatus`: the deny status of a failed check; `requestParseErrorStatus`: of a request that
+   *  cannot become policy input (opa-envoy-plugin's 400 `request_parse_error`). */
+  check: { timeoutMs: number; errorStatus: number; requestParseErrorStatus: number };
   identity: { jwt?: JwtConfig; spiffe: { enabled: boolean } };
   /** The risk engine (authz-server/src/risk/): present = enabled. `config` is the engine's own
    *  config (validated by it, errors name its fields); `redisUrl` shares state across replicas. */
@@ -107,6 +113,7 @@ export interface AuthzConfig {
 
 export function defaultConfig(repoRoot: string): AuthzConfig {
   return {
+    workers: 0,
     grpc: { host: "127.0.0.1", port: 9001 },
     http: {
       host: "127.0.0.1",
@@ -124,7 +131,7 @@ export function defaultConfig(repoRoot: string): AuthzConfig {
       skipBodyParse: false,
       maxBodyParseBytes: 1024 * 1024,
     },
-    check: { timeoutMs: 1000, errorStatus: 403 },
+    check: { timeoutMs: 1000, errorStatus: 403, requestParseErrorStatus: 400 },
     identity: { spiffe: { enabled: true } },
     logging: { level: "info", decisions: { enabled: true, sampleRate: 1, redactPaths: [] } },
     dashboard: { enabled: false },
@@ -228,6 +235,9 @@ function dashboard(root: Reader): AuthzConfig["dashboard"] {
   return out;
 }
 
+/** Upper bound on `workers` (a typo such as 400 must not fork 400 processes). */
+export const MAX_WORKERS = 64;
+
 /** Shortest accepted admin token: 16 characters (e.g. 12 random bytes in base64) resist guessing. */
 export const MIN_ADMIN_TOKEN_LENGTH = 16;
 
@@ -244,6 +254,7 @@ function adminConfig(a: Reader): NonNullable<NonNullable<AuthzConfig["risk"]>["a
 /** Validates a parsed config document over `defaults`; throws MW_CONFIG naming the field. */
 export function validateConfig(document: unknown, defaults: AuthzConfig): AuthzConfig {
   const root = Reader.of(document ?? {}, "").only([
+    "workers",
     "grpc",
     "http",
     "bundle",
@@ -300,10 +311,11 @@ export function validateConfig(document: unknown, defaults: AuthzConfig): AuthzC
     skipBodyParse: p.bool("skipBodyParse", dp.skipBodyParse),
     maxBodyParseBytes: p.int("maxBodyParseBytes", dp.maxBodyParseBytes, 0),
   };
-  const c = root.section("check").only(["timeoutMs", "errorStatus"]);
+  const c = root.section("check").only(["timeoutMs", "errorStatus", "requestParseErrorStatus"]);
   const check = {
     timeoutMs: c.int("timeoutMs", defaults.check.timeoutMs, 1),
     errorStatus: c.int("errorStatus", defaults.check.errorStatus, 400, 599),
+    requestParseErrorStatus: c.int("requestParseErrorStatus", defaults.check.requestParseErrorStatus, 400, 599),
   };
   const i = root.section("identity").only(["jwt", "spiffe"]);
   const identity: AuthzConfig["identity"] = {
@@ -324,8 +336,18 @@ export function validateConfig(document: unknown, defaults: AuthzConfig): AuthzC
       redactPaths: d.strings("redactPaths", dd.redactPaths),
     },
   };
-  const out: AuthzConfig = { grpc, http, bundle, policy, check, identity, logging, dashboard: dashboard(root) };
-  if (root.has("rateLimit")) out.rateLimit = rateLimitSection(root.section("rateLimit"));
+  const workers = root.int("workers", defaults.workers, 0, MAX_WORKERS);
+  const out: AuthzConfig = {
+    workers,
+    grpc,
+    http,
+    bundle,
+    policy,
+    check,
+    identity,
+    logging,
+    dashboard: dashboard(root),
+  };
   if (root.has("risk")) {
     const r = root.section("risk").only(["config", "redisUrl", "redisCommandTimeoutMs", "failedLoginHeader", "admin"]);
     const engineConfig = r.raw("config") ?? {};
@@ -340,6 +362,19 @@ export function validateConfig(document: unknown, defaults: AuthzConfig): AuthzC
     const failedLoginHeader = r.optionalString("failedLoginHeader");
     if (failedLoginHeader) out.risk.failedLoginHeader = failedLoginHeader.toLowerCase();
     if (r.has("admin")) out.risk.admin = adminConfig(r.section("admin").only(["token", "tokenFile"]));
+    if (workers > 1 && !out.risk.redisUrl)
+      throw invalid(
+        root.at("workers"),
+        "more than one worker needs risk.redisUrl: in-memory risk state is per process, so workers would disagree on failure counts and revocations",
+      );
+  }
+  if (root.has("rateLimit")) {
+    out.rateLimit = rateLimitSection(root.section("rateLimit"));
+    if (workers > 1 && !out.rateLimit.redis)
+      throw invalid(
+        root.at("workers"),
+        "more than one worker needs rateLimit.redis: in-memory rate-limit buckets are per process, so each worker would admit the whole limit",
+      );
   }
   return out;
 }

@@ -75,6 +75,9 @@ export interface FailoverOptions {
   deadlineMarginMs?: number;
   /** PING interval while local, ms. */
   probeIntervalMs?: number;
+  /** Processes of one replica deciding alone side by side (workers): each takes
+   *  `fallback_share / shareDivisor` of a limit, the replica as a whole its `fallback_share`. */
+  shareDivisor?: number;
   hooks?: FailoverHooks;
   monotonicMs?: () => number;
 }
@@ -153,7 +156,7 @@ export class FailoverDecider implements RateDecider {
       return { results: charges.map((c) => (c.enforce ? DENIED : UNKNOWN_OK)), source: "deny" };
     }
     this.options.hooks?.onFallback?.(domain.domain, "local", reason);
-    const scaled = charges.map((c) => shareOf(c, domain.fallbackShare));
+    const scaled = charges.map((c) => shareOf(c, domain.fallbackShare / (this.options.shareDivisor ?? 1)));
     return { results: this.local.chargeNow(domain.domain, scaled, this.local.clock()), source: "local" };
   }
 

@@ -69,6 +69,8 @@ export class RateLimitMetrics {
       this.storeShared = new Gauge({
         name: "meshward_ratelimit_store_shared",
         help: "1 while rate-limit buckets are decided on Redis, 0 while this replica decides alone.",
+        // Several worker processes: shared only while every one of them is.
+        aggregator: "min",
         registers,
       });
       this.redisSeconds = new Histogram({

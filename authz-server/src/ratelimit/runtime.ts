@@ -27,6 +27,8 @@ export interface RateLimitRuntimeContext {
   registry: Registry;
   logger: Logger;
   nowMs?: () => number;
+  /** Worker processes of this replica (cluster/): they share its `fallback_share`. Default 1. */
+  workers?: number;
 }
 
 /** A client that fails fast instead of queueing: no offline queue, no retries per command, no
@@ -73,6 +75,7 @@ export function createRateLimitRuntime(config: RateLimitConfig, context: RateLim
       local,
       {
         timeoutMs: config.redis.timeoutMs,
+        shareDivisor: context.workers ?? 1,
         hooks: {
           onModeChange: (mode, reason) => {
             metrics.storeMode(mode);

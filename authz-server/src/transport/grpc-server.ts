@@ -1,26 +1,23 @@
-// gRPC listener: envoy.service.auth.v3.Authorization/Check and grpc.health.v1.Health, plus any
-// service added with `addService` (the RateLimitService). Only transport concerns live here;
-// decisions come from CheckService.
-import { create, type DescService } from "@bufbuild/protobuf";
-import * as grpc from "@grpc/grpc-js";
-import type { CheckService } from "../check-service.ts";
-import { Authorization, type CheckRequest, type CheckResponse } from "../gen/envoy/service/auth/v3/external_auth_pb.ts";
+// gRPC listener: envoy.service.auth.v3.Authorization/Check and grpc.health.v1.Health, served by
+// h2-grpc-server.ts (gRPC directly on node:http2), plus any service added with `addService` (the
+// RateLimitService when it shares this listener). Only transport concerns live here; decisions
+// come from CheckService.
+import { create, type DescMessage, fromBinary, type MessageShape, toBinary } from "@bufbuild/protobuf";
+import type { CheckOutcome, CheckService } from "../check-service.ts";
+import { Authorization, type CheckRequest, CheckRequestSchema } from "../gen/envoy/service/auth/v3/external_auth_pb.ts";
 import {
   Health,
   type HealthCheckRequest,
+  HealthCheckRequestSchema,
   type HealthCheckResponse,
   HealthCheckResponse_ServingStatus,
   HealthCheckResponseSchema,
 } from "../gen/grpc/health/v1/health_pb.ts";
-import { toGrpcServiceDefinition } from "./grpc-adapter.ts";
+import { encodeCheckResponse } from "../translate/response-binary.ts";
+import { GrpcError, GrpcStatus } from "./grpc-wire.ts";
+import { type GrpcMethod, H2GrpcServer, type TlsFiles } from "./h2-grpc-server.ts";
 
-export interface TlsFiles {
-  /** PEM certificate chain and private key of this listener. */
-  cert: string;
-  key: string;
-  /** PEM CA bundle; when set, clients must present a certificate it signed (mTLS). */
-  clientCa?: string;
-}
+export type { TlsFiles } from "./h2-grpc-server.ts";
 
 export interface GrpcListenOptions {
   host: string;
@@ -28,103 +25,106 @@ export interface GrpcListenOptions {
   tls?: TlsFiles;
 }
 
-/** A gRPC deadline (wall-clock Date, or Infinity) on the monotonic clock CheckService uses. */
-export function monotonicDeadline(deadline: grpc.Deadline): number | undefined {
-  const wall = deadline instanceof Date ? deadline.getTime() : deadline;
-  if (!Number.isFinite(wall)) return undefined;
-  return performance.now() + (wall - Date.now());
+export interface GrpcTransportOptions {
+  /** Largest CheckRequest accepted, bytes (default 8 MiB). */
+  maxReceiveBytes?: number;
+  /** Ping each connection this often, ms (default: never; clients such as Envoy ping themselves). */
+  keepaliveTimeMs?: number;
+  keepaliveTimeoutMs?: number;
 }
 
-function credentials(tls: TlsFiles | undefined): grpc.ServerCredentials {
-  if (!tls) return grpc.ServerCredentials.createInsecure();
-  return grpc.ServerCredentials.createSsl(
-    tls.clientCa ? Buffer.from(tls.clientCa) : null,
-    [{ cert_chain: Buffer.from(tls.cert), private_key: Buffer.from(tls.key) }],
-    tls.clientCa !== undefined,
-  );
+function decoder<T extends DescMessage>(schema: T): (bytes: Uint8Array) => MessageShape<T> {
+  return (bytes) => fromBinary(schema, bytes);
 }
 
-function healthStatus(ready: boolean): HealthCheckResponse {
+function encoder<T extends DescMessage>(schema: T): (message: MessageShape<T>) => Uint8Array {
+  return (message) => toBinary(schema, message);
+}
+
+/** grpc.health.v1's answer for a service whose readiness is `ready`. */
+export function healthStatus(ready: boolean): HealthCheckResponse {
   const status = ready ? HealthCheckResponse_ServingStatus.SERVING : HealthCheckResponse_ServingStatus.NOT_SERVING;
   return create(HealthCheckResponseSchema, { status });
 }
 
 export class GrpcTransport {
-  private readonly server = new grpc.Server({ "grpc.max_receive_message_length": 8 * 1024 * 1024 });
-  private boundPort = 0;
+  private server: H2GrpcServer | undefined;
   /** The service names this server reports health for ("" is the whole server), with their readiness. */
   private readonly health = new Map<string, () => boolean>();
+  private readonly extra = new Map<string, GrpcMethod>();
 
   constructor(
     private readonly checks: CheckService,
     isReady: () => boolean,
+    private readonly options: GrpcTransportOptions = {},
   ) {
     this.health.set("", isReady).set(Authorization.typeName, isReady);
-    this.server.addService(toGrpcServiceDefinition(Authorization), {
-      check: (call: grpc.ServerUnaryCall<CheckRequest, CheckResponse>, callback: grpc.sendUnaryData<CheckResponse>) => {
-        this.checks.check(call.request, monotonicDeadline(call.getDeadline())).then(
-          (outcome) => callback(null, outcome.response),
-          // CheckService turns failures into denies itself; this is the last resort, and a gRPC
-          // error makes Envoy apply status_on_error (a deny unless failure_mode_allow is set).
-          (err: Error) => callback({ code: grpc.status.INTERNAL, details: err.message }),
-        );
-      },
-    });
-    this.server.addService(toGrpcServiceDefinition(Health), {
-      check: (
-        call: grpc.ServerUnaryCall<HealthCheckRequest, HealthCheckResponse>,
-        callback: grpc.sendUnaryData<HealthCheckResponse>,
-      ) => {
-        const ready = this.health.get(call.request.service);
-        if (!ready) {
-          callback({ code: grpc.status.NOT_FOUND, details: `unknown service ${call.request.service}` });
-          return;
-        }
-        callback(null, healthStatus(ready()));
-      },
-      watch: (call: grpc.ServerWritableStream<HealthCheckRequest, HealthCheckResponse>) => {
-        // Streams the current status once; Envoy and kubelet use Check. The stream stays open until
-        // the client cancels, as the protocol expects.
-        const ready = this.health.get(call.request.service);
-        call.write(
-          ready
-            ? healthStatus(ready())
-            : create(HealthCheckResponseSchema, { status: HealthCheckResponse_ServingStatus.SERVICE_UNKNOWN }),
-        );
-      },
-    });
   }
 
-  /** Serves `service` too; its health is reported under its full name. */
-  addService(service: DescService, implementation: grpc.UntypedServiceImplementation, ready: () => boolean): void {
-    this.server.addService(toGrpcServiceDefinition(service), implementation);
-    this.health.set(service.typeName, ready);
+  /** Serves more methods (by path) under the service `name`, whose health is `ready`; before listen. */
+  addService(name: string, methods: Record<string, GrpcMethod>, ready: () => boolean): void {
+    for (const [path, method] of Object.entries(methods)) this.extra.set(path, method);
+    this.health.set(name, ready);
+  }
+
+  private healthStatus(service: string): HealthCheckResponse | undefined {
+    const ready = this.health.get(service);
+    return ready ? healthStatus(ready()) : undefined;
+  }
+
+  private build(tls: TlsFiles | undefined): H2GrpcServer {
+    const server = new H2GrpcServer({
+      maxReceiveBytes: this.options.maxReceiveBytes ?? 8 * 1024 * 1024,
+      ...(this.options.keepaliveTimeMs !== undefined ? { keepaliveTimeMs: this.options.keepaliveTimeMs } : {}),
+      ...(this.options.keepaliveTimeoutMs !== undefined ? { keepaliveTimeoutMs: this.options.keepaliveTimeoutMs } : {}),
+      ...(tls ? { tls } : {}),
+    });
+    const checks = this.checks;
+    server.add(`/${Authorization.typeName}/Check`, {
+      kind: "unary",
+      decode: decoder(CheckRequestSchema),
+      encode: (outcome: CheckOutcome) => encodeCheckResponse(outcome.decision, outcome.record.decisionId),
+      // CheckService never rejects: failures are coded denies. Were it to, the call fails INTERNAL
+      // and Envoy applies status_on_error (a deny unless failure_mode_allow is set).
+      handle: (request: CheckRequest, call) => checks.check(request, call.deadlineMs),
+    });
+    server.add(`/${Health.typeName}/Check`, {
+      kind: "unary",
+      decode: decoder(HealthCheckRequestSchema),
+      encode: encoder(HealthCheckResponseSchema),
+      handle: (request: HealthCheckRequest) => {
+        const status = this.healthStatus(request.service);
+        if (!status) throw new GrpcError(GrpcStatus.NOT_FOUND, `unknown service ${request.service}`);
+        return status;
+      },
+    });
+    server.add(`/${Health.typeName}/Watch`, {
+      kind: "server-stream",
+      decode: decoder(HealthCheckRequestSchema),
+      encode: encoder(HealthCheckResponseSchema),
+      // Streams the current status once; Envoy and kubelet use Check. The stream stays open until
+      // the client cancels, as the protocol expects.
+      handle: (request: HealthCheckRequest, stream) => {
+        stream.write(
+          this.healthStatus(request.service) ??
+            create(HealthCheckResponseSchema, { status: HealthCheckResponse_ServingStatus.SERVICE_UNKNOWN }),
+        );
+      },
+    });
+    for (const [path, method] of this.extra) server.add(path, method);
+    return server;
   }
 
   get port(): number {
-    return this.boundPort;
+    return this.server?.port ?? 0;
   }
 
   listen(options: GrpcListenOptions): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.server.bindAsync(`${options.host}:${options.port}`, credentials(options.tls), (err, port) => {
-        if (err) return reject(err);
-        this.boundPort = port;
-        resolve(port);
-      });
-    });
+    this.server = this.build(options.tls);
+    return this.server.listen(options.host, options.port);
   }
 
   close(graceMs = 2000): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.server.forceShutdown();
-        resolve();
-      }, graceMs);
-      this.server.tryShutdown(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+    return this.server?.close(graceMs) ?? Promise.resolve();
   }
 }

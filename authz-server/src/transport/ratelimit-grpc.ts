@@ -1,11 +1,10 @@
-// envoy.service.ratelimit.v3.RateLimitService/ShouldRateLimit over gRPC: as a grpc-js service on
-// the authz listener, or as methods of the lean unary server (unary-grpc-server.ts) on the
-// service's own listener, with grpc.health.v1 Check beside it. Refusals of the service become
-// gRPC errors whose message starts with the MW_RL_* code: a malformed or oversized request →
-// INVALID_ARGUMENT, an unknown domain → NOT_FOUND, anything else → INTERNAL. Envoy's ratelimit
-// filter treats every error alike and applies its `failure_mode_deny`.
-import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
-import type * as grpc from "@grpc/grpc-js";
+// envoy.service.ratelimit.v3.RateLimitService/ShouldRateLimit as gRPC methods of the node:http2
+// server (h2-grpc-server.ts): added to the authz listener, or served on the service's own listener
+// with grpc.health.v1 Check beside it. Refusals of the service become gRPC errors whose message
+// starts with the MW_RL_* code: a malformed or oversized request → INVALID_ARGUMENT, an unknown
+// domain → NOT_FOUND, anything else → INTERNAL. Envoy's ratelimit filter treats every error alike
+// and applies its `failure_mode_deny`.
+import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import { ErrorCodes, errorCodeOf } from "../errors.ts";
 import {
   type RateLimitRequest,
@@ -16,66 +15,53 @@ import {
 } from "../gen/envoy/service/ratelimit/v3/rls_pb.ts";
 import {
   Health,
+  type HealthCheckRequest,
   HealthCheckRequestSchema,
-  HealthCheckResponse_ServingStatus,
   HealthCheckResponseSchema,
 } from "../gen/grpc/health/v1/health_pb.ts";
 import type { RateLimitService } from "../ratelimit/ratelimit-service.ts";
-import { monotonicDeadline } from "./grpc-server.ts";
-import { GrpcError, GrpcStatus, type UnaryMethod } from "./unary-grpc-server.ts";
+import { healthStatus } from "./grpc-server.ts";
+import { GrpcError, GrpcStatus } from "./grpc-wire.ts";
+import type { GrpcMethod } from "./h2-grpc-server.ts";
+
+/** The service name, for gRPC health. */
+export const RATE_LIMIT_SERVICE = RateLimitServiceDesc.typeName;
 
 const STATUS_OF: Record<string, number> = {
-  [ErrorCodes.rateLimitBadRequest]: GrpcStatus.invalidArgument,
-  [ErrorCodes.rateLimitUnknownDomain]: GrpcStatus.notFound,
+  [ErrorCodes.rateLimitBadRequest]: GrpcStatus.INVALID_ARGUMENT,
+  [ErrorCodes.rateLimitUnknownDomain]: GrpcStatus.NOT_FOUND,
 };
 
-function refusal(err: Error): { code: number; details: string } {
-  const code = errorCodeOf(err);
-  return { code: STATUS_OF[code] ?? GrpcStatus.internal, details: `${code}: ${err.message}` };
-}
-
-/** The grpc-js implementation (the authz listener serves it beside Check). */
-export function rateLimitHandlers(service: RateLimitService): grpc.UntypedServiceImplementation {
+/** ShouldRateLimit, by path. */
+export function rateLimitMethods(service: RateLimitService): Record<string, GrpcMethod> {
   return {
-    shouldRateLimit: (
-      call: grpc.ServerUnaryCall<RateLimitRequest, RateLimitResponse>,
-      callback: grpc.sendUnaryData<RateLimitResponse>,
-    ) => {
-      service.shouldRateLimit(call.request, monotonicDeadline(call.getDeadline())).then(
-        (response) => callback(null, response),
-        (err: Error) => callback(refusal(err)),
-      );
+    [`/${RATE_LIMIT_SERVICE}/ShouldRateLimit`]: {
+      kind: "unary",
+      decode: (bytes: Uint8Array) => fromBinary(RateLimitRequestSchema, bytes),
+      encode: (response: RateLimitResponse) => toBinary(RateLimitResponseSchema, response),
+      handle: (request: RateLimitRequest, call: { deadlineMs: number | undefined }) =>
+        service.shouldRateLimit(request, call.deadlineMs).catch((err: Error) => {
+          const code = errorCodeOf(err);
+          throw new GrpcError(STATUS_OF[code] ?? GrpcStatus.INTERNAL, `${code}: ${err.message}`);
+        }),
     },
   };
 }
 
-/** ShouldRateLimit and health Check as unary methods for the service's own listener. */
-export function rateLimitUnaryMethods(service: RateLimitService, ready: () => boolean): UnaryMethod[] {
-  const shouldRateLimit: UnaryMethod<RateLimitRequest, RateLimitResponse> = {
-    path: `/${RateLimitServiceDesc.typeName}/ShouldRateLimit`,
-    decode: (bytes) => fromBinary(RateLimitRequestSchema, bytes),
-    encode: (response) => toBinary(RateLimitResponseSchema, response),
-    handle: (request, deadlineMs) =>
-      service.shouldRateLimit(request, deadlineMs).catch((err: Error) => {
-        const { code, details } = refusal(err);
-        throw new GrpcError(code, details);
-      }),
-  };
-  const healthy = new Set(["", RateLimitServiceDesc.typeName]);
-  const check: UnaryMethod = {
-    path: `/${Health.typeName}/Check`,
-    decode: (bytes) => fromBinary(HealthCheckRequestSchema, bytes),
-    encode: (response) => toBinary(HealthCheckResponseSchema, response as ReturnType<typeof healthStatus>),
-    handle: async (request) => {
-      const service = (request as { service: string }).service;
-      if (!healthy.has(service)) throw new GrpcError(GrpcStatus.notFound, `unknown service ${service}`);
-      return healthStatus(ready());
+/** ShouldRateLimit and health Check (for "" and the service) on the service's own listener. */
+export function ownListenerMethods(service: RateLimitService, ready: () => boolean): Record<string, GrpcMethod> {
+  const healthy = new Set(["", RATE_LIMIT_SERVICE]);
+  return {
+    ...rateLimitMethods(service),
+    [`/${Health.typeName}/Check`]: {
+      kind: "unary",
+      decode: (bytes: Uint8Array) => fromBinary(HealthCheckRequestSchema, bytes),
+      encode: (response: ReturnType<typeof healthStatus>) => toBinary(HealthCheckResponseSchema, response),
+      handle: (request: HealthCheckRequest) => {
+        if (!healthy.has(request.service))
+          throw new GrpcError(GrpcStatus.NOT_FOUND, `unknown service ${request.service}`);
+        return healthStatus(ready());
+      },
     },
   };
-  return [shouldRateLimit as UnaryMethod, check];
-}
-
-function healthStatus(ready: boolean) {
-  const status = ready ? HealthCheckResponse_ServingStatus.SERVING : HealthCheckResponse_ServingStatus.NOT_SERVING;
-  return create(HealthCheckResponseSchema, { status });
 }
