@@ -4,7 +4,7 @@
 // repository) in the same interleaved run.
 //
 //   npm run bench:ratelimit -- [--peer-ratelimit PATH] [--rounds 4] [--calls 15000] [--rps 1000]
-//                              [--listeners own,shared]
+//                              [--listeners own|shared|own,shared]
 //
 // Both servers get the same rules file (envoyproxy/ratelimit's format, which Meshward reads), their
 // own redis-server, and the same request: domain `mesh` with two descriptors, a global key and a
@@ -31,7 +31,7 @@ const CALLS = numberArg("calls", 15_000);
 const RPS = numberArg("rps", 1000);
 const PEER = stringArg("peer-ratelimit");
 /** Meshward variants: its own listener (the default deployment's) and/or the shared authz listener. */
-const LISTENERS = (stringArg("listeners") ?? "own,shared").split(",") as ("own" | "shared")[];
+const LISTENERS = (stringArg("listeners") ?? "own").split(",") as ("own" | "shared")[];
 
 function numberArg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -75,8 +75,8 @@ interface Server {
   stop(): Promise<void>;
 }
 
-/** Meshward's service on its own listener (the lean unary server), or on the authz gRPC listener
- *  beside Check (grpc-js). */
+/** Meshward's service on its own listener (as the manifests deploy it), or on the authz gRPC
+ *  listener beside Check. */
 async function meshward(dir: string, listener: "own" | "shared"): Promise<Server> {
   const redis = await startRedis();
   const config = join(dir, `meshward-${listener}.yaml`);
@@ -93,7 +93,7 @@ async function meshward(dir: string, listener: "own" | "shared"): Promise<Server
   );
   const authz: AuthzProcess = await startAuthzProcess(["--config", config]);
   return {
-    name: listener === "own" ? "meshward (own listener)" : "meshward (authz listener, grpc-js)",
+    name: listener === "own" ? "meshward (own listener)" : "meshward (authz listener)",
     target: `127.0.0.1:${listener === "own" ? authz.rateLimitPort : authz.grpcPort}`,
     pid: authz.process.pid,
     redis,

@@ -98,7 +98,7 @@ describe("RateLimitService under hostile input", () => {
       ["e", "5"],
     ]);
     expect((await refusal(c.call(deep))).details).toBe("MW_RL_BAD_REQUEST: descriptors[0].entries: at most 4, got 5");
-    // Beyond the listener's message cap (16 KiB here) grpc-js refuses before decoding.
+    // Beyond the listener's message cap (16 KiB here): refused before decoding.
     const huge = rlsRequest(
       "mesh",
       ...Array.from({ length: 10 }, (_, i): [string, string][] => [["k", `${i}${"v".repeat(4000)}`]]),
