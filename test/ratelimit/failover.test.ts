@@ -42,7 +42,7 @@ beforeAll(async () => {
     new RedisRateStore(client),
     new MemoryRateStore(() => (now += 1)), // local time barely moves: the buckets do not refill
     {
-      timeoutMs: 50,
+      timeoutMs: 200,
       probeIntervalMs: 50,
       hooks: {
         onModeChange: (mode) => transitions.push(mode),
@@ -80,14 +80,17 @@ describe("FailoverDecider", () => {
       const d = decider as FailoverDecider;
       const first = await timed(d.decide(halved, one("per-subject", "subject=b"), performance.now() + 15));
       expect(first.source).toBe("local");
-      expect(first.ms).toBeLessThan(15);
+      // Decided by the 13 ms budget (deadline less the margin), not by the client's 1 s command
+      // timeout; on a loaded machine the event loop may run the timer some ms late.
+      expect(first.ms).toBeLessThan(100);
       expect(fallbacks.at(-1)).toBe("local:timeout");
       expect(d.status().store).toBe("local");
       // Local buckets with half the limit: burst 10 × 0.5 = 5.
       const next = [];
       for (let i = 0; i < 6; i++) next.push(await timed(d.decide(halved, one("per-subject", "subject=b"), undefined)));
       expect(next.map((x) => x.results[0]?.admitted)).toEqual([true, true, true, true, false, false]);
-      expect(Math.max(...next.map((x) => x.ms))).toBeLessThan(5);
+      // No wait for Redis (its budget is 200 ms): decided at once, whatever the machine's load.
+      expect(Math.max(...next.map((x) => x.ms))).toBeLessThan(100);
       expect(fallbacks.at(-1)).toBe("local:unavailable");
       // failure_mode_deny: enforced limits refuse, shadow ones say nothing.
       const denied = await d.decide(
@@ -121,6 +124,7 @@ describe("FailoverDecider", () => {
 
   it("never waits when the deadline leaves no time, and survives Redis killed and restarted", async () => {
     const d = decider as FailoverDecider;
+    await until("shared", () => d.status().store === "shared");
     const late = await d.decide(mesh, one("per-subject", "subject=d"), performance.now() + 1);
     expect(late.source).toBe("local");
     expect(fallbacks.at(-1)).toBe("local:timeout");
