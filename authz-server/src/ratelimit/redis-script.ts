@@ -37,16 +37,21 @@ for i = 1, n do
   local cap = tonumber(ARGV[a + 5])
   local key, set = KEYS[3 * i - 2], KEYS[3 * i - 1]
   local overflow = 0
-  if cap > 0 and planned[key] == nil and not redis.call('ZSCORE', set, key) then
-    if redis.call('ZCARD', set) >= cap then
+  local stored = planned[key]
+  if stored == nil then
+    local raw = redis.call('GET', key)
+    -- No key: a value not seen, or seen so long ago that its bucket is full again. Either way a
+    -- new live bucket, which a capped rule admits only below its cap.
+    if not raw and cap > 0 and redis.call('ZCARD', set) >= cap then
       redis.call('ZREMRANGEBYSCORE', set, '-inf', now)
       if redis.call('ZCARD', set) >= cap then
         key = KEYS[3 * i]
         overflow = 1
+        raw = planned[key] or redis.call('GET', key)
       end
     end
+    stored = tonumber(raw or '0') or 0
   end
-  local stored = planned[key] or tonumber(redis.call('GET', key) or '0') or 0
   local tat = stored
   if tat < now then tat = now end
   local nxt = tat + cost * interval
