@@ -11,6 +11,8 @@ import { authzLoadOptions, authzTable, benchAuthzGrpc } from "./load/authz-grpc.
 import { benchEnvoyFilters, type VariantResult } from "./load/envoy-filters.ts";
 
 const quick = process.argv.includes("--quick");
+/** envoyproxy/ratelimit built from source (not installed by this repository), for the rate-limit tier. */
+const peerRateLimit = ((i) => (i === -1 ? undefined : process.argv[i + 1]))(process.argv.indexOf("--peer-ratelimit"));
 
 function table(results: VariantResult[]): string {
   const rows = results.map(
@@ -52,6 +54,15 @@ async function microAndSimulation(): Promise<{ title: string; output: string }[]
       title: "Micro: risk scoring per check (in-memory store; full run adds Redis)",
       script: "bench/risk.ts",
       args: quick ? ["--memory-only", "--checks", "5000"] : [],
+    },
+    {
+      title:
+        "Load: ShouldRateLimit at 1000 calls/s, CPU per call (with --peer-ratelimit PATH: envoyproxy/ratelimit beside it)",
+      script: "bench/ratelimit.ts",
+      args: [
+        ...(quick ? ["--rounds", "1", "--calls", "3000"] : ["--rounds", "4"]),
+        ...(peerRateLimit ? ["--peer-ratelimit", peerRateLimit] : []),
+      ],
     },
     {
       title: "Simulation: load-balancing quality (seeded discrete-event simulation)",
