@@ -68,14 +68,16 @@ export async function createEvaluator(bundle: Bundle, options: EvaluatorOptions 
       cause: err,
     });
   }
-  const entrypointIds = policy.entrypoints as Record<string, number>;
+  // A Map, not the SDK's plain object: a route may name any entrypoint, and `__proto__` or
+  // `constructor` must be unknown names, not Object.prototype's members.
+  const entrypointIds = new Map(Object.entries(policy.entrypoints as Record<string, number>));
   return {
     revision: bundle.manifest.revision,
-    entrypoints: Object.keys(entrypointIds),
+    entrypoints: [...entrypointIds.keys()],
     builtins: needed,
-    hasEntrypoint: (entrypoint) => entrypointIds[entrypoint] !== undefined,
+    hasEntrypoint: (entrypoint) => entrypointIds.has(entrypoint),
     evaluate(input: unknown, entrypoint: string): unknown {
-      const id = entrypointIds[entrypoint];
+      const id = entrypointIds.get(entrypoint);
       if (id === undefined) {
         throw new MeshwardError(ErrorCodes.policyEntrypoint, `entrypoint ${entrypoint} is not in the bundle`);
       }
