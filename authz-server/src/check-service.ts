@@ -159,7 +159,10 @@ export class CheckService {
 
   private decide(request: CheckRequest, record: CheckRecord, deadline: number): Decision | Promise<Decision> {
     const evaluator = this.deps.policy.evaluator; // an in-flight check keeps the bundle it started with
-    if (!evaluator) throw new MeshwardError(ErrorCodes.noBundle, "no policy bundle is active");
+    if (!evaluator) {
+      const code = this.deps.policy.inactiveCode;
+      throw new MeshwardError(code, `no policy bundle is active (${code})`);
+    }
     record.revision = evaluator.revision;
     const input = toPolicyInput(request, this.options.translate);
     record.input = input;

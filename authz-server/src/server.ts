@@ -15,10 +15,11 @@ import { IdentityEnricher } from "./identity/identity-enricher.ts";
 import { JwksCache } from "./identity/jwks-cache.ts";
 import { JwtVerifier } from "./identity/jwt-verifier.ts";
 import { decisionLogger } from "./ops/decision-log.ts";
+import { displayUrl } from "./ops/display-url.ts";
 import { AuthzMetrics } from "./ops/metrics.ts";
 import { createRedactor } from "./ops/redact.ts";
 import { ActivePolicy } from "./policy/active-policy.ts";
-import { BundleSource, isUrl } from "./policy/bundle-source.ts";
+import { BundleSource } from "./policy/bundle-source.ts";
 import type { SignatureVerification } from "./policy/signature.ts";
 import { type RiskAssessor, RiskEnricher } from "./risk-enricher.ts";
 import type { RiskRuntime, RiskRuntimeContext } from "./risk-runtime.ts";
@@ -125,14 +126,20 @@ export async function startAuthzServer(config: AuthzConfig, deps: ServerDependen
   const nowMs = deps.nowMs ?? Date.now;
   const metrics = new AuthzMetrics();
   const signature = signatureVerification(config);
-  const policy = new ActivePolicy({ nowMs, ...(signature ? { signature } : {}) });
+  const { limits } = config.bundle;
+  const policy = new ActivePolicy({
+    nowMs,
+    limits: { maxUnpackedBytes: limits.maxUnpackedBytes, maxEntries: limits.maxEntries },
+    ...(signature ? { signature } : {}),
+  });
   const bundles = new BundleSource(policy, config.bundle.source, {
     pollIntervalMs: config.bundle.pollIntervalMs,
+    maxDownloadBytes: limits.maxDownloadBytes,
     onResult: (outcome) => {
       if (outcome.result === "error") {
         metrics.bundleStatus(policy.bundleStatus, "error", outcome.code);
         logger.error(
-          { event: "bundle", source: config.bundle.source, reason: outcome.code, error: outcome.message },
+          { event: "bundle", source: bundles.shown, reason: outcome.code, error: outcome.message },
           "bundle refused",
         );
       } else {
@@ -141,11 +148,15 @@ export async function startAuthzServer(config: AuthzConfig, deps: ServerDependen
       }
     },
   });
+  // Without a good bundle the server still starts: it answers every check with a coded deny
+  // (MW_BUNDLE_*) and reports not ready until one is activated. Exiting instead would turn a bad
+  // bundle into a crash loop, which Envoy's `failure_mode_allow: true` turns into allow-all.
   const first = await bundles.load();
-  if (first.result === "error" && config.bundle.pollIntervalMs === 0 && !isUrl(config.bundle.source)) {
-    // Nothing would ever load: refuse to start rather than serve denies forever.
-    throw Object.assign(new Error(first.message), { code: first.code });
-  }
+  if (first.result === "error" && config.bundle.pollIntervalMs === 0)
+    logger.error(
+      { event: "bundle", source: bundles.shown, reason: first.code },
+      "no bundle is active and bundle.pollIntervalMs is 0: every check is denied until a restart",
+    );
 
   let identity: IdentityEnricher | undefined;
   const jwt = config.identity.jwt;
@@ -157,10 +168,11 @@ export async function startAuthzServer(config: AuthzConfig, deps: ServerDependen
         cacheMs: jwt.jwksCacheMs,
         minRefetchMs: jwt.jwksMinRefetchMs,
         timeoutMs: jwt.jwksTimeoutMs,
+        maxBytes: jwt.jwksMaxBytes,
         nowMs,
         onFetch: (result, trigger, error) => {
           metrics.jwksFetch(result, trigger);
-          if (error) logger.warn({ event: "jwks", url: jwt.jwksUrl, trigger, error }, "JWKS fetch failed");
+          if (error) logger.warn({ event: "jwks", url: displayUrl(jwt.jwksUrl), trigger, error }, "JWKS fetch failed");
         },
       });
       jwtOptions = { config: jwt, verifier: new JwtVerifier(jwt, jwks), jwksStatus: () => jwks.status() };

@@ -1,6 +1,7 @@
 // The authz server's configuration: types, built-in defaults, and validation that names the
 // offending field (`bundle.pollIntervalMs: must be an integer >= 100`). Unknown fields are errors,
 // so a typo never silently falls back to a default. Pure.
+import { findPrototypeKey } from "../json/untrusted-json.ts";
 import { invalid, type Obj, Reader } from "./reader.ts";
 
 export interface TlsConfig {
@@ -15,6 +16,16 @@ export interface ListenerConfig {
   /** 0 lets the kernel choose (tests). */
   port: number;
   tls?: TlsConfig;
+}
+
+/** Bounds on what one bundle may cost to fetch and unpack (refused with MW_BUNDLE_LIMIT). */
+export interface BundleLimits {
+  /** Largest archive downloaded or read, compressed bytes. */
+  maxDownloadBytes: number;
+  /** Largest tar data the archive may unpack to (contents, headers, padding). */
+  maxUnpackedBytes: number;
+  /** Most tar entries. */
+  maxEntries: number;
 }
 
 export interface SigningConfig {
@@ -45,10 +56,14 @@ export interface JwtConfig {
   /** At most one refetch for an unknown `kid` per this interval. */
   jwksMinRefetchMs: number;
   jwksTimeoutMs: number;
+  /** Largest JWKS document accepted, bytes. */
+  jwksMaxBytes: number;
 }
 
 export interface AuthzConfig {
-  grpc: ListenerConfig;
+  /** `maxMessageBytes`: largest CheckRequest accepted (grpc-js refuses bigger ones with
+   *  RESOURCE_EXHAUSTED); keep Envoy's `with_request_body.max_request_bytes` plus headers below it. */
+  grpc: ListenerConfig & { maxMessageBytes: number };
   /** HTTP listener: Envoy `http_service` checks under `checkPathPrefix`, plus /healthz, /readyz,
    *  /metrics and /status. */
   http: ListenerConfig & {
@@ -62,6 +77,8 @@ export interface AuthzConfig {
     /** HTTP mode has no source.principal; take it from Envoy's x-forwarded-client-cert `URI=`.
      *  Only safe with `forward_client_cert_details: SANITIZE_SET` (or Istio's default handling). */
     principalFromXfcc: boolean;
+    /** A client (or Envoy) must send a whole request within this time; slower ones are cut off. */
+    requestTimeoutMs: number;
   };
   bundle: {
     /** File path or http(s) URL of an OPA bundle (.tar.gz) with a Wasm policy. */
@@ -69,6 +86,7 @@ export interface AuthzConfig {
     /** How often a URL source is polled (ETag / If-None-Match), or a file source re-read. */
     pollIntervalMs: number;
     signing?: SigningConfig;
+    limits: BundleLimits;
   };
   policy: {
     defaultEntrypoint: string;
@@ -77,7 +95,9 @@ export interface AuthzConfig {
     skipBodyParse: boolean;
     maxBodyParseBytes: number;
   };
-  check: { timeoutMs: number; errorStatus: number };
+  /** `maxInFlight` / `maxBytesInFlight`: checks (and their request bytes) being decided at once,
+   *  over both listeners; beyond them a check is denied at once with MW_OVERLOADED (status 503). */
+  check: { timeoutMs: number; errorStatus: number; maxInFlight: number; maxBytesInFlight: number };
   identity: { jwt?: JwtConfig; spiffe: { enabled: boolean } };
   /** The risk engine (authz-server/src/risk/): present = enabled. `config` is the engine's own
    *  config (validated by it, errors name its fields); `redisUrl` shares state across replicas. */
@@ -94,7 +114,9 @@ export interface AuthzConfig {
   };
   logging: {
     level: "trace" | "debug" | "info" | "warn" | "error" | "silent";
-    decisions: { enabled: boolean; sampleRate: number; redactPaths: string[] };
+    /** `bodyPaths`: request path globs (`*` one segment, `**` any) whose parsed body is logged,
+     *  credential-named fields still redacted; every other body is left out of decision logs. */
+    decisions: { enabled: boolean; sampleRate: number; redactPaths: string[]; bodyPaths: string[] };
   };
   /** The live page (authz-server/src/dashboard/) on the HTTP listener under /dashboard: off unless
    *  enabled. `envoyAdminUrl` is read for the filters' and endpoints' numbers; `controlUrl` is the
@@ -104,7 +126,7 @@ export interface AuthzConfig {
 
 export function defaultConfig(repoRoot: string): AuthzConfig {
   return {
-    grpc: { host: "127.0.0.1", port: 9001 },
+    grpc: { host: "127.0.0.1", port: 9001, maxMessageBytes: 1024 * 1024 },
     http: {
       host: "127.0.0.1",
       port: 9002,
@@ -112,8 +134,13 @@ export function defaultConfig(repoRoot: string): AuthzConfig {
       checkPathPrefix: "/check",
       maxBodyBytes: 1024 * 1024,
       principalFromXfcc: false,
+      requestTimeoutMs: 10_000,
     },
-    bundle: { source: `${repoRoot}/build/policy/default.tar.gz`, pollIntervalMs: 0 },
+    bundle: {
+      source: `${repoRoot}/build/policy/default.tar.gz`,
+      pollIntervalMs: 0,
+      limits: { maxDownloadBytes: 8 * 1024 * 1024, maxUnpackedBytes: 8 * 1024 * 1024, maxEntries: 4096 },
+    },
     policy: {
       defaultEntrypoint: "envoy/authz/allow",
       entrypointContextKey: "meshward_entrypoint",
@@ -121,9 +148,9 @@ export function defaultConfig(repoRoot: string): AuthzConfig {
       skipBodyParse: false,
       maxBodyParseBytes: 1024 * 1024,
     },
-    check: { timeoutMs: 1000, errorStatus: 403 },
+    check: { timeoutMs: 1000, errorStatus: 403, maxInFlight: 512, maxBytesInFlight: 16 * 1024 * 1024 },
     identity: { spiffe: { enabled: true } },
-    logging: { level: "info", decisions: { enabled: true, sampleRate: 1, redactPaths: [] } },
+    logging: { level: "info", decisions: { enabled: true, sampleRate: 1, redactPaths: [], bodyPaths: [] } },
     dashboard: { enabled: false },
   };
 }
@@ -156,6 +183,7 @@ function jwt(r: Reader): JwtConfig {
     "jwksCacheMs",
     "jwksMinRefetchMs",
     "jwksTimeoutMs",
+    "jwksMaxBytes",
   ]);
   const jwksUrl = r.string("jwksUrl", "");
   if (!/^https?:\/\//.test(jwksUrl)) throw invalid(r.at("jwksUrl"), "must be an http(s) URL");
@@ -173,6 +201,7 @@ function jwt(r: Reader): JwtConfig {
     jwksCacheMs: r.int("jwksCacheMs", 300_000, 0),
     jwksMinRefetchMs: r.int("jwksMinRefetchMs", 30_000, 0),
     jwksTimeoutMs: r.int("jwksTimeoutMs", 2000, 1),
+    jwksMaxBytes: r.int("jwksMaxBytes", 256 * 1024, 1024),
   };
   const cookie = r.optionalString("cookie");
   if (cookie) out.cookie = cookie;
@@ -225,6 +254,11 @@ function dashboard(root: Reader): AuthzConfig["dashboard"] {
   return out;
 }
 
+/** The live page and its control forwarding trust the local machine only. */
+function isLoopbackHost(host: string): boolean {
+  return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
 /** Shortest accepted admin token: 16 characters (e.g. 12 random bytes in base64) resist guessing. */
 export const MIN_ADMIN_TOKEN_LENGTH = 16;
 
@@ -240,6 +274,10 @@ function adminConfig(a: Reader): NonNullable<NonNullable<AuthzConfig["risk"]>["a
 
 /** Validates a parsed config document over `defaults`; throws MW_CONFIG naming the field. */
 export function validateConfig(document: unknown, defaults: AuthzConfig): AuthzConfig {
+  // Fields are read by name, but `risk.config` and the signing keys are iterated: a key that names a
+  // prototype is refused anywhere rather than reasoned about per section.
+  const prototypeKey = findPrototypeKey(document);
+  if (prototypeKey !== undefined) throw invalid(prototypeKey, "is not an allowed field name");
   const root = Reader.of(document ?? {}, "").only([
     "grpc",
     "http",
@@ -251,7 +289,11 @@ export function validateConfig(document: unknown, defaults: AuthzConfig): AuthzC
     "logging",
     "dashboard",
   ]);
-  const grpc = listener(root.section("grpc").only(["host", "port", "tls"]), defaults.grpc);
+  const g = root.section("grpc").only(["host", "port", "tls", "maxMessageBytes"]);
+  const grpc = {
+    ...listener(g, defaults.grpc),
+    maxMessageBytes: g.int("maxMessageBytes", defaults.grpc.maxMessageBytes, 4096, 64 * 1024 * 1024),
+  };
   const h = root
     .section("http")
     .only([
@@ -263,6 +305,7 @@ export function validateConfig(document: unknown, defaults: AuthzConfig): AuthzC
       "maxBodyBytes",
       "entrypointHeader",
       "principalFromXfcc",
+      "requestTimeoutMs",
     ]);
   const checkPathPrefix = h.string("checkPathPrefix", defaults.http.checkPathPrefix);
   if (!/^\/[^?#]*$/.test(checkPathPrefix) || checkPathPrefix.endsWith("/")) {
@@ -274,13 +317,21 @@ export function validateConfig(document: unknown, defaults: AuthzConfig): AuthzC
     checkPathPrefix,
     maxBodyBytes: h.int("maxBodyBytes", defaults.http.maxBodyBytes, 0),
     principalFromXfcc: h.bool("principalFromXfcc", defaults.http.principalFromXfcc),
+    requestTimeoutMs: h.int("requestTimeoutMs", defaults.http.requestTimeoutMs, 100, 600_000),
   };
   const entrypointHeader = h.optionalString("entrypointHeader");
   if (entrypointHeader) http.entrypointHeader = entrypointHeader.toLowerCase();
-  const b = root.section("bundle").only(["source", "pollIntervalMs", "signing"]);
+  const b = root.section("bundle").only(["source", "pollIntervalMs", "signing", "limits"]);
+  const bl = b.section("limits").only(["maxDownloadBytes", "maxUnpackedBytes", "maxEntries"]);
+  const dl = defaults.bundle.limits;
   const bundle: AuthzConfig["bundle"] = {
     source: b.string("source", defaults.bundle.source),
     pollIntervalMs: b.int("pollIntervalMs", defaults.bundle.pollIntervalMs, 0),
+    limits: {
+      maxDownloadBytes: bl.int("maxDownloadBytes", dl.maxDownloadBytes, 1024),
+      maxUnpackedBytes: bl.int("maxUnpackedBytes", dl.maxUnpackedBytes, 1024),
+      maxEntries: bl.int("maxEntries", dl.maxEntries, 1),
+    },
   };
   if (bundle.pollIntervalMs > 0 && bundle.pollIntervalMs < 100)
     throw invalid(b.at("pollIntervalMs"), "must be 0 (off) or >= 100");
@@ -296,10 +347,12 @@ export function validateConfig(document: unknown, defaults: AuthzConfig): AuthzC
     skipBodyParse: p.bool("skipBodyParse", dp.skipBodyParse),
     maxBodyParseBytes: p.int("maxBodyParseBytes", dp.maxBodyParseBytes, 0),
   };
-  const c = root.section("check").only(["timeoutMs", "errorStatus"]);
+  const c = root.section("check").only(["timeoutMs", "errorStatus", "maxInFlight", "maxBytesInFlight"]);
   const check = {
     timeoutMs: c.int("timeoutMs", defaults.check.timeoutMs, 1),
     errorStatus: c.int("errorStatus", defaults.check.errorStatus, 400, 599),
+    maxInFlight: c.int("maxInFlight", defaults.check.maxInFlight, 1),
+    maxBytesInFlight: c.int("maxBytesInFlight", defaults.check.maxBytesInFlight, 4096),
   };
   const i = root.section("identity").only(["jwt", "spiffe"]);
   const identity: AuthzConfig["identity"] = {
@@ -310,7 +363,7 @@ export function validateConfig(document: unknown, defaults: AuthzConfig): AuthzC
   const level = l.string("level", defaults.logging.level);
   if (!(LEVELS as readonly string[]).includes(level))
     throw invalid(l.at("level"), `must be one of ${LEVELS.join(", ")}`);
-  const d = l.section("decisions").only(["enabled", "sampleRate", "redactPaths"]);
+  const d = l.section("decisions").only(["enabled", "sampleRate", "redactPaths", "bodyPaths"]);
   const dd = defaults.logging.decisions;
   const logging = {
     level: level as AuthzConfig["logging"]["level"],
@@ -318,9 +371,15 @@ export function validateConfig(document: unknown, defaults: AuthzConfig): AuthzC
       enabled: d.bool("enabled", dd.enabled),
       sampleRate: d.fraction("sampleRate", dd.sampleRate),
       redactPaths: d.strings("redactPaths", dd.redactPaths),
+      bodyPaths: d.strings("bodyPaths", dd.bodyPaths),
     },
   };
+  const largest = Math.max(grpc.maxMessageBytes, http.enabled ? http.maxBodyBytes : 0);
+  if (check.maxBytesInFlight < largest)
+    throw invalid(c.at("maxBytesInFlight"), `must be at least the largest check accepted (${largest} bytes)`);
   const out: AuthzConfig = { grpc, http, bundle, policy, check, identity, logging, dashboard: dashboard(root) };
+  if (out.dashboard.enabled && !isLoopbackHost(http.host))
+    throw invalid("dashboard.enabled", `the live page is for loopback listeners only (http.host is ${http.host})`);
   if (root.has("risk")) {
     const r = root.section("risk").only(["config", "redisUrl", "redisCommandTimeoutMs", "failedLoginHeader", "admin"]);
     const engineConfig = r.raw("config") ?? {};

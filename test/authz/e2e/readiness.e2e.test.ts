@@ -34,6 +34,7 @@ beforeAll(async () => {
   config.grpc.port = 0;
   config.http.port = 0;
   config.bundle = {
+    ...config.bundle,
     source: `http://127.0.0.1:${(bundleServer.address() as AddressInfo).port}/b.tar.gz`,
     pollIntervalMs: 100,
   };
@@ -60,14 +61,14 @@ function grpcHealth(): Promise<HealthCheckResponse> {
 }
 
 describe("readiness", () => {
-  it("is live but not ready without a bundle, and denies with MW_NO_BUNDLE", async () => {
+  it("is live but not ready without a bundle, and denies with the fetch failure's code", async () => {
     const base = `http://127.0.0.1:${server?.httpPort}`;
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     expect((await fetch(`${base}/readyz`)).status).toBe(503);
     expect((await grpcHealth()).status).toBe(HealthCheckResponse_ServingStatus.NOT_SERVING);
     const check = await fetch(`${base}/check/public/x`);
     expect(check.status).toBe(403);
-    expect(check.headers.get("x-meshward-reason")).toBe("MW_NO_BUNDLE");
+    expect(check.headers.get("x-meshward-reason")).toBe("MW_BUNDLE_FETCH");
     const status = (await (await fetch(`${base}/status`)).json()) as { bundle: { lastError?: string } };
     expect(status.bundle.lastError).toMatch(/HTTP 503/);
   });

@@ -126,9 +126,11 @@ describe("CheckService with an opa-envoy-plugin style policy", () => {
     expect(record.allowed).toBe(false);
   });
 
-  it("denies with MW_NO_BUNDLE before a bundle is active", async () => {
-    const empty = new CheckService(OPTIONS, { policy: new ActivePolicy() });
-    const { record } = await empty.check(fixture("get-people-alice"));
-    expect(record.errorCode).toBe("MW_NO_BUNDLE");
+  it("denies with MW_BUNDLE_NONE before a bundle is active, with the refusal's code after one", async () => {
+    const inactive = new ActivePolicy();
+    const empty = new CheckService(OPTIONS, { policy: inactive });
+    expect((await empty.check(fixture("get-people-alice"))).record.errorCode).toBe("MW_BUNDLE_NONE");
+    await expect(inactive.activateFromBytes(new Uint8Array([1, 2, 3]), "junk")).rejects.toThrow();
+    expect((await empty.check(fixture("get-people-alice"))).record.errorCode).toBe("MW_BUNDLE_INVALID");
   });
 });
