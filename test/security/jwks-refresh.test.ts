@@ -99,7 +99,7 @@ describe("JWKS fetch bounds", () => {
       res.writeHead(200, { "content-type": "application/json" }).end(realJwks);
     });
     idpUrl = `${await listen(idp)}/jwks.json`;
-    const sign = (key: CryptoKey) =>
+    const sign = (key: Parameters<SignJWT["sign"]>[0]) =>
       new SignJWT({ sub: "mallory" })
         .setProtectedHeader({ alg: "RS256", kid: "k1" })
         .setIssuer("https://idp.test")

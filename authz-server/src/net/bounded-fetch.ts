@@ -4,7 +4,8 @@
 //   - a declared Content-Length above `maxBytes` is refused before any of the body is read, and
 //     the streamed body is cut off as soon as it passes `maxBytes` (a server may lie or omit it);
 //   - one timeout covers the headers and the whole body.
-// 304 Not Modified comes back as a status with an empty body (ETag polling).
+// Userinfo in the URL (`https://user:pass@host/…`, which fetch refuses) is sent as Basic
+// authentication. 304 Not Modified comes back as a status with an empty body (ETag polling).
 import { displayUrl } from "../ops/display-url.ts";
 
 export interface BoundedFetchOptions {
@@ -46,12 +47,23 @@ async function readCapped(body: ReadableStream<Uint8Array>, maxBytes: number, wh
   return Buffer.concat(chunks, total);
 }
 
+/** The URL without userinfo, and the Basic credentials it carried. */
+function splitCredentials(url: string): { url: string; headers: Record<string, string> } {
+  const parsed = new URL(url);
+  if (!parsed.username && !parsed.password) return { url, headers: {} };
+  const user = `${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`;
+  parsed.username = "";
+  parsed.password = "";
+  return { url: parsed.href, headers: { authorization: `Basic ${Buffer.from(user).toString("base64")}` } };
+}
+
 export async function boundedFetch(url: string, options: BoundedFetchOptions): Promise<BoundedResponse> {
   const where = `GET ${displayUrl(url)}`;
   let response: Response;
   try {
-    response = await fetch(url, {
-      headers: options.headers ?? {},
+    const target = splitCredentials(url);
+    response = await fetch(target.url, {
+      headers: { ...target.headers, ...options.headers },
       redirect: "manual",
       signal: AbortSignal.timeout(options.timeoutMs),
     });
