@@ -230,7 +230,11 @@ export async function startAuthzServer(config: AuthzConfig, deps: ServerDependen
   const feed = config.dashboard.enabled ? new DecisionFeed(200, nowMs) : undefined;
   if (feed) observers.push(feed.observe);
   if (config.logging.decisions.enabled) {
-    const redact = createRedactor({ headers: jwt ? [jwt.header] : [], paths: config.logging.decisions.redactPaths });
+    const redact = createRedactor({
+      headers: jwt ? [jwt.header] : [],
+      paths: config.logging.decisions.redactPaths,
+      bodyPaths: config.logging.decisions.bodyPaths,
+    });
     observers.push(decisionLogger(logger, { sampleRate: config.logging.decisions.sampleRate, redact }));
   }
   const checks = new CheckService(checkServiceOptions(config), {
