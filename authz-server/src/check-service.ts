@@ -8,6 +8,7 @@ import type { InputEnricher } from "./enrich.ts";
 import { EnricherRun } from "./enricher-run.ts";
 import { type ErrorCode, ErrorCodes, errorCodeOf, MeshwardError } from "./errors.ts";
 import type { CheckRequest, CheckResponse } from "./gen/envoy/service/auth/v3/external_auth_pb.ts";
+import { isReservedHeader, RESERVED_HEADERS } from "./headers.ts";
 import type { ActivePolicy } from "./policy/active-policy.ts";
 import type { PolicyEvaluator } from "./policy/evaluator.ts";
 import { type Decision, emptyDecision, type HeaderPair, toDecision } from "./translate/decision.ts";
@@ -69,9 +70,6 @@ export interface CheckDependencies {
   observers?: readonly ((record: CheckRecord) => void)[];
   clock?: CheckClock;
   newDecisionId?: () => string;
-  /** Upstream headers only Meshward may set (docs/headers.md): removed from the client's request
-   *  on every allow unless an enricher or the policy set them. */
-  reservedHeaders?: readonly string[];
 }
 
 const systemClock: CheckClock = { nowMs: Date.now, monotonicMs: () => performance.now() };
@@ -88,9 +86,7 @@ export class CheckService {
     private readonly deps: CheckDependencies,
   ) {
     this.enrichers = deps.enrichers ?? [];
-    this.ownedHeaders = [
-      ...new Set([...this.enrichers.flatMap((e) => e.ownedHeaders), ...(deps.reservedHeaders ?? [])]),
-    ];
+    this.ownedHeaders = [...new Set([...RESERVED_HEADERS, ...this.enrichers.flatMap((e) => e.ownedHeaders)])];
     this.observers = deps.observers ?? [];
     this.clock = deps.clock ?? systemClock;
     this.newDecisionId = deps.newDecisionId ?? randomUUID;
@@ -114,15 +110,15 @@ export class CheckService {
     try {
       pending = this.decide(request, record, deadline);
     } catch (err) {
-      return Promise.resolve(this.finish(this.failed(err, record), record, started));
+      return Promise.resolve(this.finish(this.failed(err, record), record, started, request));
     }
     if (pending instanceof Promise) {
       return pending.then(
-        (decision) => this.finish(decision, record, started),
-        (err) => this.finish(this.failed(err, record), record, started),
+        (decision) => this.finish(decision, record, started, request),
+        (err) => this.finish(this.failed(err, record), record, started, request),
       );
     }
-    return Promise.resolve(this.finish(pending, record, started));
+    return Promise.resolve(this.finish(pending, record, started, request));
   }
 
   private failed(err: unknown, record: CheckRecord): Decision {
@@ -132,14 +128,14 @@ export class CheckService {
     return errorDecision(record.errorCode, this.options.errorStatus);
   }
 
-  private finish(decided: Decision, record: CheckRecord, started: number): CheckOutcome {
+  private finish(decided: Decision, record: CheckRecord, started: number, request: CheckRequest): CheckOutcome {
     let decision = decided;
     if (record.errorCode === undefined) {
       record.decidedAllow = decision.allowed;
       if (!decision.allowed) record.httpStatus = decision.httpStatus ?? 403;
     }
     if (this.options.dryRun && !decision.allowed) decision = emptyDecision(true);
-    if (decision.allowed) this.removeForgedHeaders(decision);
+    if (decision.allowed) this.removeForgedHeaders(decision, request);
     record.allowed = decision.allowed;
     record.durationMs = this.clock.monotonicMs() - started;
     for (const observe of this.observers) {
@@ -208,11 +204,17 @@ export class CheckService {
     return decision;
   }
 
-  private removeForgedHeaders(decision: Decision): void {
-    if (this.ownedHeaders.length === 0) return;
+  /** Reserved headers (headers.ts) the client sent, or might have sent unseen, that Meshward did not
+   *  set on this allow go into `headers_to_remove`. */
+  private removeForgedHeaders(decision: Decision, request: CheckRequest): void {
     const set = new Set(decision.headers.map(([name]) => name.toLowerCase()));
-    for (const name of this.ownedHeaders) {
-      if (!set.has(name) && !decision.requestHeadersToRemove.includes(name)) decision.requestHeadersToRemove.push(name);
+    const remove = decision.requestHeadersToRemove;
+    for (const name of this.ownedHeaders) if (!set.has(name) && !remove.includes(name)) remove.push(name);
+    const sent = request.attributes?.request?.http?.headers;
+    if (!sent) return;
+    for (const name of Object.keys(sent)) {
+      const lower = name.toLowerCase();
+      if (isReservedHeader(lower) && !set.has(lower) && !remove.includes(lower)) remove.push(lower);
     }
   }
 }

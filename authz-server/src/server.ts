@@ -26,10 +26,6 @@ import type { RiskRuntime, RiskRuntimeContext } from "./risk-runtime.ts";
 import { GrpcTransport, type TlsFiles } from "./transport/grpc-server.ts";
 import { HttpTransport } from "./transport/http-server.ts";
 
-/** The identity/risk headers of docs/headers.md: on every allow they are either set by Meshward or
- *  removed, so a client can never forge them (also before the risk engine is wired in). */
-export const MESHWARD_UPSTREAM_HEADERS = ["x-meshward-subject", "x-meshward-risk-score", "x-meshward-risk-level"];
-
 export interface RunningServer {
   grpcPort: number;
   /** 0 when the HTTP listener is disabled. */
