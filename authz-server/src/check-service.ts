@@ -70,9 +70,16 @@ export interface CheckDependencies {
   observers?: readonly ((record: CheckRecord) => void)[];
   clock?: CheckClock;
   newDecisionId?: () => string;
+  /** Called for every check refused by admission control (`overloaded`). */
+  onOverload?: () => void;
 }
 
+/** HTTP status of a check refused because the server is at its in-flight caps: retry elsewhere. */
+export const OVERLOADED_STATUS = 503;
+
 const systemClock: CheckClock = { nowMs: Date.now, monotonicMs: () => performance.now() };
+
+const OVERLOADED = errorDecision(ErrorCodes.overloaded, OVERLOADED_STATUS);
 
 export class CheckService {
   private readonly enrichers: readonly InputEnricher[];
@@ -121,6 +128,24 @@ export class CheckService {
     return Promise.resolve(this.finish(pending, record, started, request));
   }
 
+  /** The answer to a check that admission control refused before decoding it
+   *  (transport/admission.ts): a coded deny, MW_OVERLOADED with status 503 — or, in dry-run, an
+   *  allow that still removes every known reserved header. Counted through `onOverload` but not
+   *  given to the observers: under a flood, logging each refusal would spend what the cap saves. */
+  overloaded(): CheckResponse {
+    this.deps.onOverload?.();
+    if (!this.options.dryRun) return toCheckResponse(OVERLOADED, this.newDecisionId());
+    const decision = emptyDecision(true);
+    decision.requestHeadersToRemove.push(...this.ownedHeaders);
+    return toCheckResponse(decision, this.newDecisionId());
+  }
+
+  /** The answer to a check whose caller gave up (cancelled, deadline passed) before it was decoded:
+   *  nobody reads it, so nothing is translated, evaluated, counted or logged. */
+  abandoned(): CheckResponse {
+    return toCheckResponse(errorDecision(ErrorCodes.deadline, this.options.errorStatus), "abandoned");
+  }
+
   private failed(err: unknown, record: CheckRecord): Decision {
     record.errorCode = errorCodeOf(err);
     record.errorMessage = (err as Error)?.message ?? String(err);
@@ -154,6 +179,8 @@ export class CheckService {
   }
 
   private decide(request: CheckRequest, record: CheckRecord, deadline: number): Decision | Promise<Decision> {
+    // A check that waited past its deadline (a queue, a slow client) is not translated at all.
+    if (this.clock.monotonicMs() > deadline) throw new MeshwardError(ErrorCodes.deadline, "check deadline passed");
     const evaluator = this.deps.policy.evaluator; // an in-flight check keeps the bundle it started with
     if (!evaluator) {
       const code = this.deps.policy.inactiveCode;

@@ -23,6 +23,7 @@ import { BundleSource } from "./policy/bundle-source.ts";
 import type { SignatureVerification } from "./policy/signature.ts";
 import { type RiskAssessor, RiskEnricher } from "./risk-enricher.ts";
 import type { RiskRuntime, RiskRuntimeContext } from "./risk-runtime.ts";
+import { Admission } from "./transport/admission.ts";
 import { GrpcTransport, type TlsFiles } from "./transport/grpc-server.ts";
 import { HttpTransport } from "./transport/http-server.ts";
 
@@ -34,6 +35,7 @@ export interface RunningServer {
   checks: CheckService;
   metrics: AuthzMetrics;
   bundles: BundleSource;
+  admission: Admission;
   close(): Promise<void>;
 }
 
@@ -238,10 +240,23 @@ export async function startAuthzServer(config: AuthzConfig, deps: ServerDependen
     enrichers,
     observers,
     clock: { nowMs, monotonicMs: () => performance.now() },
+    onOverload: () => metrics.overloaded(config.policy.dryRun),
   });
+  // One admission control for both listeners: the caps bound the whole process.
+  const admission = new Admission({
+    maxChecks: config.check.maxInFlight,
+    maxBytes: config.check.maxBytesInFlight,
+    largeCheckBytes: config.check.largeCheckBytes,
+    largeConcurrency: config.check.largeConcurrency,
+  });
+  metrics.inFlight(() => ({ checks: admission.checksInFlight, bytes: admission.bytesInFlight }));
   const isReady = () => policy.evaluator !== undefined;
   const grpcTls = tlsFiles(config.grpc.tls);
-  const grpcTransport = new GrpcTransport(checks, isReady);
+  const grpcTransport = new GrpcTransport(checks, isReady, {
+    maxMessageBytes: config.grpc.maxMessageBytes,
+    maxConcurrentStreams: config.grpc.maxConcurrentStreams,
+    admission,
+  });
   const grpcPort = await grpcTransport.listen({
     host: config.grpc.host,
     port: config.grpc.port,
@@ -260,7 +275,9 @@ export async function startAuthzServer(config: AuthzConfig, deps: ServerDependen
       principalFromXfcc: config.http.principalFromXfcc,
       ...(config.http.entrypointHeader ? { entrypointHeader: config.http.entrypointHeader } : {}),
       maxBodyBytes: config.http.maxBodyBytes,
+      requestTimeoutMs: config.http.requestTimeoutMs,
       checkTimeoutMs: config.check.timeoutMs,
+      admission,
       isReady,
       metrics: () => metrics.text(),
       ...(adminEvents
@@ -300,6 +317,7 @@ export async function startAuthzServer(config: AuthzConfig, deps: ServerDependen
     checks,
     metrics,
     bundles,
+    admission,
     close: async () => {
       bundles.stop();
       await Promise.all([grpcTransport.close(), httpTransport?.close()]);

@@ -1,12 +1,16 @@
 // Bundles for the security suites: the default policy built once by the real OPA CLI, a signing key
 // pair, and the hostile variants a bundle author or a compromised bundle server could send, each
 // with the code the server must refuse it with (or `ok` for hostile-looking data that is valid).
+import { execFileSync } from "node:child_process";
 import { generateKeyPairSync, type KeyObject } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { signBundleFiles } from "../../authz-server/src/policy/sign.ts";
 import type { SignatureVerification } from "../../authz-server/src/policy/signature.ts";
 import { writeTarGz } from "../../authz-server/src/policy/tar.ts";
 import { unpackBundleArchive } from "../../authz-server/src/policy/unpack.ts";
-import { buildBundle, readBundle } from "../authz/helpers/opa-bundle.ts";
+import { opaBinary, repoRoot } from "../../scripts/lib/tools.ts";
 import { gzipBomb, manyEntries, pax, type RawEntry, tarGz } from "./hostile-tar.ts";
 
 export interface BundleKit {
@@ -21,9 +25,38 @@ export interface BundleKit {
 
 let kit: Promise<BundleKit> | undefined;
 
+/** The default policy built by the real OPA CLI (also outside vitest: the long fuzz run). */
+function buildDefaultBundle(): Uint8Array {
+  const dir = mkdtempSync(join(tmpdir(), "mw-bundle-kit-"));
+  try {
+    const out = join(dir, "bundle.tar.gz");
+    execFileSync(
+      opaBinary(),
+      [
+        "build",
+        "-t",
+        "wasm",
+        "-e",
+        "envoy/authz/allow",
+        "--ignore",
+        "*_test.rego",
+        "--revision",
+        "good",
+        "-o",
+        out,
+        join(repoRoot, "policy/default"),
+      ],
+      { stdio: "pipe" },
+    );
+    return new Uint8Array(readFileSync(out));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export function bundleKit(): Promise<BundleKit> {
   kit ??= (async () => {
-    const archive = readBundle(buildBundle("policy/default", { entrypoints: ["envoy/authz/allow"], revision: "good" }));
+    const archive = buildDefaultBundle();
     const files = await unpackBundleArchive(archive);
     const { publicKey, privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
     const signed = writeTarGz(await signFiles(files, privateKey));

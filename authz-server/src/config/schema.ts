@@ -62,8 +62,11 @@ export interface JwtConfig {
 
 export interface AuthzConfig {
   /** `maxMessageBytes`: largest CheckRequest accepted (grpc-js refuses bigger ones with
-   *  RESOURCE_EXHAUSTED); keep Envoy's `with_request_body.max_request_bytes` plus headers below it. */
-  grpc: ListenerConfig & { maxMessageBytes: number };
+   *  RESOURCE_EXHAUSTED); keep Envoy's `with_request_body.max_request_bytes` plus headers below it.
+   *  `maxConcurrentStreams`: checks one connection may have open (HTTP/2 SETTINGS; Envoy opens
+   *  another connection beyond it); with `maxMessageBytes` it bounds what one connection can make
+   *  the server buffer before a check is admitted. */
+  grpc: ListenerConfig & { maxMessageBytes: number; maxConcurrentStreams: number };
   /** HTTP listener: Envoy `http_service` checks under `checkPathPrefix`, plus /healthz, /readyz,
    *  /metrics and /status. */
   http: ListenerConfig & {
@@ -97,7 +100,15 @@ export interface AuthzConfig {
   };
   /** `maxInFlight` / `maxBytesInFlight`: checks (and their request bytes) being decided at once,
    *  over both listeners; beyond them a check is denied at once with MW_OVERLOADED (status 503). */
-  check: { timeoutMs: number; errorStatus: number; maxInFlight: number; maxBytesInFlight: number };
+  check: {
+    timeoutMs: number;
+    errorStatus: number;
+    maxInFlight: number;
+    maxBytesInFlight: number;
+    /** Checks above this many request bytes are decided `largeConcurrency` at a time, in order. */
+    largeCheckBytes: number;
+    largeConcurrency: number;
+  };
   identity: { jwt?: JwtConfig; spiffe: { enabled: boolean } };
   /** The risk engine (authz-server/src/risk/): present = enabled. `config` is the engine's own
    *  config (validated by it, errors name its fields); `redisUrl` shares state across replicas. */
@@ -126,7 +137,7 @@ export interface AuthzConfig {
 
 export function defaultConfig(repoRoot: string): AuthzConfig {
   return {
-    grpc: { host: "127.0.0.1", port: 9001, maxMessageBytes: 1024 * 1024 },
+    grpc: { host: "127.0.0.1", port: 9001, maxMessageBytes: 1024 * 1024, maxConcurrentStreams: 128 },
     http: {
       host: "127.0.0.1",
       port: 9002,
@@ -146,9 +157,18 @@ export function defaultConfig(repoRoot: string): AuthzConfig {
       entrypointContextKey: "meshward_entrypoint",
       dryRun: false,
       skipBodyParse: false,
-      maxBodyParseBytes: 1024 * 1024,
+      // Parsing is what a large body costs: ~75 ms of CPU per MiB of JSON (decoded, parsed, handed to
+      // the policy), so bodies above 64 KiB are left unparsed (truncated_body: true) unless raised.
+      maxBodyParseBytes: 64 * 1024,
     },
-    check: { timeoutMs: 1000, errorStatus: 403, maxInFlight: 512, maxBytesInFlight: 16 * 1024 * 1024 },
+    check: {
+      timeoutMs: 1000,
+      errorStatus: 403,
+      maxInFlight: 512,
+      maxBytesInFlight: 16 * 1024 * 1024,
+      largeCheckBytes: 64 * 1024,
+      largeConcurrency: 1,
+    },
     identity: { spiffe: { enabled: true } },
     logging: { level: "info", decisions: { enabled: true, sampleRate: 1, redactPaths: [], bodyPaths: [] } },
     dashboard: { enabled: false },
@@ -289,10 +309,11 @@ export function validateConfig(document: unknown, defaults: AuthzConfig): AuthzC
     "logging",
     "dashboard",
   ]);
-  const g = root.section("grpc").only(["host", "port", "tls", "maxMessageBytes"]);
+  const g = root.section("grpc").only(["host", "port", "tls", "maxMessageBytes", "maxConcurrentStreams"]);
   const grpc = {
     ...listener(g, defaults.grpc),
     maxMessageBytes: g.int("maxMessageBytes", defaults.grpc.maxMessageBytes, 4096, 64 * 1024 * 1024),
+    maxConcurrentStreams: g.int("maxConcurrentStreams", defaults.grpc.maxConcurrentStreams, 1, 100_000),
   };
   const h = root
     .section("http")
@@ -347,12 +368,16 @@ export function validateConfig(document: unknown, defaults: AuthzConfig): AuthzC
     skipBodyParse: p.bool("skipBodyParse", dp.skipBodyParse),
     maxBodyParseBytes: p.int("maxBodyParseBytes", dp.maxBodyParseBytes, 0),
   };
-  const c = root.section("check").only(["timeoutMs", "errorStatus", "maxInFlight", "maxBytesInFlight"]);
+  const c = root
+    .section("check")
+    .only(["timeoutMs", "errorStatus", "maxInFlight", "maxBytesInFlight", "largeCheckBytes", "largeConcurrency"]);
   const check = {
     timeoutMs: c.int("timeoutMs", defaults.check.timeoutMs, 1),
     errorStatus: c.int("errorStatus", defaults.check.errorStatus, 400, 599),
     maxInFlight: c.int("maxInFlight", defaults.check.maxInFlight, 1),
     maxBytesInFlight: c.int("maxBytesInFlight", defaults.check.maxBytesInFlight, 4096),
+    largeCheckBytes: c.int("largeCheckBytes", defaults.check.largeCheckBytes, 1024),
+    largeConcurrency: c.int("largeConcurrency", defaults.check.largeConcurrency, 1, 1024),
   };
   const i = root.section("identity").only(["jwt", "spiffe"]);
   const identity: AuthzConfig["identity"] = {
@@ -374,9 +399,11 @@ export function validateConfig(document: unknown, defaults: AuthzConfig): AuthzC
       bodyPaths: d.strings("bodyPaths", dd.bodyPaths),
     },
   };
+  // Large checks may use three quarters of the byte cap (transport/admission.ts): the largest
+  // accepted must fit there.
   const largest = Math.max(grpc.maxMessageBytes, http.enabled ? http.maxBodyBytes : 0);
-  if (check.maxBytesInFlight < largest)
-    throw invalid(c.at("maxBytesInFlight"), `must be at least the largest check accepted (${largest} bytes)`);
+  if (check.maxBytesInFlight * 0.75 < largest)
+    throw invalid(c.at("maxBytesInFlight"), `must be at least 4/3 of the largest check accepted (${largest} bytes)`);
   const out: AuthzConfig = { grpc, http, bundle, policy, check, identity, logging, dashboard: dashboard(root) };
   if (out.dashboard.enabled && !isLoopbackHost(http.host))
     throw invalid("dashboard.enabled", `the live page is for loopback listeners only (http.host is ${http.host})`);

@@ -89,6 +89,32 @@ export class AuthzMetrics {
     registers: [this.registry],
   });
 
+  /** Checks and their request bytes being decided now (transport/admission.ts), read on scrape. */
+  inFlight(read: () => { checks: number; bytes: number }): void {
+    new Gauge({
+      name: "meshward_authz_checks_in_flight",
+      help: "Checks being decided now (admission control caps them: check.maxInFlight).",
+      registers: [this.registry],
+      collect() {
+        this.set(read().checks);
+      },
+    });
+    new Gauge({
+      name: "meshward_authz_check_bytes_in_flight",
+      help: "Request bytes of the checks being decided now (capped by check.maxBytesInFlight).",
+      registers: [this.registry],
+      collect() {
+        this.set(read().bytes);
+      },
+    });
+  }
+
+  /** A check refused by admission control: a deny with reason MW_OVERLOADED (allow in dry-run). */
+  overloaded(dryRun: boolean): void {
+    this.checks.inc({ result: dryRun ? "allow" : "deny", reason: "MW_OVERLOADED", dry_run: String(dryRun) });
+    this.errors.inc({ code: "MW_OVERLOADED" });
+  }
+
   observeCheck = (record: CheckRecord): void => {
     const result = record.allowed ? "allow" : "deny";
     this.checks.inc({ result, reason: record.errorCode ?? "policy", dry_run: String(record.dryRun) });

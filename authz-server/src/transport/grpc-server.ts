@@ -1,9 +1,17 @@
 // gRPC listener: envoy.service.auth.v3.Authorization/Check and grpc.health.v1.Health.
 // Only transport concerns live here; decisions come from CheckService.
-import { create } from "@bufbuild/protobuf";
+// Bounds: a CheckRequest above `maxMessageBytes` is refused by grpc-js from its length prefix,
+// before it is buffered (RESOURCE_EXHAUSTED, which Envoy answers with `status_on_error`); Check
+// receives the request's bytes undecoded and admission control (admission.ts) refuses a check
+// beyond the in-flight caps before decoding it, with a coded deny.
+import { create, fromBinary } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import type { CheckService } from "../check-service.ts";
-import { Authorization, type CheckRequest, type CheckResponse } from "../gen/envoy/service/auth/v3/external_auth_pb.ts";
+import {
+  Authorization,
+  CheckRequestSchema,
+  type CheckResponse,
+} from "../gen/envoy/service/auth/v3/external_auth_pb.ts";
 import {
   Health,
   type HealthCheckRequest,
@@ -11,6 +19,7 @@ import {
   HealthCheckResponse_ServingStatus,
   HealthCheckResponseSchema,
 } from "../gen/grpc/health/v1/health_pb.ts";
+import type { Admission } from "./admission.ts";
 import { toGrpcServiceDefinition } from "./grpc-adapter.ts";
 
 export interface TlsFiles {
@@ -46,21 +55,49 @@ function credentials(tls: TlsFiles | undefined): grpc.ServerCredentials {
 /** The service names this server reports health for; "" is the whole server. */
 const HEALTH_SERVICES = new Set(["", "envoy.service.auth.v3.Authorization"]);
 
+export interface GrpcTransportOptions {
+  maxMessageBytes: number;
+  maxConcurrentStreams: number;
+  admission: Admission;
+}
+
 export class GrpcTransport {
-  private readonly server = new grpc.Server({ "grpc.max_receive_message_length": 8 * 1024 * 1024 });
+  private readonly server: grpc.Server;
   private boundPort = 0;
 
   constructor(
     private readonly checks: CheckService,
     private readonly isReady: () => boolean,
+    options: GrpcTransportOptions,
   ) {
-    this.server.addService(toGrpcServiceDefinition(Authorization), {
-      check: (call: grpc.ServerUnaryCall<CheckRequest, CheckResponse>, callback: grpc.sendUnaryData<CheckResponse>) => {
-        this.checks.check(call.request, monotonicDeadline(call.getDeadline())).then(
-          (outcome) => callback(null, outcome.response),
-          // CheckService turns failures into denies itself; this is the last resort, and a gRPC
-          // error makes Envoy apply status_on_error (a deny unless failure_mode_allow is set).
-          (err: Error) => callback({ code: grpc.status.INTERNAL, details: err.message }),
+    const { admission } = options;
+    this.server = new grpc.Server({
+      "grpc.max_receive_message_length": options.maxMessageBytes,
+      "grpc.max_concurrent_streams": options.maxConcurrentStreams,
+    });
+    this.server.addService(toGrpcServiceDefinition(Authorization, ["Check"]), {
+      check: (call: grpc.ServerUnaryCall<Buffer, CheckResponse>, callback: grpc.sendUnaryData<CheckResponse>) => {
+        const bytes = call.request;
+        const size = bytes.length;
+        if (!admission.tryAdmit(size)) return void callback(null, this.checks.overloaded());
+        const deadline = monotonicDeadline(call.getDeadline());
+        // A large check may wait in the lane: if Envoy gave up meanwhile, nobody reads the answer.
+        const decide = () =>
+          call.cancelled
+            ? Promise.resolve({ response: this.checks.abandoned() })
+            : this.checks.check(fromBinary(CheckRequestSchema, bytes), deadline);
+        admission.schedule(size, decide).then(
+          (outcome) => {
+            admission.release(size);
+            callback(null, outcome.response);
+          },
+          // CheckService turns failures into denies itself: this is a request that did not decode,
+          // or the last resort. A gRPC error makes Envoy apply status_on_error (a deny unless
+          // failure_mode_allow is set).
+          (err: Error) => {
+            admission.release(size);
+            callback({ code: grpc.status.INVALID_ARGUMENT, details: err.message });
+          },
         );
       },
     });
