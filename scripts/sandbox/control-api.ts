@@ -1,12 +1,13 @@
 // The sandbox's control API (loopback HTTP, JSON): what the live page shows about the sandbox itself
 // and the few knobs it offers. The authz server's dashboard reads and forwards to it; nothing else
-// calls it.
+// calls it, and no browser may (local-only.ts: loopback Host, no Origin, JSON bodies).
 //   GET  /state                 → SandboxState (Envoy admin URL, filters, endpoints, traffic)
 //   POST /endpoints/<name>      {"mode": "healthy" | "slow" | "failing"}
 //   POST /traffic               {"running": true | false}
 // Bodies are at most 1 KiB; anything else is a 400 with a message, and the state is unchanged.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { localRequestProblem } from "../../authz-server/src/dashboard/local-only.ts";
 import type { SampleUpstream } from "../lib/sample-upstream.ts";
 import type { TrafficGenerator, TrafficStatus } from "./traffic.ts";
 
@@ -132,6 +133,18 @@ export interface ControlApi {
 
 export async function startControlApi(targets: ControlTargets): Promise<ControlApi> {
   const server: Server = createServer((req, res) => {
+    const problem = localRequestProblem(
+      {
+        method: req.method ?? "GET",
+        host: req.headers.host,
+        origin: req.headers.origin,
+        contentType: req.headers["content-type"],
+        secFetchSite: req.headers["sec-fetch-site"] as string | undefined,
+      },
+      req.socket.localPort ?? 0,
+      { allowBrowser: false },
+    );
+    if (problem) return send(res, 403, { error: problem });
     route(targets, req).then(
       (body) => (body === undefined ? send(res, 404, { error: "not found" }) : send(res, 200, body)),
       (err: Error) => send(res, err instanceof BadRequest ? 400 : 500, { error: err.message }),

@@ -6,10 +6,13 @@
 //   POST /dashboard/api/traffic         {"running": bool} → the sandbox control API
 // Sources are fetched per snapshot with a short timeout; one that fails is reported in `sources` and
 // left out, so the page keeps showing the authz numbers when Envoy is down. Control requests are
-// validated here and only forwarded, as canonical JSON, to the configured control URL.
+// validated here and only forwarded, as canonical JSON, to the configured control URL. Every route
+// answers same-origin loopback requests only (local-only.ts): no other site, through the visitor's
+// browser or DNS rebinding, can read the snapshot or change the sandbox.
 import { readFileSync } from "node:fs";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import type { DecisionFeed } from "./decision-feed.ts";
+import { localRequestProblem } from "./local-only.ts";
 import { parsePrometheusText } from "./prometheus-text.ts";
 import { buildSnapshot, type SandboxView } from "./snapshot.ts";
 
@@ -93,6 +96,24 @@ export function dashboardPlugin(options: DashboardOptions) {
   const html = asset("./page.html");
   const script = asset("./page.js");
   return async (app: FastifyInstance): Promise<void> => {
+    app.addHook("onRequest", async (req, reply) => {
+      const header = (name: string) => {
+        const value = req.headers[name];
+        return Array.isArray(value) ? value.join(",") : value;
+      };
+      const problem = localRequestProblem(
+        {
+          method: req.method,
+          host: header("host"),
+          origin: header("origin"),
+          contentType: header("content-type"),
+          secFetchSite: header("sec-fetch-site"),
+        },
+        req.socket.localPort ?? 0,
+        { allowBrowser: true },
+      );
+      if (problem) return reply.code(403).send({ error: problem });
+    });
     app.get("/dashboard", async (_req, reply) =>
       reply
         .type("text/html; charset=utf-8")
