@@ -8,6 +8,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { localRequestProblem } from "../../authz-server/src/dashboard/local-only.ts";
+import { parseJsonStrict } from "../../authz-server/src/json/untrusted-json.ts";
 import type { SampleUpstream } from "../lib/sample-upstream.ts";
 import type { TrafficGenerator, TrafficStatus } from "./traffic.ts";
 
@@ -86,7 +87,7 @@ function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
     });
     req.on("end", () => {
       try {
-        const value: unknown = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+        const value: unknown = parseJsonStrict(Buffer.concat(chunks).toString("utf8"));
         if (typeof value !== "object" || value === null || Array.isArray(value)) throw new Error();
         resolve(value as Record<string, unknown>);
       } catch {

@@ -11,6 +11,7 @@
 // browser or DNS rebinding, can read the snapshot or change the sandbox.
 import { readFileSync } from "node:fs";
 import type { FastifyInstance, FastifyReply } from "fastify";
+import { parseJsonStrict } from "../json/untrusted-json.ts";
 import type { DecisionFeed } from "./decision-feed.ts";
 import { localRequestProblem } from "./local-only.ts";
 import { parsePrometheusText } from "./prometheus-text.ts";
@@ -43,7 +44,7 @@ const describe = (err: unknown) => `unavailable (${err instanceof Error ? err.me
 async function sandboxView(controlUrl: string | undefined): Promise<{ view?: SandboxView; state: string }> {
   if (!controlUrl) return { state: "not configured" };
   try {
-    return { view: JSON.parse(await fetchText(`${controlUrl}/state`)) as SandboxView, state: "ok" };
+    return { view: parseJsonStrict(await fetchText(`${controlUrl}/state`)) as SandboxView, state: "ok" };
   } catch (err) {
     return { state: describe(err) };
   }
@@ -65,7 +66,7 @@ async function envoyStats(adminUrl: string | undefined): Promise<{ stats?: strin
 /** The JSON object in a request body (the HTTP listener hands every body over as raw bytes). */
 function jsonBody(body: unknown): Record<string, unknown> | undefined {
   try {
-    const value: unknown = JSON.parse(Buffer.isBuffer(body) ? body.toString("utf8") : String(body));
+    const value: unknown = parseJsonStrict(Buffer.isBuffer(body) ? body.toString("utf8") : String(body));
     return typeof value === "object" && value !== null && !Array.isArray(value)
       ? (value as Record<string, unknown>)
       : undefined;
