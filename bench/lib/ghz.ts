@@ -1,9 +1,8 @@
 // Runs the pinned gRPC load generator `ghz` (go install, `npm run bootstrap -- --bench`) against an
 // ext_authz server's Authorization/Check with a fixed CheckRequest, and reads its JSON report.
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { repoRoot, toolsBin } from "../../scripts/lib/tools.ts";
+import { ghzBinary, repoRoot } from "../../scripts/lib/tools.ts";
 
 export interface GrpcLoadResult {
   requests: number;
@@ -25,8 +24,7 @@ export interface GrpcLoadOptions {
 const DEPS = join(repoRoot, "node_modules/@grpc/grpc-js-xds/deps");
 
 export async function runGrpcCheckLoad(options: GrpcLoadOptions): Promise<GrpcLoadResult> {
-  const ghz = join(toolsBin, "ghz");
-  if (!existsSync(ghz)) throw new Error("ghz is not installed: run `npm run bootstrap -- --bench`");
+  const ghz = ghzBinary();
   const args = [
     "--insecure",
     "--proto",

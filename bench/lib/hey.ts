@@ -1,9 +1,7 @@
 // Runs the pinned HTTP load generator `hey` (Go, installed by `npm run bootstrap -- --bench`) for a
 // fixed number of requests and reads its per-request CSV: latency distribution and status codes.
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
-import { toolsBin } from "../../scripts/lib/tools.ts";
+import { heyBinary } from "../../scripts/lib/tools.ts";
 import { percentile, sortedCopy } from "./stats.ts";
 
 export interface LoadResult {
@@ -23,12 +21,6 @@ export interface LoadOptions {
   /** Per-worker rate limit (hey -q); 0 = as fast as possible. */
   qpsPerWorker?: number;
   headers?: Record<string, string>;
-}
-
-export function heyBinary(): string {
-  const path = join(toolsBin, "hey");
-  if (!existsSync(path)) throw new Error("hey is not installed: run `npm run bootstrap -- --bench`");
-  return path;
 }
 
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {

@@ -1,8 +1,9 @@
-// Starts a real redis-server (Debian package `redis-server`) on a free loopback port for tests and
-// benchmarks: no persistence, loopback only, stopped with the test (see processes.ts).
-import { execFileSync } from "node:child_process";
+// Starts a real redis-server (the one the bootstrap provides: scripts/lib/tools.ts) on a free
+// loopback port for tests and benchmarks: no persistence, loopback only, stopped with the test (see
+// processes.ts).
 import { createServer } from "node:net";
 import { type ManagedProcess, startProcess } from "./processes.ts";
+import { redisServerBinary } from "./tools.ts";
 
 export interface RunningRedis {
   readonly port: number;
@@ -30,14 +31,6 @@ export function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
-}
-
-export function redisServerBinary(): string {
-  try {
-    return execFileSync("sh", ["-c", "command -v redis-server"], { encoding: "utf8" }).trim();
-  } catch {
-    throw new Error("redis-server is not installed: `apt-get install -y redis-server` (Debian package redis-server)");
-  }
 }
 
 /**

@@ -1,29 +1,19 @@
 // `npm start` as a newcomer runs it: the local mesh comes up (real Envoy, the authz server with the
 // live page, three endpoints, the control API), serves allowed requests across the endpoints, refuses
-// denied ones, makes an endpoint fail on request, shows live numbers in headless Chromium (Debian
-// `chromium` driven by playwright-core; a screenshot is saved to build/screenshots/sandbox.png), and
+// denied ones, makes an endpoint fail on request, shows live numbers in headless Chromium (the
+// bootstrap's, driven by playwright-core; a screenshot is saved to build/screenshots/sandbox.png), and
 // Ctrl-C (SIGINT) stops every process it started.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CHROMIUM_HEADLESS_FLAGS } from "../../scripts/lib/chromium.ts";
 import { type ManagedProcess, startProcess } from "../../scripts/lib/processes.ts";
-import { repoRoot } from "../../scripts/lib/tools.ts";
+import { chromiumBinary, repoRoot } from "../../scripts/lib/tools.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 const ENDPOINTS = ["sample-app-1", "sample-app-2", "sample-app-3"];
 
 interface Ready {
@@ -128,11 +118,10 @@ describe("npm start sandbox", () => {
   });
 
   it("shows live numbers in headless Chromium that change with traffic", async () => {
-    expect(existsSync(CHROMIUM), `${CHROMIUM} missing: install the Debian package chromium`).toBe(true);
     browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
+      executablePath: chromiumBinary(), // throws the bootstrap's reason when it could not provide one
       headless: true,
-      args: CHROMIUM_ARGS,
+      args: [...CHROMIUM_HEADLESS_FLAGS],
       viewport: { width: 1400, height: 1250 },
     });
     const page = await browser.newPage();
