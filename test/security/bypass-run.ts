@@ -192,11 +192,13 @@ export async function runBypass(
   const jobs: { host: string; variant: PathVariant; send: () => Promise<RawAnswer>; protocol: string }[] = [];
   for (const variant of variants) {
     const h1 = `v${nextId++}.bypass.test`;
+    // In absolute form the URI's authority is the request's host: it carries the marker there.
+    const target = variant.absolute ? variant.target.replace(/^http:\/\/[^/]*/, `http://${h1}`) : variant.target;
     jobs.push({
       host: h1,
       variant,
       protocol: "h1",
-      send: () => rawRequest(config.port, `GET ${variant.target} HTTP/1.1\r\nhost: ${h1}`),
+      send: () => rawRequest(config.port, `GET ${target} HTTP/1.1\r\nhost: ${h1}`),
     });
     if (!variant.absolute) {
       const h2 = `v${nextId++}.bypass.test`;
@@ -224,7 +226,11 @@ export async function runBypass(
   for (const received of setup.upstream.received.slice(first)) {
     const host = received.headers.find(([name]) => name === "host" || name === ":authority")?.[1] ?? "";
     const job = byHost.get(host);
-    if (!job) continue; // another configuration's request
+    if (!job) {
+      if (host.endsWith(".bypass.test") && report.violations.length < 20)
+        report.violations.push(`upstream got ${JSON.stringify(received.target)} for an unknown host ${host}`);
+      continue; // another configuration's request
+    }
     report.reached++;
     report.reachedTargets.add(`${job.protocol} ${job.variant.target}`);
     const problem = config.violation(received.target);
