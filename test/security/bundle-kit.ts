@@ -202,37 +202,33 @@ export function hostileBundles(unpackedBombBytes = 256 * 1024 * 1024): HostileBu
       unsigned: "MW_BUNDLE_INVALID",
     },
   ];
+  /** Signed over `base` files, then `edit`ed: a valid signature over a different file list. */
+  const resigned = (
+    name: string,
+    edit: (signed: Map<string, Uint8Array>) => void,
+    base: (kit: BundleKit) => Map<string, Uint8Array> = (kit) => kit.files,
+  ): HostileBundle => ({
+    name,
+    make: async (kit) => {
+      const signed = await signFiles(base(kit), kit.privateKey);
+      edit(signed);
+      return writeTarGz(signed);
+    },
+    signed: "MW_BUNDLE_SIGNATURE",
+    unsigned: "MW_BUNDLE_SIGNATURE",
+  });
   const signatures: HostileBundle[] = [
-    {
-      name: "valid signature over a different file list (a file added)",
-      make: async (kit) => {
-        const signed = await signFiles(kit.files, kit.privateKey);
-        signed.set("/extra/data.json", text('{"added": true}'));
-        return writeTarGz(signed);
-      },
-      signed: "MW_BUNDLE_SIGNATURE",
-      unsigned: "MW_BUNDLE_SIGNATURE",
-    },
-    {
-      name: "valid signature over a different file list (a file removed)",
-      make: async (kit) => {
-        const signed = await signFiles(withData(kit, "/more/data.json", "{}"), kit.privateKey);
-        signed.delete("/more/data.json");
-        return writeTarGz(signed);
-      },
-      signed: "MW_BUNDLE_SIGNATURE",
-      unsigned: "MW_BUNDLE_SIGNATURE",
-    },
-    {
-      name: "valid signature, data.json swapped afterwards",
-      make: async (kit) => {
-        const signed = await signFiles(kit.files, kit.privateKey);
-        signed.set("/data.json", text('{"__proto__": {"polluted": "yes"}}'));
-        return writeTarGz(signed);
-      },
-      signed: "MW_BUNDLE_SIGNATURE",
-      unsigned: "MW_BUNDLE_SIGNATURE",
-    },
+    resigned("valid signature over a different file list (a file added)", (s) =>
+      s.set("/extra/data.json", text('{"added": true}')),
+    ),
+    resigned(
+      "valid signature over a different file list (a file removed)",
+      (s) => s.delete("/more/data.json"),
+      (kit) => withData(kit, "/more/data.json", "{}"),
+    ),
+    resigned("valid signature, data.json swapped afterwards", (s) =>
+      s.set("/data.json", text('{"__proto__": {"polluted": "yes"}}')),
+    ),
     {
       name: "signature by an unknown key",
       make: async (kit) => {

@@ -16,6 +16,17 @@ const PARAMS = ["", ";", ";x=1", ";jsessionid=a"];
 const NOISE = ["", "%00", "%20", "%09", "#frag", "?q=/../x", "%0d%0a"];
 const TARGETS = ["private/data", "admin", "healthz/../private", "PUBLIC/../private"];
 
+/** The paths of the hostile review that reached the upstream through `npm start`'s Envoy. */
+export const REPORTED_PATHS = [
+  "/public/../private/data",
+  "/public/%2e%2e/private",
+  "/public/x/../../private",
+  "/public//../private",
+  "/public/..;/private",
+  "/public%2F..%2Fprivate",
+  "/public/x%00/../../private",
+];
+
 export interface PathVariant {
   /** The request target as sent (origin form, or absolute form with `absolute`). */
   target: string;
@@ -65,13 +76,7 @@ export function fixedVariants(): PathVariant[] {
     out.push(`/public/${dd};/private`, `/public/${dd}%00/private`, `/public/x%00/${dd}/${dd}/private`);
   }
   out.push(
-    "/public/../private/data",
-    "/public/%2e%2e/private",
-    "/public/x/../../private",
-    "/public//../private",
-    "/public/..;/private",
-    "/public%2F..%2Fprivate",
-    "/public/x%00/../../private",
+    ...REPORTED_PATHS,
     "/PUBLIC/../private",
     "/Public/x",
     "/public/x#/../../private",
