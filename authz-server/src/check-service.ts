@@ -58,9 +58,26 @@ export interface CheckRecord {
 }
 
 export interface CheckOutcome {
-  response: CheckResponse;
+  /** The CheckResponse message, built on first read: the gRPC transport encodes `decision`
+   *  straight to binary (translate/response-binary.ts) and never needs it. */
+  readonly response: CheckResponse;
   decision: Decision;
   record: CheckRecord;
+}
+
+/** A prototype getter, not an accessor in an object literal (those are slow to create per check). */
+class Outcome implements CheckOutcome {
+  private built: CheckResponse | undefined;
+
+  constructor(
+    readonly decision: Decision,
+    readonly record: CheckRecord,
+  ) {}
+
+  get response(): CheckResponse {
+    this.built ??= toCheckResponse(this.decision, this.record.decisionId);
+    return this.built;
+  }
 }
 
 export interface CheckDependencies {
@@ -132,18 +149,31 @@ export class CheckService {
    *  (transport/admission.ts): a coded deny, MW_OVERLOADED with status 503 — or, in dry-run, an
    *  allow that still removes every known reserved header. Counted through `onOverload` but not
    *  given to the observers: under a flood, logging each refusal would spend what the cap saves. */
-  overloaded(): CheckResponse {
+  overloaded(): CheckOutcome {
     this.deps.onOverload?.();
-    if (!this.options.dryRun) return toCheckResponse(OVERLOADED, this.newDecisionId());
+    if (!this.options.dryRun) return this.refusal(OVERLOADED, ErrorCodes.overloaded);
     const decision = emptyDecision(true);
     decision.requestHeadersToRemove.push(...this.ownedHeaders);
-    return toCheckResponse(decision, this.newDecisionId());
+    return this.refusal(decision, ErrorCodes.overloaded);
   }
 
   /** The answer to a check whose caller gave up (cancelled, deadline passed) before it was decoded:
    *  nobody reads it, so nothing is translated, evaluated, counted or logged. */
-  abandoned(): CheckResponse {
-    return toCheckResponse(errorDecision(ErrorCodes.deadline, this.options.errorStatus), "abandoned");
+  abandoned(): CheckOutcome {
+    return this.refusal(errorDecision(ErrorCodes.deadline, this.options.errorStatus), ErrorCodes.deadline);
+  }
+
+  private refusal(decision: Decision, code: ErrorCode): CheckOutcome {
+    const record: CheckRecord = {
+      decisionId: this.newDecisionId(),
+      allowed: decision.allowed,
+      decidedAllow: false,
+      dryRun: this.options.dryRun,
+      entrypoint: "",
+      errorCode: code,
+      durationMs: 0,
+    };
+    return new Outcome(decision, record);
   }
 
   private failed(err: unknown, record: CheckRecord): Decision {
@@ -170,7 +200,7 @@ export class CheckService {
         // Logging or metrics must never change a decision.
       }
     }
-    return { response: toCheckResponse(decision, record.decisionId), decision, record };
+    return new Outcome(decision, record);
   }
 
   private entrypointFor(request: CheckRequest): string {

@@ -61,11 +61,15 @@ export interface JwtConfig {
 }
 
 export interface AuthzConfig {
-  /** `maxMessageBytes`: largest CheckRequest accepted (grpc-js refuses bigger ones with
-   *  RESOURCE_EXHAUSTED); keep Envoy's `with_request_body.max_request_bytes` plus headers below it.
+  /** Processes serving checks (node:cluster, listeners shared); 0 = one per available CPU, 1 =
+   *  this process alone. Risk state in memory is per process, so `risk` without `redisUrl` needs 1
+   *  (authz-server/src/cluster/). */
+  workers: number;
+  /** `maxMessageBytes`: largest CheckRequest accepted (bigger ones are refused from their length
+   *  prefix with RESOURCE_EXHAUSTED); keep Envoy's `with_request_body.max_request_bytes` plus headers below it.
    *  `maxConcurrentStreams`: checks one connection may have open (HTTP/2 SETTINGS; Envoy opens
    *  another connection beyond it); with `maxMessageBytes` it bounds what one connection can make
-   *  the server buffer before a check is admitted. */
+   *  the server buffer before a check is admitted. Both apply per worker process. */
   grpc: ListenerConfig & { maxMessageBytes: number; maxConcurrentStreams: number };
   /** HTTP listener: Envoy `http_service` checks under `checkPathPrefix`, plus /healthz, /readyz,
    *  /metrics and /status. */
@@ -137,6 +141,7 @@ export interface AuthzConfig {
 
 export function defaultConfig(repoRoot: string): AuthzConfig {
   return {
+    workers: 0,
     grpc: { host: "127.0.0.1", port: 9001, maxMessageBytes: 1024 * 1024, maxConcurrentStreams: 128 },
     http: {
       host: "127.0.0.1",
@@ -279,6 +284,9 @@ function isLoopbackHost(host: string): boolean {
   return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
+/** Upper bound on `workers` (a typo such as 400 must not fork 400 processes). */
+export const MAX_WORKERS = 64;
+
 /** Shortest accepted admin token: 16 characters (e.g. 12 random bytes in base64) resist guessing. */
 export const MIN_ADMIN_TOKEN_LENGTH = 16;
 
@@ -299,6 +307,7 @@ export function validateConfig(document: unknown, defaults: AuthzConfig): AuthzC
   const prototypeKey = findPrototypeKey(document);
   if (prototypeKey !== undefined) throw invalid(prototypeKey, "is not an allowed field name");
   const root = Reader.of(document ?? {}, "").only([
+    "workers",
     "grpc",
     "http",
     "bundle",
@@ -404,7 +413,18 @@ export function validateConfig(document: unknown, defaults: AuthzConfig): AuthzC
   const largest = Math.max(grpc.maxMessageBytes, http.enabled ? http.maxBodyBytes : 0);
   if (check.maxBytesInFlight * 0.75 < largest)
     throw invalid(c.at("maxBytesInFlight"), `must be at least 4/3 of the largest check accepted (${largest} bytes)`);
-  const out: AuthzConfig = { grpc, http, bundle, policy, check, identity, logging, dashboard: dashboard(root) };
+  const workers = root.int("workers", defaults.workers, 0, MAX_WORKERS);
+  const out: AuthzConfig = {
+    workers,
+    grpc,
+    http,
+    bundle,
+    policy,
+    check,
+    identity,
+    logging,
+    dashboard: dashboard(root),
+  };
   if (out.dashboard.enabled && !isLoopbackHost(http.host))
     throw invalid("dashboard.enabled", `the live page is for loopback listeners only (http.host is ${http.host})`);
   if (root.has("risk")) {
@@ -421,6 +441,11 @@ export function validateConfig(document: unknown, defaults: AuthzConfig): AuthzC
     const failedLoginHeader = r.optionalString("failedLoginHeader");
     if (failedLoginHeader) out.risk.failedLoginHeader = failedLoginHeader.toLowerCase();
     if (r.has("admin")) out.risk.admin = adminConfig(r.section("admin").only(["token", "tokenFile"]));
+    if (workers > 1 && !out.risk.redisUrl)
+      throw invalid(
+        root.at("workers"),
+        "more than one worker needs risk.redisUrl: in-memory risk state is per process, so workers would disagree on failure counts and revocations",
+      );
   }
   return out;
 }

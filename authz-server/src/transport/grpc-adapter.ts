@@ -13,14 +13,10 @@ function codec<T extends DescMessage>(schema: T) {
   };
 }
 
-/** `rawRequests`: methods whose handler receives the request's bytes undecoded (a Buffer), so it
- *  can look at their size before paying for decoding (transport/admission.ts). */
-export function toGrpcServiceDefinition(service: DescService, rawRequests: readonly string[] = []): ServiceDefinition {
+export function toGrpcServiceDefinition(service: DescService): ServiceDefinition {
   const definition: Record<string, MethodDefinition<unknown, unknown>> = {};
   for (const method of service.methods) {
-    const input = rawRequests.includes(method.name)
-      ? { serialize: (b: Buffer) => b, deserialize: (b: Buffer) => b }
-      : codec(method.input);
+    const input = codec(method.input);
     const output = codec(method.output);
     definition[method.name] = {
       path: `/${service.typeName}/${method.name}`,

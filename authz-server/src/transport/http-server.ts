@@ -103,7 +103,7 @@ export class HttpTransport {
       const size = (Buffer.isBuffer(req.body) ? req.body.length : 0) + req.url.length;
       if (!options.admission.tryAdmit(size)) {
         const refused = this.checks.overloaded();
-        return this.send(reply, refused, String(refused.dynamicMetadata?.decision_id ?? ""));
+        return this.send(reply, refused.response, refused.record.decisionId);
       }
       const deadline = performance.now() + options.checkTimeoutMs;
       try {
