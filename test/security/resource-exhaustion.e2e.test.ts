@@ -52,9 +52,11 @@ const answered = (counts: Record<string, number | undefined>) =>
 
 describe("bursts at 4× the caps", () => {
   it("refuses oversized messages from their length prefix (the reported 30 × 7 MB, and 4× the cap)", async () => {
-    expect(await grpcBurst(grpcPort, encodedCheck({ bodyBytes: 7_000_000 }), 30, 30)).toEqual({ "refused-size": 30 });
+    // A generous client deadline: the client sends 210 MB here, which takes a loaded machine a while.
+    const reported = encodedCheck({ bodyBytes: 7_000_000 });
+    expect(await grpcBurst(grpcPort, reported, 30, 30, 30_000)).toEqual({ "refused-size": 30 });
     const fourTimes = encodedCheck({ bodyBytes: 4 * CAPS.messageBytes });
-    expect(await grpcBurst(grpcPort, fourTimes, 30, 30)).toEqual({ "refused-size": 30 });
+    expect(await grpcBurst(grpcPort, fourTimes, 30, 30, 30_000)).toEqual({ "refused-size": 30 });
   });
 
   it("answers 4× the checks-in-flight cap, refusing the excess with MW_OVERLOADED", async () => {
