@@ -32,12 +32,14 @@ export class AuthzMetrics {
   private readonly bundleActive = new Gauge({
     name: "meshward_authz_bundle_active",
     help: "1 when a policy bundle is active.",
+    aggregator: "min", // several workers (cluster/): 1 only if every one has a bundle
     registers: [this.registry],
   });
   private readonly bundleInfo = new Gauge({
     name: "meshward_authz_bundle_info",
     help: "The active bundle's revision and source (value 1).",
     labelNames: ["revision", "source"] as const,
+    aggregator: "max",
     registers: [this.registry],
   });
   private readonly bundleLoads = new Counter({
@@ -80,6 +82,7 @@ export class AuthzMetrics {
   private readonly riskStoreShared = new Gauge({
     name: "meshward_authz_risk_store_shared",
     help: "1 while risk state is shared on Redis, 0 while served from local memory (degraded).",
+    aggregator: "min",
     registers: [this.registry],
   });
   private readonly riskStoreFallbacks = new Counter({
