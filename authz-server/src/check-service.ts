@@ -1,7 +1,8 @@
 // The Check use case, independent of transport: CheckRequest → policy input → enrichers (identity,
 // risk) → Rego → decision → CheckResponse. Every failure becomes a coded deny with the configured
-// status; nothing here can allow by accident. Dry-run mode is the one configured exception: the
-// client is let through, and the record says what would have happened.
+// status; nothing here can allow by accident. Dry-run mode is the one configured exception: a policy
+// deny lets the client through (keeping the policy's dynamic metadata), and the record says what
+// would have happened; failures still deny, as in opa-envoy-plugin.
 import { randomUUID } from "node:crypto";
 import type { JsonObject } from "@bufbuild/protobuf";
 import type { InputEnricher } from "./enrich.ts";
@@ -22,7 +23,10 @@ export interface CheckServiceOptions {
   entrypointContextKey: string;
   /** HTTP status of the deny sent when the check itself fails. */
   errorStatus: number;
-  /** Allow everything, but record the decision that would have been made. */
+  /** HTTP status of the deny sent when the request cannot be turned into policy input
+   *  (opa-envoy-plugin answers 400). */
+  requestParseErrorStatus: number;
+  /** Let policy denies through, but record the decision that would have been made. */
   dryRun: boolean;
   /** Upper bound on one check, also when the caller sent no deadline. */
   checkTimeoutMs: number;
@@ -146,15 +150,12 @@ export class CheckService {
   }
 
   /** The answer to a check that admission control refused before decoding it
-   *  (transport/admission.ts): a coded deny, MW_OVERLOADED with status 503 — or, in dry-run, an
-   *  allow that still removes every known reserved header. Counted through `onOverload` but not
-   *  given to the observers: under a flood, logging each refusal would spend what the cap saves. */
+   *  (transport/admission.ts): a coded deny, MW_OVERLOADED with status 503 — a failure, so denied in
+   *  dry-run too. Counted through `onOverload` but not given to the observers: under a flood,
+   *  logging each refusal would spend what the cap saves. */
   overloaded(): CheckOutcome {
     this.deps.onOverload?.();
-    if (!this.options.dryRun) return this.refusal(OVERLOADED, ErrorCodes.overloaded);
-    const decision = emptyDecision(true);
-    decision.requestHeadersToRemove.push(...this.ownedHeaders);
-    return this.refusal(decision, ErrorCodes.overloaded);
+    return this.refusal(OVERLOADED, ErrorCodes.overloaded);
   }
 
   /** The answer to a check whose caller gave up (cancelled, deadline passed) before it was decoded:
@@ -179,8 +180,9 @@ export class CheckService {
   private failed(err: unknown, record: CheckRecord): Decision {
     record.errorCode = errorCodeOf(err);
     record.errorMessage = (err as Error)?.message ?? String(err);
-    record.httpStatus = this.options.errorStatus;
-    return errorDecision(record.errorCode, this.options.errorStatus);
+    record.httpStatus =
+      record.errorCode === ErrorCodes.requestParse ? this.options.requestParseErrorStatus : this.options.errorStatus;
+    return errorDecision(record.errorCode, record.httpStatus);
   }
 
   private finish(decided: Decision, record: CheckRecord, started: number, request: CheckRequest): CheckOutcome {
@@ -189,7 +191,12 @@ export class CheckService {
       record.decidedAllow = decision.allowed;
       if (!decision.allowed) record.httpStatus = decision.httpStatus ?? 403;
     }
-    if (this.options.dryRun && !decision.allowed) decision = emptyDecision(true);
+    if (this.options.dryRun && !decision.allowed && record.errorCode === undefined) {
+      decision = {
+        ...emptyDecision(true),
+        ...(decision.dynamicMetadata ? { dynamicMetadata: decision.dynamicMetadata } : {}),
+      };
+    }
     if (decision.allowed) this.removeForgedHeaders(decision, request);
     record.allowed = decision.allowed;
     record.durationMs = this.clock.monotonicMs() - started;

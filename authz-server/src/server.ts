@@ -116,6 +116,7 @@ export function checkServiceOptions(config: AuthzConfig): CheckServiceOptions {
     defaultEntrypoint: config.policy.defaultEntrypoint,
     entrypointContextKey: config.policy.entrypointContextKey,
     errorStatus: config.check.errorStatus,
+    requestParseErrorStatus: config.check.requestParseErrorStatus,
     dryRun: config.policy.dryRun,
     checkTimeoutMs: config.check.timeoutMs,
     translate: { skipBodyParse: config.policy.skipBodyParse, maxBodyParseBytes: config.policy.maxBodyParseBytes },
@@ -131,6 +132,7 @@ export async function startAuthzServer(config: AuthzConfig, deps: ServerDependen
   const policy = new ActivePolicy({
     nowMs,
     limits: { maxUnpackedBytes: limits.maxUnpackedBytes, maxEntries: limits.maxEntries },
+    defaultEntrypoint: config.policy.defaultEntrypoint,
     ...(signature ? { signature } : {}),
   });
   const bundles = new BundleSource(policy, config.bundle.source, {
@@ -145,7 +147,11 @@ export async function startAuthzServer(config: AuthzConfig, deps: ServerDependen
         );
       } else {
         metrics.bundleStatus(policy.bundleStatus, outcome.result);
-        if (outcome.result === "ok") logger.info({ event: "bundle", ...policy.bundleStatus }, "bundle activated");
+        if (outcome.result === "ok") {
+          const { warnings, ...status } = policy.bundleStatus;
+          logger.info({ event: "bundle", ...status }, "bundle activated");
+          for (const warning of warnings ?? []) logger.warn({ event: "bundle", ...status, warning }, "bundle warning");
+        }
       }
     },
   });

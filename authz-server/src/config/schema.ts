@@ -106,7 +106,11 @@ export interface AuthzConfig {
    *  over both listeners; beyond them a check is denied at once with MW_OVERLOADED (status 503). */
   check: {
     timeoutMs: number;
+    /** The deny status of a failed check. */
     errorStatus: number;
+    /** The deny status of a request that cannot become policy input (opa-envoy-plugin's 400
+     *  `request_parse_error`). */
+    requestParseErrorStatus: number;
     maxInFlight: number;
     maxBytesInFlight: number;
     /** Checks above this many request bytes are decided `largeConcurrency` at a time, in order. */
@@ -169,6 +173,7 @@ export function defaultConfig(repoRoot: string): AuthzConfig {
     check: {
       timeoutMs: 1000,
       errorStatus: 403,
+      requestParseErrorStatus: 400,
       maxInFlight: 512,
       maxBytesInFlight: 16 * 1024 * 1024,
       largeCheckBytes: 64 * 1024,
@@ -379,10 +384,19 @@ export function validateConfig(document: unknown, defaults: AuthzConfig): AuthzC
   };
   const c = root
     .section("check")
-    .only(["timeoutMs", "errorStatus", "maxInFlight", "maxBytesInFlight", "largeCheckBytes", "largeConcurrency"]);
+    .only([
+      "timeoutMs",
+      "errorStatus",
+      "requestParseErrorStatus",
+      "maxInFlight",
+      "maxBytesInFlight",
+      "largeCheckBytes",
+      "largeConcurrency",
+    ]);
   const check = {
     timeoutMs: c.int("timeoutMs", defaults.check.timeoutMs, 1),
     errorStatus: c.int("errorStatus", defaults.check.errorStatus, 400, 599),
+    requestParseErrorStatus: c.int("requestParseErrorStatus", defaults.check.requestParseErrorStatus, 400, 599),
     maxInFlight: c.int("maxInFlight", defaults.check.maxInFlight, 1),
     maxBytesInFlight: c.int("maxBytesInFlight", defaults.check.maxBytesInFlight, 4096),
     largeCheckBytes: c.int("largeCheckBytes", defaults.check.largeCheckBytes, 1024),

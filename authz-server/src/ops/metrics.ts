@@ -112,9 +112,9 @@ export class AuthzMetrics {
     });
   }
 
-  /** A check refused by admission control: a deny with reason MW_OVERLOADED (allow in dry-run). */
+  /** A check refused by admission control: a deny with reason MW_OVERLOADED (in dry-run too). */
   overloaded(dryRun: boolean): void {
-    this.checks.inc({ result: dryRun ? "allow" : "deny", reason: "MW_OVERLOADED", dry_run: String(dryRun) });
+    this.checks.inc({ result: "deny", reason: "MW_OVERLOADED", dry_run: String(dryRun) });
     this.errors.inc({ code: "MW_OVERLOADED" });
   }
 
