@@ -8,7 +8,7 @@
 //
 // Regression for the hostile review's third finding: 30 parallel ~7 MB CheckRequests (under the old
 // 8 MiB limit) killed the server with a heap OOM; 15 left it at 530 MB resident.
-// The short variant scales the in-flight caps down (64 checks, 4 MiB) so the 4× bursts stay cheap on a
+// The short variant scales the in-flight caps down (32 checks, 4 MiB) so the 4× bursts stay cheap on a
 // shared machine; `npm run fuzz -- --only exhaustion` runs the default caps (512 checks, 16 MiB).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -26,7 +26,7 @@ import {
   startExhaustionTarget,
 } from "./exhaustion-run.ts";
 
-const CHECKS_CAP = 64;
+const CHECKS_CAP = 32;
 const BYTES_CAP = 4 * 1024 * 1024;
 const REQUEST_TIMEOUT_MS = 1500;
 
