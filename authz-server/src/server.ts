@@ -123,7 +123,8 @@ export function checkServiceOptions(config: AuthzConfig): CheckServiceOptions {
 export async function startAuthzServer(config: AuthzConfig, deps: ServerDependencies = {}): Promise<RunningServer> {
   const logger = deps.logger ?? pino({ level: config.logging.level, base: { service: "meshward-authz" } });
   const nowMs = deps.nowMs ?? Date.now;
-  const metrics = new AuthzMetrics();
+  const metrics = new AuthzMetrics(nowMs);
+  metrics.bundlePolling(config.bundle.pollIntervalMs);
   const signature = signatureVerification(config);
   const policy = new ActivePolicy({ nowMs, ...(signature ? { signature } : {}) });
   const bundles = new BundleSource(policy, config.bundle.source, {
@@ -158,8 +159,8 @@ export async function startAuthzServer(config: AuthzConfig, deps: ServerDependen
         minRefetchMs: jwt.jwksMinRefetchMs,
         timeoutMs: jwt.jwksTimeoutMs,
         nowMs,
-        onFetch: (result, trigger, error) => {
-          metrics.jwksFetch(result, trigger);
+        onFetch: (result, trigger, { error, keysExpireAtMs }) => {
+          metrics.jwksFetch(result, trigger, keysExpireAtMs);
           if (error) logger.warn({ event: "jwks", url: jwt.jwksUrl, trigger, error }, "JWKS fetch failed");
         },
       });
@@ -228,6 +229,7 @@ export async function startAuthzServer(config: AuthzConfig, deps: ServerDependen
     clock: { nowMs, monotonicMs: () => performance.now() },
   });
   const isReady = () => policy.evaluator !== undefined;
+  metrics.reportReadiness(isReady);
   const grpcTls = tlsFiles(config.grpc.tls);
   const grpcTransport = new GrpcTransport(checks, isReady);
   const grpcPort = await grpcTransport.listen({

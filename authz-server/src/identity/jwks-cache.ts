@@ -4,9 +4,20 @@
 //   - an unknown `kid` triggers a refetch, at most once per `minRefetchMs` (a flood of forged kids
 //     cannot hammer the IdP);
 //   - a failed fetch keeps the last good keys (an IdP outage does not log everyone out) and is
-//     reported through `onFetch` and `status()`.
+//     reported through `onFetch` and `status()`;
+//   - the earliest end of validity of the keys' certificates (`x5c`, RFC 7517 §4.7) is reported, so
+//     an alert can tell a JWKS outage that will outlive the keys from one that will not.
 // Time comes in through `nowMs`; fetching through `fetchJson`, so tests run a real loopback server.
+import { X509Certificate } from "node:crypto";
 import { createLocalJWKSet, type FlattenedJWSInput, type JSONWebKeySet, type JWTHeaderParameters } from "jose";
+
+export interface JwksFetchDetail {
+  /** Why the fetch failed. */
+  error?: string;
+  /** After a successful fetch: the earliest `notAfter` of the keys' leaf certificates, ms since the
+   *  epoch; undefined when no key carries a certificate. */
+  keysExpireAtMs?: number;
+}
 
 export interface JwksCacheOptions {
   url: string;
@@ -14,13 +25,15 @@ export interface JwksCacheOptions {
   minRefetchMs: number;
   timeoutMs: number;
   nowMs: () => number;
-  onFetch?: (result: "ok" | "error", trigger: "refresh" | "unknown_kid", error?: string) => void;
+  onFetch?: (result: "ok" | "error", trigger: "refresh" | "unknown_kid", detail: JwksFetchDetail) => void;
 }
 
 export interface JwksStatus {
   url: string;
   keys: number;
   fetchedAt?: string;
+  /** Earliest end of validity of the cached keys' certificates, when any carries one. */
+  keysExpireAt?: string;
   lastError?: string;
   lastErrorAt?: string;
 }
@@ -31,6 +44,7 @@ export class JwksCache {
   private resolver: KeyResolver | undefined;
   private keyIds = new Set<string>();
   private keyCount = 0;
+  private keysExpireAtMs: number | undefined;
   private fetchedAtMs = Number.NEGATIVE_INFINITY;
   private lastAttemptMs = Number.NEGATIVE_INFINITY;
   private inFlight: Promise<void> | undefined;
@@ -41,6 +55,7 @@ export class JwksCache {
   status(): JwksStatus {
     const s: JwksStatus = { url: this.options.url, keys: this.keyCount };
     if (Number.isFinite(this.fetchedAtMs)) s.fetchedAt = new Date(this.fetchedAtMs).toISOString();
+    if (this.keysExpireAtMs !== undefined) s.keysExpireAt = new Date(this.keysExpireAtMs).toISOString();
     if (this.lastError) {
       s.lastError = this.lastError.message;
       s.lastErrorAt = new Date(this.lastError.atMs).toISOString();
@@ -86,13 +101,37 @@ export class JwksCache {
       this.resolver = createLocalJWKSet(jwks);
       this.keyIds = new Set(jwks.keys.map((k) => k.kid).filter((kid): kid is string => typeof kid === "string"));
       this.keyCount = jwks.keys.length;
+      this.keysExpireAtMs = earliestCertificateExpiry(jwks);
       this.fetchedAtMs = this.options.nowMs();
       this.lastError = undefined;
-      this.options.onFetch?.("ok", trigger);
+      this.options.onFetch?.(
+        "ok",
+        trigger,
+        this.keysExpireAtMs === undefined ? {} : { keysExpireAtMs: this.keysExpireAtMs },
+      );
     } catch (err) {
       const message = (err as Error).message;
       this.lastError = { message, atMs: this.options.nowMs() };
-      this.options.onFetch?.("error", trigger, message);
+      this.options.onFetch?.("error", trigger, { error: message });
     }
   }
+}
+
+/** The earliest `notAfter` (ms since the epoch) of the keys' leaf certificates: the first entry of
+ *  each key's `x5c`, base64 DER. Keys without one, or with one that does not parse, are skipped:
+ *  the value only informs monitoring, verification uses the key parameters. */
+export function earliestCertificateExpiry(jwks: JSONWebKeySet): number | undefined {
+  let earliest: number | undefined;
+  for (const key of jwks.keys) {
+    const leaf = Array.isArray(key.x5c) ? key.x5c[0] : undefined;
+    if (typeof leaf !== "string") continue;
+    let notAfter: number;
+    try {
+      notAfter = Date.parse(new X509Certificate(Buffer.from(leaf, "base64")).validTo);
+    } catch {
+      continue;
+    }
+    if (Number.isFinite(notAfter) && (earliest === undefined || notAfter < earliest)) earliest = notAfter;
+  }
+  return earliest;
 }

@@ -1,5 +1,10 @@
 // Prometheus metrics (prom-client) on a registry of our own, so several servers can live in one
 // test process. Labels use the coded reasons of errors.ts, never free text.
+//
+// The alerting rules (manifests/prometheus/meshward-rules.yaml) need states, not only events: when
+// the bundle and the JWKS were last loaded and last failed to load (seconds since the epoch, 0 =
+// never), how often the bundle is polled, whether the server is ready, and when the cached signing
+// keys expire. Timestamps come from the `nowMs` clock the server runs on.
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { CheckRecord } from "../check-service.ts";
 import type { BundleStatus } from "../policy/active-policy.ts";
@@ -10,6 +15,8 @@ const CAEP_PREFIX = "https://schemas.openid.net/secevent/caep/event-type/";
 
 export class AuthzMetrics {
   readonly registry = new Registry();
+  private isReady: () => boolean = () => false;
+
   private readonly checks = new Counter({
     name: "meshward_authz_checks_total",
     help: "Checks answered, by result (allow|deny), reason (policy or an MW_* code) and dry_run.",
@@ -40,6 +47,29 @@ export class AuthzMetrics {
     labelNames: ["revision", "source"] as const,
     registers: [this.registry],
   });
+  private readonly ready = new Gauge({
+    name: "meshward_authz_ready",
+    help: "1 while the server answers /readyz with 200 (a verified policy bundle is active), else 0.",
+    registers: [this.registry],
+    collect: () => {
+      this.ready.set(this.isReady() ? 1 : 0);
+    },
+  });
+  private readonly bundleLastSuccess = new Gauge({
+    name: "meshward_authz_bundle_last_success_timestamp_seconds",
+    help: "When a bundle load last succeeded (activated, or the source confirmed the active bundle), seconds since the epoch; 0 = never.",
+    registers: [this.registry],
+  });
+  private readonly bundleLastFailure = new Gauge({
+    name: "meshward_authz_bundle_last_failure_timestamp_seconds",
+    help: "When a bundle load last failed (fetch, verification or activation), seconds since the epoch; 0 = never.",
+    registers: [this.registry],
+  });
+  private readonly bundlePollInterval = new Gauge({
+    name: "meshward_authz_bundle_poll_interval_seconds",
+    help: "Configured interval between bundle loads (bundle.pollIntervalMs), seconds; 0 = loaded once.",
+    registers: [this.registry],
+  });
   private readonly bundleLoads = new Counter({
     name: "meshward_authz_bundle_loads_total",
     help: "Bundle activation attempts by result (ok|error|unchanged) and reason.",
@@ -50,6 +80,22 @@ export class AuthzMetrics {
     name: "meshward_authz_jwks_fetches_total",
     help: "JWKS fetches by result (ok|error) and trigger (refresh|unknown_kid).",
     labelNames: ["result", "trigger"] as const,
+    registers: [this.registry],
+  });
+
+  private readonly jwksLastSuccess = new Gauge({
+    name: "meshward_authz_jwks_last_success_timestamp_seconds",
+    help: "When a JWKS fetch last succeeded, seconds since the epoch; 0 = never.",
+    registers: [this.registry],
+  });
+  private readonly jwksLastFailure = new Gauge({
+    name: "meshward_authz_jwks_last_failure_timestamp_seconds",
+    help: "When a JWKS fetch last failed (the cached keys stay in use), seconds since the epoch; 0 = never.",
+    registers: [this.registry],
+  });
+  private readonly jwksKeysExpiry = new Gauge({
+    name: "meshward_authz_jwks_keys_expiry_timestamp_seconds",
+    help: "Earliest end of validity of the certificates (x5c) of the cached JWKS keys, seconds since the epoch; +Inf when no cached key carries one.",
     registers: [this.registry],
   });
 
@@ -77,17 +123,19 @@ export class AuthzMetrics {
     labelNames: ["kind", "result"] as const,
     registers: [this.registry],
   });
-  private readonly riskStoreShared = new Gauge({
-    name: "meshward_authz_risk_store_shared",
-    help: "1 while risk state is shared on Redis, 0 while served from local memory (degraded).",
-    registers: [this.registry],
-  });
+  /** Registered on the first mode report, which only a server with Redis makes: without Redis the
+   *  state is local by design and a 0 would read as degraded. */
+  private riskStoreShared: Gauge | undefined;
   private readonly riskStoreFallbacks = new Counter({
     name: "meshward_authz_risk_store_fallbacks_total",
     help: "Risk store operations served locally because Redis was unavailable, by operation.",
     labelNames: ["operation"] as const,
     registers: [this.registry],
   });
+
+  constructor(private readonly nowMs: () => number = Date.now) {
+    this.jwksKeysExpiry.set(Number.POSITIVE_INFINITY);
+  }
 
   observeCheck = (record: CheckRecord): void => {
     const result = record.allowed ? "allow" : "deny";
@@ -98,9 +146,20 @@ export class AuthzMetrics {
     if (record.errorCode) this.errors.inc({ code: record.errorCode });
   };
 
+  /** `isReady` is read at every scrape. */
+  reportReadiness(isReady: () => boolean): void {
+    this.isReady = isReady;
+  }
+
+  bundlePolling(pollIntervalMs: number): void {
+    this.bundlePollInterval.set(pollIntervalMs / 1000);
+  }
+
+  /** One load attempt's outcome: `unchanged` (the source confirmed the active bundle) is a success. */
   bundleStatus(status: BundleStatus, outcome: "ok" | "error" | "unchanged", reason = "none"): void {
     this.bundleLoads.inc({ result: outcome, reason });
     if (outcome === "error") this.errors.inc({ code: reason });
+    (outcome === "error" ? this.bundleLastFailure : this.bundleLastSuccess).set(this.nowMs() / 1000);
     this.bundleActive.set(status.active ? 1 : 0);
     if (outcome === "ok") {
       this.bundleInfo.reset();
@@ -108,9 +167,18 @@ export class AuthzMetrics {
     }
   }
 
-  jwksFetch(result: "ok" | "error", trigger: "refresh" | "unknown_kid"): void {
+  /** `keysExpireAtMs`: after a successful fetch, the earliest certificate expiry among the keys
+   *  (undefined when none carries a certificate). */
+  jwksFetch(result: "ok" | "error", trigger: "refresh" | "unknown_kid", keysExpireAtMs?: number): void {
     this.jwksFetches.inc({ result, trigger });
-    if (result === "error") this.errors.inc({ code: "MW_JWKS_FETCH" });
+    const now = this.nowMs() / 1000;
+    if (result === "error") {
+      this.errors.inc({ code: "MW_JWKS_FETCH" });
+      this.jwksLastFailure.set(now);
+      return;
+    }
+    this.jwksLastSuccess.set(now);
+    this.jwksKeysExpiry.set(keysExpireAtMs === undefined ? Number.POSITIVE_INFINITY : keysExpireAtMs / 1000);
   }
 
   riskOutcome(kind: "auth-failed" | "denied"): void {
@@ -128,6 +196,11 @@ export class AuthzMetrics {
   }
 
   riskStoreMode(mode: "shared" | "local"): void {
+    this.riskStoreShared ??= new Gauge({
+      name: "meshward_authz_risk_store_shared",
+      help: "1 while risk state is shared on Redis, 0 while served from local memory (degraded). Only with Redis configured.",
+      registers: [this.registry],
+    });
     this.riskStoreShared.set(mode === "shared" ? 1 : 0);
   }
 
