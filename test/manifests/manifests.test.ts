@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { AUTHZ_NODE_FLAGS } from "../../scripts/lib/authz-node-flags.ts";
 import { envoyBinary, repoRoot } from "../../scripts/lib/tools.ts";
-import { extAuthzProviderSchema, crdSchemas as vendoredCrdSchemas } from "./support/istio-schemas.ts";
+import { extAuthzProviderSchema, jsPattern, crdSchemas as vendoredCrdSchemas } from "./support/istio-schemas.ts";
 import { isBuiltinKind, type KubeObject, undeclaredFields, validateBuiltin } from "./support/kubernetes-kinds.ts";
 
 /** The Istio fields the cross-checks read (the schemas validate the rest). */

@@ -6,14 +6,12 @@
 // - Envoy's own Wasm stats (ENVOY_WASM_STATS, through the same relabelings);
 // - `up`, and the recording rules of manifests/prometheus/meshward-rules.yaml.
 // The live-data test (test/e2e/prometheus-live.e2e.test.ts) proves the names against real Envoy.
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { parse } from "yaml";
 import { AuthzMetrics } from "../../authz-server/src/ops/metrics.ts";
 import { meshwardRuleGroups } from "../../scripts/lib/prometheus-rules.ts";
 import { repoRoot } from "../../scripts/lib/tools.ts";
+import { podMonitorRelabelings } from "../../scripts/sandbox/prometheus-config.ts";
 import { filterMetricTemplates, prometheusName } from "../sandbox/filter-metric-names.ts";
-import { type RelabelRule, relabel } from "./relabel.ts";
+import { relabel } from "./relabel.ts";
 
 /** Envoy 1.40's Wasm stats on /stats/prometheus (`*` = the plugin name, PluginConfig.name). */
 export const ENVOY_WASM_STATS = [
@@ -30,20 +28,10 @@ export const ENVOY_WASM_STATS = [
 
 export const FILTERS = ["adaptive-lb", "traffic-shaper"];
 
-interface PodMonitor {
-  spec: { podMetricsEndpoints: { metricRelabelings: RelabelRule[] }[] };
-}
-
-/** The metricRelabelings of manifests/prometheus/pod-monitor.yaml. */
-export function podMonitorMetricRelabelings(): RelabelRule[] {
-  const monitor = parse(readFileSync(join(repoRoot, "manifests/prometheus/pod-monitor.yaml"), "utf8")) as PodMonitor;
-  return monitor.spec.podMetricsEndpoints[0]?.metricRelabelings ?? [];
-}
-
 /** A name as Prometheus stores it after the PodMonitor's relabelings (undefined: dropped), with
  *  the labels those add; `*` in an Envoy name stands for a run-time part (sample value `x_y`). */
 export function relabelledEnvoyName(name: string): { name: string; labels: string[] } | undefined {
-  const out = relabel({ __name__: name.replaceAll("*", "x_y") }, podMonitorMetricRelabelings());
+  const out = relabel({ __name__: name.replaceAll("*", "x_y") }, podMonitorRelabelings());
   if (!out) return undefined;
   const { __name__, ...labels } = out;
   return { name: __name__ as string, labels: Object.keys(labels) };

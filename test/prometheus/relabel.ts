@@ -3,16 +3,7 @@
 // metricRelabelings make out of what Envoy exports. Prometheus itself applies them in the sandbox
 // and in the live-data test; this is for the static checks. Regexes are RE2 in Prometheus, anchored
 // at both ends; the ones used here mean the same in JavaScript.
-
-/** A relabel rule as prometheus-operator writes it (camelCase); `action` defaults to replace. */
-export interface RelabelRule {
-  sourceLabels?: string[];
-  separator?: string;
-  regex?: string;
-  targetLabel?: string;
-  replacement?: string;
-  action?: string;
-}
+import type { MonitorRelabeling } from "../../scripts/sandbox/prometheus-config.ts";
 
 /** `$1` / `${1}` in `replacement` → the groups of `match`. */
 function expand(replacement: string, match: RegExpExecArray): string {
@@ -25,7 +16,7 @@ function expand(replacement: string, match: RegExpExecArray): string {
 /** The label set after `rules`, or undefined when a keep/drop rule drops the series. */
 export function relabel(
   labels: Record<string, string>,
-  rules: readonly RelabelRule[],
+  rules: readonly MonitorRelabeling[],
 ): Record<string, string> | undefined {
   const out = { ...labels };
   for (const rule of rules) {
