@@ -74,3 +74,25 @@ export function selectedMetricNames(expr: string): string[] {
   const bare = expr.replace(/"(?:[^"\\]|\\.)*"/g, '""').replace(/\{[^}]*\}/g, "{}");
   return [...bare.matchAll(/(?<![\w:])(meshward[_:][\w:]*|envoy_\w+|up)(?![\w:(])/g)].map((m) => m[1] as string);
 }
+
+/** Labels a series may carry in Prometheus: the targets' (Kubernetes discovery or the sandbox's
+ *  static labels), the authz server's label names, `le`, and those the relabelings add. */
+export function knownLabelNames(): Set<string> {
+  const authz = new AuthzMetrics();
+  authz.riskStoreMode("shared");
+  const fromAuthz = authz.registry
+    .getMetricsAsArray()
+    .flatMap((m) => (m as { labelNames?: string[] }).labelNames ?? []);
+  const fromRelabel = [...envoyMetricNames().values()].flat();
+  return new Set(["namespace", "job", "instance", "pod", "workload", "le", ...fromAuthz, ...fromRelabel]);
+}
+
+/** Label names in the `by (…)` / `without (…)` clauses of a PromQL expression. */
+export function groupingLabels(expr: string): string[] {
+  return [...expr.matchAll(/\b(?:by|without)\s*\(([^)]*)\)/g)].flatMap((m) =>
+    (m[1] as string)
+      .split(",")
+      .map((l) => l.trim())
+      .filter((l) => l !== ""),
+  );
+}

@@ -14,7 +14,7 @@ import { parse } from "yaml";
 import { PROMETHEUS_RULE_FILE, prometheusRuleFrom } from "../../scripts/gen-prometheus-rule.ts";
 import { meshwardRuleGroups, RULES_PATH, type Rule } from "../../scripts/lib/prometheus-rules.ts";
 import { promtoolBinary, repoRoot } from "../../scripts/lib/tools.ts";
-import { metricCatalog, selectedMetricNames } from "./metric-catalog.ts";
+import { groupingLabels, knownLabelNames, metricCatalog, selectedMetricNames } from "./metric-catalog.ts";
 
 const TESTS_DIR = join(repoRoot, "test/prometheus/rules");
 const testFiles = readdirSync(TESTS_DIR)
@@ -133,6 +133,13 @@ describe("Prometheus rules (manifests/prometheus/meshward-rules.yaml)", () => {
     expect(selectedMetricNames('sum by (rule) (rate(meshward_traffic_shaper_rule_limited{rule="a"}[5m]))')).toEqual([
       "meshward_traffic_shaper_rule_limited",
     ]);
+  });
+
+  it("group only by labels the series carry", () => {
+    const labels = knownLabelNames();
+    expect(groups.flatMap((g) => g.rules.flatMap((r) => groupingLabels(r.expr))).filter((l) => !labels.has(l))).toEqual(
+      [],
+    );
   });
 
   it("use every recording rule in an alert or the Grafana dashboard", () => {
