@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
-import { meshwardRuleGroups, ruleFileText, scaleRuleTimes } from "../lib/prometheus-rules.ts";
+import { formatDuration, meshwardRuleGroups, ruleFileText, scaleRuleTimes } from "../lib/prometheus-rules.ts";
 import { repoRoot } from "../lib/tools.ts";
 
 export const SANDBOX_NAMESPACE = "meshward-sandbox";
@@ -74,7 +74,7 @@ export function sandboxPrometheusFiles(
   targets: SandboxPrometheusTargets,
   timeScale: number,
 ): { config: string; files: Record<string, string> } {
-  const interval = `${sandboxIntervalMs(timeScale) / 1000}s`;
+  const interval = formatDuration(sandboxIntervalMs(timeScale));
   const config = {
     global: {
       scrape_interval: interval,

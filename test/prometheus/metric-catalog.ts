@@ -24,6 +24,10 @@ export const ENVOY_WASM_STATS = [
   "envoy_wasm_wasm_vm_count",
   "envoy_wasm_remote_load_fetch_failures",
   "envoy_wasm_remote_load_fetch_successes",
+  "envoy_wasm_remote_load_cache_entries",
+  "envoy_wasm_remote_load_cache_hits",
+  "envoy_wasm_remote_load_cache_misses",
+  "envoy_wasm_remote_load_cache_negative_hits",
 ];
 
 export const FILTERS = ["adaptive-lb", "traffic-shaper"];

@@ -2,7 +2,7 @@
 // relabelings carried over field by field, intervals and rule durations on the sandbox's clock,
 // and the whole accepted by `promtool check config` (which also checks the rule file it names).
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -65,12 +65,21 @@ describe("sandbox Prometheus configuration", () => {
     expect(rules.find((r) => r.alert === "MeshwardAdaptiveLbEjections")).toMatchObject({ for: "30s" });
   });
 
-  it("is accepted by promtool check config, rule file included", () => {
-    writeFileSync(join(scratch, "prometheus.yml"), config);
-    for (const [name, text] of Object.entries(files)) writeFileSync(join(scratch, name), text);
-    const r = spawnSync(promtoolBinary(), ["check", "config", join(scratch, "prometheus.yml")], { encoding: "utf8" });
-    const output = `${r.stdout}${r.stderr}`;
-    expect(r.status, output).toBe(0);
-    expect(output).toMatch(/SUCCESS: \d+ rules found/);
+  it("is accepted by promtool check config, rule file included, at every time scale the sandbox offers", () => {
+    for (const scale of [1, 10, 30, 3600]) {
+      const made = sandboxPrometheusFiles({ authz: "127.0.0.1:8080", envoyAdmin: "127.0.0.1:9901" }, scale);
+      const dir = join(scratch, String(scale));
+      mkdirSync(dir);
+      writeFileSync(join(dir, "prometheus.yml"), made.config);
+      for (const [name, text] of Object.entries(made.files)) writeFileSync(join(dir, name), text);
+      const r = spawnSync(promtoolBinary(), ["check", "config", join(dir, "prometheus.yml")], { encoding: "utf8" });
+      const output = `${r.stdout}${r.stderr}`;
+      expect(r.status, `scale ${scale}: ${output}`).toBe(0);
+      expect(output).toMatch(/SUCCESS: \d+ rules found/);
+    }
+    // 15 s / 10 is not a whole number of seconds: written as Prometheus reads it.
+    expect(parse(sandboxPrometheusFiles({ authz: "a:1", envoyAdmin: "b:2" }, 10).config).global.scrape_interval).toBe(
+      "1s500ms",
+    );
   });
 });
