@@ -118,12 +118,14 @@ export class JwksCache {
 }
 
 /** The earliest `notAfter` (ms since the epoch) of the keys' leaf certificates: the first entry of
- *  each key's `x5c`, base64 DER. Keys without one, or with one that does not parse, are skipped:
- *  the value only informs monitoring, verification uses the key parameters. */
+ *  each key's `x5c`, base64 DER. Keys without one, or with anything else there (the document comes
+ *  from the network), are skipped: the value only informs monitoring, verification uses the key
+ *  parameters. */
 export function earliestCertificateExpiry(jwks: JSONWebKeySet): number | undefined {
   let earliest: number | undefined;
-  for (const key of jwks.keys) {
-    const leaf = Array.isArray(key.x5c) ? key.x5c[0] : undefined;
+  for (const key of jwks.keys as unknown[]) {
+    const x5c = typeof key === "object" && key !== null ? (key as { x5c?: unknown }).x5c : undefined;
+    const leaf = Array.isArray(x5c) ? x5c[0] : undefined;
     if (typeof leaf !== "string") continue;
     let notAfter: number;
     try {

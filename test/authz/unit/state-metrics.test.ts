@@ -127,10 +127,12 @@ describe("JWKS certificate expiry", () => {
     expect(earliestCertificateExpiry({ keys: [later.jwk, soon.jwk, bare] })).toBe(soon.notAfterMs);
     expect(earliestCertificateExpiry({ keys: [later.jwk, bare] })).toBe(later.notAfterMs);
     expect(earliestCertificateExpiry({ keys: [bare] })).toBeUndefined();
-    // A certificate that does not parse informs nothing (verification never reads x5c).
+    // A certificate that does not parse, or not even a key, informs nothing (verification never reads x5c).
     expect(earliestCertificateExpiry({ keys: [{ ...bare, x5c: ["bm90IGEgY2VydA=="] }, later.jwk] })).toBe(
       later.notAfterMs,
     );
+    const hostile = [null, 7, { x5c: "not-an-array" }, { x5c: [42] }, { x5c: [] }] as unknown as JWK[];
+    expect(earliestCertificateExpiry({ keys: [...hostile, soon.jwk] })).toBe(soon.notAfterMs);
   });
 
   it("is reported by the cache after each successful fetch, and in its status", async () => {
