@@ -65,10 +65,12 @@ describe("Prometheus rules (manifests/prometheus/meshward-rules.yaml)", () => {
 
   it("the unit tests notice a changed threshold (control)", () => {
     // The error-ratio warning at 2 % instead of 1 %: the test expecting it at 1.25 % must fail.
-    const rules = readFileSync(RULES_PATH, "utf8").replace(
+    const original = readFileSync(RULES_PATH, "utf8");
+    const rules = original.replace(
       "meshward:authz_check_errors:ratio_rate5m > 0.01",
       "meshward:authz_check_errors:ratio_rate5m > 0.02",
     );
+    expect(rules).not.toBe(original);
     const dir = join(scratch, "control");
     const file = join(TESTS_DIR, "authz-checks.promtool.yaml");
     const test = parse(readFileSync(file, "utf8")) as PromtoolFile & Record<string, unknown>;
