@@ -6,7 +6,8 @@ import { repoRoot } from "../scripts/lib/tools.ts";
 import { provenance } from "./lib/machine.ts";
 import { runBenchScript } from "./lib/subprocess.ts";
 import { barChart } from "./lib/svg-chart.ts";
-import { type AuthzLoadResult, benchAuthzGrpc } from "./load/authz-grpc.ts";
+import { goalsTable, judgeGoals } from "./load/authz-goals.ts";
+import { authzLoadOptions, authzTable, benchAuthzGrpc } from "./load/authz-grpc.ts";
 import { benchEnvoyFilters, type VariantResult } from "./load/envoy-filters.ts";
 
 const quick = process.argv.includes("--quick");
@@ -23,16 +24,13 @@ function table(results: VariantResult[]): string {
   ].join("\n");
 }
 
-function authzTable(r: AuthzLoadResult): string {
-  return [
-    "| measure | Meshward authz |",
-    "|---|---|",
-    `| throughput at saturation (checks/s) | ${r.saturation.throughputRps.toFixed(0)} |`,
-    `| server CPU per check (µs) | ${r.saturation.cpuUsPerCheck.toFixed(1)} (${r.saturation.ticks} ticks) |`,
-    `| p50 / p99 at saturation (ms) | ${r.saturation.p50Ms.toFixed(2)} / ${r.saturation.p99Ms.toFixed(2)} |`,
-    `| p50 / p90 / p99 at ${r.fixedRate.rps} rps (ms) | ${r.fixedRate.p50Ms.toFixed(2)} / ${r.fixedRate.p90Ms.toFixed(2)} / ${r.fixedRate.p99Ms.toFixed(2)} |`,
-    `| errors | ${r.saturation.errors + r.fixedRate.errors} |`,
-  ].join("\n");
+/** The in-process Check's median CPU µs from bench/authz-check.ts's table (its first variant). */
+function inProcessCheckUs(micro: { title: string; output: string }[]): number | undefined {
+  for (const m of micro) {
+    const row = /^check \(translate\+identity\+policy\+response\)\s+([\d.]+)\s+([\d.]+)/m.exec(m.output);
+    if (row) return Number(row[2]);
+  }
+  return undefined;
 }
 
 /** Tiers 1 and 2: each script prints its own tables; the report keeps them verbatim. */
@@ -79,18 +77,18 @@ async function main(): Promise<void> {
   console.log(`bench: envoy filters (${quick ? "quick" : "full"}): ${JSON.stringify(options)}`);
   const envoyFilters = await benchEnvoyFilters(options);
   console.log(table(envoyFilters));
-  const authzOptions = quick
-    ? { saturationRequests: 10000, saturationConcurrency: 32, fixedRateRequests: 5000, fixedRps: 1000 }
-    : { saturationRequests: 60000, saturationConcurrency: 64, fixedRateRequests: 30000, fixedRps: 1000 };
-  console.log(`bench: authz gRPC under load: ${JSON.stringify(authzOptions)}`);
+  const authzOptions = authzLoadOptions(process.argv.slice(2));
+  console.log(`bench: authz gRPC under load, interleaved: ${JSON.stringify(authzOptions)}`);
   const authz = await benchAuthzGrpc(authzOptions);
   console.log(authzTable(authz));
+  const authzGoals = judgeGoals(authz.rounds, inProcessCheckUs(micro));
+  console.log(goalsTable(authzGoals));
   const dir = join(repoRoot, "bench/results");
   mkdirSync(dir, { recursive: true });
   const stem = quick ? "latest-quick" : "latest";
   writeFileSync(
     join(dir, `${stem}.json`),
-    `${JSON.stringify({ meta, options, envoyFilters, authzOptions, authz, micro }, null, 2)}\n`,
+    `${JSON.stringify({ meta, options, envoyFilters, authzOptions, authz, authzGoals, micro }, null, 2)}\n`,
   );
   writeFileSync(
     join(dir, `${stem}.md`),
@@ -100,9 +98,14 @@ async function main(): Promise<void> {
       micro.map((m) => `## ${m.title}\n\n\`\`\`\n${m.output.trim()}\n\`\`\`\n\n`).join("") +
       "## Envoy CPU per request (A/B interleaved)\n\n" +
       `${JSON.stringify(options)}\n\n${table(envoyFilters)}\n\n![Envoy CPU per request](${stem}-envoy-cpu.svg)\n\n## Authz server under gRPC load (ghz)\n\n` +
-      `${JSON.stringify(authzOptions)}\n\n${authzTable(authz)}\n\n` +
-      "Peer: opa-envoy-plugin could not be installed here (the Go module proxy refuses the module), so it was not measured; " +
-      "its published anchors are 4.6 ms at 1000 rps and 40.7 µs per in-process Check.\n",
+      `${JSON.stringify(authzOptions)}\n\n` +
+      `Load average at the tier's start ${authz.loadAverage.start.join(" ")}, at its end ${authz.loadAverage.end.join(" ")}. ` +
+      "Figures are medians over rounds; each ratio below is the median of per-round ratios (both servers loaded back to back in the same round).\n\n" +
+      `${authzTable(authz)}\n\n### Goals\n\n${goalsTable(authzGoals)}\n\n` +
+      (authz.options.peerOpaEnvoy
+        ? `Peer: opa-envoy-plugin from \`${authz.options.peerOpaEnvoy}\`, run with \`run --server\` on policy/default/envoy/authz.rego.\n`
+        : "Peer: not measured (no `--peer-opa-envoy PATH`; bench/README.md says how to build opa-envoy-plugin from source). " +
+          "Its published anchors are 4.6 ms at 1000 rps and 40.7 µs per in-process Check.\n"),
   );
   writeFileSync(
     join(dir, `${stem}-envoy-cpu.svg`),

@@ -57,9 +57,26 @@ export interface CheckRecord {
 }
 
 export interface CheckOutcome {
-  response: CheckResponse;
+  /** The CheckResponse message, built on first read: the gRPC transport encodes `decision`
+   *  straight to binary (translate/response-binary.ts) and never needs it. */
+  readonly response: CheckResponse;
   decision: Decision;
   record: CheckRecord;
+}
+
+/** A prototype getter, not an accessor in an object literal (those are slow to create per check). */
+class Outcome implements CheckOutcome {
+  private built: CheckResponse | undefined;
+
+  constructor(
+    readonly decision: Decision,
+    readonly record: CheckRecord,
+  ) {}
+
+  get response(): CheckResponse {
+    this.built ??= toCheckResponse(this.decision, this.record.decisionId);
+    return this.built;
+  }
 }
 
 export interface CheckDependencies {
@@ -149,7 +166,7 @@ export class CheckService {
         // Logging or metrics must never change a decision.
       }
     }
-    return { response: toCheckResponse(decision, record.decisionId), decision, record };
+    return new Outcome(decision, record);
   }
 
   private entrypointFor(request: CheckRequest): string {

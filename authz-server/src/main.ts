@@ -1,7 +1,11 @@
 // CLI entry: `meshward-authz [--config file.yaml] [flags]` (`--help` lists them).
 // Prints one JSON line `{"event":"listening",...}` once serving, so scripts can read the ports.
+// With several workers (config `workers`, cluster/) this process becomes their primary.
+import cluster from "node:cluster";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { workerMetrics } from "./cluster/metrics-ipc.ts";
+import { availableCpus, planWorkers } from "./cluster/worker-count.ts";
 import { HELP, loadConfig, parseCommandLine } from "./config/load.ts";
 import type { AuthzConfig } from "./config/schema.ts";
 import { type ServerDependencies, startAuthzServer } from "./server.ts";
@@ -21,16 +25,31 @@ async function main(): Promise<void> {
     return;
   }
   const config = loadConfig(commandLine, process.env, repoRoot);
-  const server = await startAuthzServer(config, config.risk ? { riskRuntime: await riskRuntime(config.risk) } : {});
+  if (cluster.isPrimary) {
+    const plan = planWorkers(config, availableCpus());
+    if (plan.workers > 1) {
+      const { runPrimary } = await import("./cluster/primary.ts");
+      await runPrimary(plan);
+      return;
+    }
+  }
+  const deps: ServerDependencies = config.risk ? { riskRuntime: await riskRuntime(config.risk) } : {};
+  if (cluster.isWorker) deps.aggregateMetrics = (metrics) => workerMetrics(metrics.registry);
+  const server = await startAuthzServer(config, deps);
   const status = server.policy.bundleStatus;
-  process.stdout.write(
-    `${JSON.stringify({ event: "listening", grpcPort: server.grpcPort, httpPort: server.httpPort, bundle: status.source, revision: status.revision })}\n`,
-  );
+  const listening = {
+    grpcPort: server.grpcPort,
+    httpPort: server.httpPort,
+    bundle: status.source,
+    revision: status.revision,
+  };
+  if (cluster.isWorker) process.send?.({ mw: "listening", ...listening });
+  else process.stdout.write(`${JSON.stringify({ event: "listening", ...listening })}\n`);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    process.stdout.write(`${JSON.stringify({ event: "stopping", signal })}\n`);
+    if (!cluster.isWorker) process.stdout.write(`${JSON.stringify({ event: "stopping", signal })}\n`);
     await server.close();
     process.exit(0);
   };

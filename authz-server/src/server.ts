@@ -51,6 +51,9 @@ export interface ServerDependencies {
    *  admin events endpoint when `risk.admin` is configured. Wins over `risk`. */
   riskRuntime?: (context: RiskRuntimeContext) => Promise<RiskRuntime>;
   nowMs?: () => number;
+  /** /metrics text from this process's metrics; a cluster worker answers with every worker's sum
+   *  (cluster/metrics-ipc.ts). Default: this process's registry alone. */
+  aggregateMetrics?: (metrics: AuthzMetrics) => () => Promise<string>;
 }
 
 /** The admin token from `risk.admin` (inline or file; a file's trailing newline is dropped). */
@@ -230,6 +233,7 @@ export async function startAuthzServer(config: AuthzConfig, deps: ServerDependen
   });
   const isReady = () => policy.evaluator !== undefined;
   metrics.reportReadiness(isReady);
+  const metricsText = deps.aggregateMetrics ? deps.aggregateMetrics(metrics) : () => metrics.text();
   const grpcTls = tlsFiles(config.grpc.tls);
   const grpcTransport = new GrpcTransport(checks, isReady);
   const grpcPort = await grpcTransport.listen({
@@ -252,7 +256,7 @@ export async function startAuthzServer(config: AuthzConfig, deps: ServerDependen
       maxBodyBytes: config.http.maxBodyBytes,
       checkTimeoutMs: config.check.timeoutMs,
       isReady,
-      metrics: () => metrics.text(),
+      metrics: metricsText,
       ...(adminEvents
         ? {
             adminEvents: (authorization, body) => adminEvents.handle(authorization, body),
@@ -271,7 +275,7 @@ export async function startAuthzServer(config: AuthzConfig, deps: ServerDependen
             plugins: [
               dashboardPlugin({
                 feed,
-                authzMetrics: () => metrics.text(),
+                authzMetrics: metricsText,
                 nowMs,
                 ...(config.dashboard.envoyAdminUrl ? { envoyAdminUrl: config.dashboard.envoyAdminUrl } : {}),
                 ...(config.dashboard.controlUrl ? { controlUrl: config.dashboard.controlUrl } : {}),

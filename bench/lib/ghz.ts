@@ -17,6 +17,9 @@ export interface GrpcLoadOptions {
   request: unknown;
   requests: number;
   concurrency: number;
+  /** HTTP/2 connections the workers share (ghz default 1). Envoy opens one per worker thread and
+   *  upstream host, so a server in a mesh sees many. */
+  connections?: number;
   /** Constant request rate; 0 = as fast as possible (saturation). */
   rps?: number;
 }
@@ -42,6 +45,7 @@ export async function runGrpcCheckLoad(options: GrpcLoadOptions): Promise<GrpcLo
     "--format",
     "json",
   ];
+  if (options.connections) args.push("--connections", String(options.connections));
   if (options.rps) args.push("--rps", String(options.rps));
   args.push(options.target);
   const out = await new Promise<string>((resolve, reject) => {

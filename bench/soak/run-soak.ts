@@ -123,7 +123,12 @@ export async function runSoak(
   let authz: AuthzProcess | undefined;
   let envoy: RunningEnvoy | undefined;
   try {
-    authz = await startAuthzProcess([], { env: { MESHWARD_AUTHZ_LOGGING_DECISIONS_SAMPLE_RATE: "0.001" } });
+    // One worker: the soak samples the RSS and fds of the process that serves the checks (with
+    // several workers that would be the primary, which serves none).
+    authz = await startAuthzProcess([], {
+      workers: 1,
+      env: { MESHWARD_AUTHZ_LOGGING_DECISIONS_SAMPLE_RATE: "0.001" },
+    });
     const filterSpecs = meshwardFilters(upstreams);
     envoy = await startEnvoy(
       meshEnvoyConfig({

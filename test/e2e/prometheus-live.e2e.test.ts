@@ -102,10 +102,10 @@ describe("dashboard and rules on live data (npm start with Prometheus)", () => {
       ["--import", "tsx", "scripts/sandbox.ts", "--port", "0", "--alert-time-scale", String(TIME_SCALE)],
       { cwd: repoRoot },
     );
-    const line = await sandbox.waitForLine(/^sandbox: ready /, 60_000);
+    const line = await sandbox.waitForLine(/^sandbox: ready /, 80_000);
     ready = JSON.parse(line.replace(/^sandbox: ready /, "")) as Ready;
     prometheus = ready.prometheus ?? "";
-  });
+  }, 90_000);
   afterAll(async () => {
     await sandbox?.stop();
   });
@@ -135,7 +135,9 @@ describe("dashboard and rules on live data (npm start with Prometheus)", () => {
     expect(failing).toEqual([]);
   });
 
-  it("fires MeshwardAdaptiveLbEjections while an endpoint fails (traffic, a slow endpoint, a denied burst)", async () => {
+  it("fires MeshwardAdaptiveLbEjections while an endpoint fails (traffic, a slow endpoint, a denied burst)", {
+    timeout: 150_000,
+  }, async () => {
     await control("/traffic", { running: true });
     await control("/endpoints/sample-app-2", { mode: "slow" });
     await control("/endpoints/sample-app-1", { mode: "failing" });
@@ -206,7 +208,7 @@ describe("dashboard and rules on live data (npm start with Prometheus)", () => {
     expect(problems).toEqual([]);
   });
 
-  it("resolves MeshwardAdaptiveLbEjections once the endpoint heals", async () => {
+  it("resolves MeshwardAdaptiveLbEjections once the endpoint heals", { timeout: 100_000 }, async () => {
     await control("/endpoints/sample-app-1", { mode: "healthy" });
     await control("/endpoints/sample-app-2", { mode: "healthy" });
     await waitUntil(`${EJECTIONS_ALERT} resolved`, 90_000, async () =>

@@ -34,9 +34,14 @@ describe("authz server config in the manifests", () => {
       }
     }
     expect(found.length).toBeGreaterThanOrEqual(2);
+    // The production overlay includes components/redis: its variables are read together with the
+    // component's (several workers need the risk state on Redis).
+    const redisUrl = found.find((f) => f.name === "MESHWARD_AUTHZ_RISK_REDIS_URL")?.value;
     for (const { file, name, value } of found) {
       expect(known.has(name), `${file}: ${name} is not read by the server`).toBe(true);
-      const config = loadConfig(parseCommandLine(["--config", configFile]), { [name]: value }, repoRoot);
+      const env: Record<string, string> = { [name]: value };
+      if (file.includes("overlays/production") && redisUrl) env.MESHWARD_AUTHZ_RISK_REDIS_URL = redisUrl;
+      const config = loadConfig(parseCommandLine(["--config", configFile]), env, repoRoot);
       expect(config).toBeDefined();
     }
   });

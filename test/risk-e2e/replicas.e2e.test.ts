@@ -5,6 +5,8 @@
 // killed (SIGKILL) → both keep answering and keep denying what they denied (revocation and failure
 // counts were mirrored into their local state); Redis back on the same port → shared state resumes
 // (what B recorded during the outage is replayed and seen by A), without restarting the replicas.
+// Each replica runs two worker processes, as the production overlay deploys them: every worker
+// mirrors the broadcasts into its own local state, and whichever worker answers a check must agree.
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EVENT_CHANNEL } from "../../authz-server/src/events/event-broadcast.ts";
@@ -29,6 +31,8 @@ let b: AuthzProcess | undefined;
 let bob = "";
 
 const SHARED = "meshward_authz_risk_store_shared";
+/** Worker processes per replica; /metrics sums them. */
+const WORKERS = 2;
 const port = (p: AuthzProcess | undefined) => p?.httpPort as number;
 const shared = async (p: AuthzProcess | undefined) => (await metricValue(port(p), SHARED)) === 1;
 
@@ -36,9 +40,10 @@ beforeAll(async () => {
   redis = await startRedis();
   idp = await startIdp();
   const config = writeAuthzConfig({ zeroTrust: buildZeroTrust(), jwksUrl: idp.jwksUrl, redisUrl: redis.url });
-  [a, b] = await Promise.all([startAuthzProcess(["--config", config]), startAuthzProcess(["--config", config])]);
+  const args = ["--config", config, "--workers", String(WORKERS)];
+  [a, b] = await Promise.all([startAuthzProcess(args), startAuthzProcess(args)]);
   await until("both replicas on Redis", async () => (await shared(a)) && (await shared(b)));
-});
+}, 150_000); // six Node processes start (two replicas of a primary and two workers)
 
 afterAll(async () => {
   await Promise.all([a?.stop(), b?.stop()]);
@@ -96,9 +101,9 @@ describe("two authz server processes on one Redis", () => {
     expect((await checkHttp(port(a), "/api/orders", bob)).status).toBe(403);
     expect(await metricValue(port(a), "meshward_authz_security_events_total", 'result="accepted"')).toBe(1);
     expect(await metricValue(port(a), "meshward_authz_security_events_total", 'result="unauthorized"')).toBe(1);
-    // B also mirrored the event into its local state (for a Redis outage, next test).
+    // Every worker of B also mirrored the event into its local state (for a Redis outage, next test).
     const heard = () => metricValue(port(b), "meshward_authz_risk_broadcasts_total", 'kind="event",result="applied"');
-    await until("B heard the event", async () => (await heard()) === 1);
+    await until("B heard the event", async () => (await heard()) === WORKERS);
     // A malformed message on the channel is dropped and counted, and changes nothing.
     const raw = new Redis(redis?.url as string);
     try {
@@ -107,8 +112,8 @@ describe("two authz server processes on one Redis", () => {
       raw.disconnect();
     }
     const invalid = () => metricValue(port(b), "meshward_authz_risk_broadcasts_total", 'result="invalid"');
-    await until("B dropped the bad message", async () => (await invalid()) === 1);
-    expect(await heard()).toBe(1);
+    await until("B dropped the bad message", async () => (await invalid()) === WORKERS);
+    expect(await heard()).toBe(WORKERS);
     const status = (await (await fetch(`http://127.0.0.1:${port(b)}/status`)).json()) as { risk: unknown };
     expect(status.risk).toMatchObject({ store: "shared" });
   });

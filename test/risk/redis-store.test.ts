@@ -53,6 +53,22 @@ async function script(store: RiskStore) {
   return out;
 }
 
+/** The commands clients sent while `body` ran (MONITOR; the scripts' inner calls excluded). */
+async function watch(marker: Redis, body: () => Promise<void>): Promise<string[]> {
+  const monitor = await client().monitor();
+  const seen: string[] = [];
+  monitor.on("monitor", (_time: string, args: string[], source: string) => {
+    if (!source.startsWith("lua") && args[0]?.toLowerCase() !== "monitor") seen.push(args[0]?.toLowerCase() ?? "");
+  });
+  await new Promise((r) => setTimeout(r, 50));
+  await body();
+  await marker.ping(); // everything before it has been seen by MONITOR once it arrives
+  for (let waited = 0; !seen.includes("ping") && waited < 2000; waited += 10)
+    await new Promise((r) => setTimeout(r, 10));
+  monitor.disconnect();
+  return seen.filter((c) => c !== "ping");
+}
+
 describe("RedisStore (real redis-server)", () => {
   it("matches the in-memory store snapshot for snapshot", async () => {
     const expected = await script(new MemoryStore(LIMITS));
@@ -107,6 +123,30 @@ describe("RedisStore (real redis-server)", () => {
     expect(ttl).toBeLessThanOrEqual(2 * LIMITS.eventTtlMs);
     const later = T0 + LIMITS.eventTtlMs + 1;
     expect((await memory.observe(obs(later, { principal: "al" }))).subjectEvents).toMatchObject(floor);
+  });
+
+  it("serves the observes of one event-loop turn with one EVALSHA, each as if sent alone", async () => {
+    const steps = Array.from({ length: 60 }, (_, i) =>
+      obs(T0 + i, {
+        principal: `p${i % 4}`,
+        ip: `192.0.2.${i % 3}`,
+        fingerprint: `f${i % 5}`,
+        hour: i % 24,
+        session: i % 2 ? "s" : null,
+      }),
+    );
+    const memory = new MemoryStore(LIMITS);
+    await memory.recordFailure("p1", "192.0.2.1", T0 - 1);
+    const expected = steps.map((o) => structuredClone(memory.observeNow(o)));
+    const redis = client();
+    const store = new RedisStore(redis, LIMITS, { keyPrefix: "batch:" });
+    await store.recordFailure("p1", "192.0.2.1", T0 - 1); // also loads a script
+    await store.observe(obs(T0 - 100_000_000, { principal: "warm-up" })); // loads the observe script
+    const seen = await watch(redis, async () => {
+      const actual = await Promise.all(steps.map((o) => store.observe(o)));
+      expect(actual.map((s) => structuredClone(s))).toEqual(expected);
+    });
+    expect(seen).toEqual(["evalsha"]);
   });
 
   it("costs one round trip (one EVALSHA, nothing else) per observe", async () => {

@@ -70,6 +70,16 @@ describe("two replicas on one Redis", () => {
     expect(await b.assess(bob, now++)).toMatchObject({ score: 100, level: "critical" });
   });
 
+  it("share revocations with every check B starts afterwards, also checks batched into one round trip", async () => {
+    const dave = (i: number) =>
+      context({ identity: { subject: "dave", claims: { iat: T0 / 1000, amr: ["mfa"], jti: `tok-dave-${i}` } } });
+    const before = await Promise.all(Array.from({ length: 30 }, (_, i) => b.assess(dave(i), now++)));
+    expect(before.every((r) => r.level === "low")).toBe(true);
+    await a.applyEvent({ type: "session-revoked", target: { kind: "subject", id: "dave" }, atMs: now }, now++);
+    const after = await Promise.all(Array.from({ length: 30 }, (_, i) => b.assess(dave(i), now++)));
+    expect(after.map((r) => r.level)).toEqual(new Array(30).fill("critical"));
+  });
+
   it("keeps answering while Redis is down, and resumes shared state when it is back", async () => {
     const port = redis?.port as number;
     const carol = context({

@@ -12,6 +12,7 @@ type Kind = "string" | "int" | "bool" | "number";
 
 /** Fields settable from the environment: `grpc.port` ← MESHWARD_AUTHZ_GRPC_PORT. */
 export const ENV_FIELDS: Record<string, Kind> = {
+  workers: "int",
   "grpc.host": "string",
   "grpc.port": "int",
   "http.host": "string",
@@ -35,6 +36,11 @@ export const ENV_FIELDS: Record<string, Kind> = {
 
 /** Command-line flags and the field each sets. */
 export const FLAGS: Record<string, { field: string; kind: Kind; help: string }> = {
+  "--workers": {
+    field: "workers",
+    kind: "int",
+    help: "processes serving checks, sharing the listeners (0: one per available CPU)",
+  },
   "--grpc-host": { field: "grpc.host", kind: "string", help: "gRPC listener address" },
   "--grpc-port": { field: "grpc.port", kind: "int", help: "gRPC listener port (0: any free port)" },
   "--http-host": { field: "http.host", kind: "string", help: "HTTP listener address" },

@@ -48,6 +48,10 @@ export interface JwtConfig {
 }
 
 export interface AuthzConfig {
+  /** Processes serving checks (node:cluster, listeners shared); 0 = one per available CPU, 1 =
+   *  this process alone. Risk state in memory is per process, so `risk` without `redisUrl` needs 1
+   *  (authz-server/src/cluster/). */
+  workers: number;
   grpc: ListenerConfig;
   /** HTTP listener: Envoy `http_service` checks under `checkPathPrefix`, plus /healthz, /readyz,
    *  /metrics and /status. */
@@ -104,6 +108,7 @@ export interface AuthzConfig {
 
 export function defaultConfig(repoRoot: string): AuthzConfig {
   return {
+    workers: 0,
     grpc: { host: "127.0.0.1", port: 9001 },
     http: {
       host: "127.0.0.1",
@@ -225,6 +230,9 @@ function dashboard(root: Reader): AuthzConfig["dashboard"] {
   return out;
 }
 
+/** Upper bound on `workers` (a typo such as 400 must not fork 400 processes). */
+export const MAX_WORKERS = 64;
+
 /** Shortest accepted admin token: 16 characters (e.g. 12 random bytes in base64) resist guessing. */
 export const MIN_ADMIN_TOKEN_LENGTH = 16;
 
@@ -241,6 +249,7 @@ function adminConfig(a: Reader): NonNullable<NonNullable<AuthzConfig["risk"]>["a
 /** Validates a parsed config document over `defaults`; throws MW_CONFIG naming the field. */
 export function validateConfig(document: unknown, defaults: AuthzConfig): AuthzConfig {
   const root = Reader.of(document ?? {}, "").only([
+    "workers",
     "grpc",
     "http",
     "bundle",
@@ -320,7 +329,18 @@ export function validateConfig(document: unknown, defaults: AuthzConfig): AuthzC
       redactPaths: d.strings("redactPaths", dd.redactPaths),
     },
   };
-  const out: AuthzConfig = { grpc, http, bundle, policy, check, identity, logging, dashboard: dashboard(root) };
+  const workers = root.int("workers", defaults.workers, 0, MAX_WORKERS);
+  const out: AuthzConfig = {
+    workers,
+    grpc,
+    http,
+    bundle,
+    policy,
+    check,
+    identity,
+    logging,
+    dashboard: dashboard(root),
+  };
   if (root.has("risk")) {
     const r = root.section("risk").only(["config", "redisUrl", "redisCommandTimeoutMs", "failedLoginHeader", "admin"]);
     const engineConfig = r.raw("config") ?? {};
@@ -335,6 +355,11 @@ export function validateConfig(document: unknown, defaults: AuthzConfig): AuthzC
     const failedLoginHeader = r.optionalString("failedLoginHeader");
     if (failedLoginHeader) out.risk.failedLoginHeader = failedLoginHeader.toLowerCase();
     if (r.has("admin")) out.risk.admin = adminConfig(r.section("admin").only(["token", "tokenFile"]));
+    if (workers > 1 && !out.risk.redisUrl)
+      throw invalid(
+        root.at("workers"),
+        "more than one worker needs risk.redisUrl: in-memory risk state is per process, so workers would disagree on failure counts and revocations",
+      );
   }
   return out;
 }

@@ -4,7 +4,10 @@
 // The alerting rules (manifests/prometheus/meshward-rules.yaml) need states, not only events: when
 // the bundle and the JWKS were last loaded and last failed to load (seconds since the epoch, 0 =
 // never), how often the bundle is polled, whether the server is ready, and when the cached signing
-// keys expire. Timestamps come from the `nowMs` clock the server runs on.
+// keys expire. Timestamps come from the `nowMs` clock the server runs on. With several workers
+// (cluster/) a scrape sums their registries, so every state gauge names how its workers combine:
+// the server is ready, and its bundle as fresh, as its least ready and stalest worker; failures and
+// JWKS successes count from the most recent one; keys expire with the earliest.
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { CheckRecord } from "../check-service.ts";
 import type { BundleStatus } from "../policy/active-policy.ts";
@@ -39,17 +42,20 @@ export class AuthzMetrics {
   private readonly bundleActive = new Gauge({
     name: "meshward_authz_bundle_active",
     help: "1 when a policy bundle is active.",
+    aggregator: "min", // several workers (cluster/): 1 only if every one has a bundle
     registers: [this.registry],
   });
   private readonly bundleInfo = new Gauge({
     name: "meshward_authz_bundle_info",
     help: "The active bundle's revision and source (value 1).",
     labelNames: ["revision", "source"] as const,
+    aggregator: "max",
     registers: [this.registry],
   });
   private readonly ready = new Gauge({
     name: "meshward_authz_ready",
     help: "1 while the server answers /readyz with 200 (a verified policy bundle is active), else 0.",
+    aggregator: "min",
     registers: [this.registry],
     collect: () => {
       this.ready.set(this.isReady() ? 1 : 0);
@@ -58,16 +64,19 @@ export class AuthzMetrics {
   private readonly bundleLastSuccess = new Gauge({
     name: "meshward_authz_bundle_last_success_timestamp_seconds",
     help: "When a bundle load last succeeded (activated, or the source confirmed the active bundle), seconds since the epoch; 0 = never.",
+    aggregator: "min",
     registers: [this.registry],
   });
   private readonly bundleLastFailure = new Gauge({
     name: "meshward_authz_bundle_last_failure_timestamp_seconds",
     help: "When a bundle load last failed (fetch, verification or activation), seconds since the epoch; 0 = never.",
+    aggregator: "max",
     registers: [this.registry],
   });
   private readonly bundlePollInterval = new Gauge({
     name: "meshward_authz_bundle_poll_interval_seconds",
     help: "Configured interval between bundle loads (bundle.pollIntervalMs), seconds; 0 = loaded once.",
+    aggregator: "max",
     registers: [this.registry],
   });
   private readonly bundleLoads = new Counter({
@@ -86,16 +95,19 @@ export class AuthzMetrics {
   private readonly jwksLastSuccess = new Gauge({
     name: "meshward_authz_jwks_last_success_timestamp_seconds",
     help: "When a JWKS fetch last succeeded, seconds since the epoch; 0 = never.",
+    aggregator: "max",
     registers: [this.registry],
   });
   private readonly jwksLastFailure = new Gauge({
     name: "meshward_authz_jwks_last_failure_timestamp_seconds",
     help: "When a JWKS fetch last failed (the cached keys stay in use), seconds since the epoch; 0 = never.",
+    aggregator: "max",
     registers: [this.registry],
   });
   private readonly jwksKeysExpiry = new Gauge({
     name: "meshward_authz_jwks_keys_expiry_timestamp_seconds",
     help: "Earliest end of validity of the certificates (x5c) of the cached JWKS keys, seconds since the epoch; +Inf when no cached key carries one.",
+    aggregator: "min",
     registers: [this.registry],
   });
 
@@ -199,6 +211,7 @@ export class AuthzMetrics {
     this.riskStoreShared ??= new Gauge({
       name: "meshward_authz_risk_store_shared",
       help: "1 while risk state is shared on Redis, 0 while served from local memory (degraded). Only with Redis configured.",
+      aggregator: "min",
       registers: [this.registry],
     });
     this.riskStoreShared.set(mode === "shared" ? 1 : 0);

@@ -1,25 +1,22 @@
-// gRPC listener: envoy.service.auth.v3.Authorization/Check and grpc.health.v1.Health.
-// Only transport concerns live here; decisions come from CheckService.
-import { create } from "@bufbuild/protobuf";
-import * as grpc from "@grpc/grpc-js";
-import type { CheckService } from "../check-service.ts";
-import { Authorization, type CheckRequest, type CheckResponse } from "../gen/envoy/service/auth/v3/external_auth_pb.ts";
+// gRPC listener: envoy.service.auth.v3.Authorization/Check and grpc.health.v1.Health, served by
+// h2-grpc-server.ts (gRPC directly on node:http2). Only transport concerns live here; decisions
+// come from CheckService.
+import { create, type DescMessage, fromBinary, type MessageShape, toBinary } from "@bufbuild/protobuf";
+import type { CheckOutcome, CheckService } from "../check-service.ts";
+import { Authorization, type CheckRequest, CheckRequestSchema } from "../gen/envoy/service/auth/v3/external_auth_pb.ts";
 import {
   Health,
   type HealthCheckRequest,
+  HealthCheckRequestSchema,
   type HealthCheckResponse,
   HealthCheckResponse_ServingStatus,
   HealthCheckResponseSchema,
 } from "../gen/grpc/health/v1/health_pb.ts";
-import { toGrpcServiceDefinition } from "./grpc-adapter.ts";
+import { encodeCheckResponse } from "../translate/response-binary.ts";
+import { GrpcError, GrpcStatus } from "./grpc-wire.ts";
+import { H2GrpcServer, type TlsFiles } from "./h2-grpc-server.ts";
 
-export interface TlsFiles {
-  /** PEM certificate chain and private key of this listener. */
-  cert: string;
-  key: string;
-  /** PEM CA bundle; when set, clients must present a certificate it signed (mTLS). */
-  clientCa?: string;
-}
+export type { TlsFiles } from "./h2-grpc-server.ts";
 
 export interface GrpcListenOptions {
   host: string;
@@ -27,65 +24,33 @@ export interface GrpcListenOptions {
   tls?: TlsFiles;
 }
 
-/** A gRPC deadline (wall-clock Date, or Infinity) on the monotonic clock CheckService uses. */
-function monotonicDeadline(deadline: grpc.Deadline): number | undefined {
-  const wall = deadline instanceof Date ? deadline.getTime() : deadline;
-  if (!Number.isFinite(wall)) return undefined;
-  return performance.now() + (wall - Date.now());
-}
-
-function credentials(tls: TlsFiles | undefined): grpc.ServerCredentials {
-  if (!tls) return grpc.ServerCredentials.createInsecure();
-  return grpc.ServerCredentials.createSsl(
-    tls.clientCa ? Buffer.from(tls.clientCa) : null,
-    [{ cert_chain: Buffer.from(tls.cert), private_key: Buffer.from(tls.key) }],
-    tls.clientCa !== undefined,
-  );
+export interface GrpcTransportOptions {
+  /** Largest CheckRequest accepted, bytes (default 8 MiB). */
+  maxReceiveBytes?: number;
+  /** Ping each connection this often, ms (default: never; clients such as Envoy ping themselves). */
+  keepaliveTimeMs?: number;
+  keepaliveTimeoutMs?: number;
 }
 
 /** The service names this server reports health for; "" is the whole server. */
-const HEALTH_SERVICES = new Set(["", "envoy.service.auth.v3.Authorization"]);
+const HEALTH_SERVICES = new Set(["", Authorization.typeName]);
+
+function decoder<T extends DescMessage>(schema: T): (bytes: Uint8Array) => MessageShape<T> {
+  return (bytes) => fromBinary(schema, bytes);
+}
+
+function encoder<T extends DescMessage>(schema: T): (message: MessageShape<T>) => Uint8Array {
+  return (message) => toBinary(schema, message);
+}
 
 export class GrpcTransport {
-  private readonly server = new grpc.Server({ "grpc.max_receive_message_length": 8 * 1024 * 1024 });
-  private boundPort = 0;
+  private server: H2GrpcServer | undefined;
 
   constructor(
     private readonly checks: CheckService,
     private readonly isReady: () => boolean,
-  ) {
-    this.server.addService(toGrpcServiceDefinition(Authorization), {
-      check: (call: grpc.ServerUnaryCall<CheckRequest, CheckResponse>, callback: grpc.sendUnaryData<CheckResponse>) => {
-        this.checks.check(call.request, monotonicDeadline(call.getDeadline())).then(
-          (outcome) => callback(null, outcome.response),
-          // CheckService turns failures into denies itself; this is the last resort, and a gRPC
-          // error makes Envoy apply status_on_error (a deny unless failure_mode_allow is set).
-          (err: Error) => callback({ code: grpc.status.INTERNAL, details: err.message }),
-        );
-      },
-    });
-    this.server.addService(toGrpcServiceDefinition(Health), {
-      check: (
-        call: grpc.ServerUnaryCall<HealthCheckRequest, HealthCheckResponse>,
-        callback: grpc.sendUnaryData<HealthCheckResponse>,
-      ) => {
-        if (!HEALTH_SERVICES.has(call.request.service)) {
-          callback({ code: grpc.status.NOT_FOUND, details: `unknown service ${call.request.service}` });
-          return;
-        }
-        callback(null, this.healthStatus());
-      },
-      watch: (call: grpc.ServerWritableStream<HealthCheckRequest, HealthCheckResponse>) => {
-        // Streams the current status once; Envoy and kubelet use Check. The stream stays open until
-        // the client cancels, as the protocol expects.
-        call.write(
-          HEALTH_SERVICES.has(call.request.service)
-            ? this.healthStatus()
-            : create(HealthCheckResponseSchema, { status: HealthCheckResponse_ServingStatus.SERVICE_UNKNOWN }),
-        );
-      },
-    });
-  }
+    private readonly options: GrpcTransportOptions = {},
+  ) {}
 
   private healthStatus(): HealthCheckResponse {
     const status = this.isReady()
@@ -94,30 +59,59 @@ export class GrpcTransport {
     return create(HealthCheckResponseSchema, { status });
   }
 
+  private build(tls: TlsFiles | undefined): H2GrpcServer {
+    const server = new H2GrpcServer({
+      maxReceiveBytes: this.options.maxReceiveBytes ?? 8 * 1024 * 1024,
+      ...(this.options.keepaliveTimeMs !== undefined ? { keepaliveTimeMs: this.options.keepaliveTimeMs } : {}),
+      ...(this.options.keepaliveTimeoutMs !== undefined ? { keepaliveTimeoutMs: this.options.keepaliveTimeoutMs } : {}),
+      ...(tls ? { tls } : {}),
+    });
+    const checks = this.checks;
+    server.add(`/${Authorization.typeName}/Check`, {
+      kind: "unary",
+      decode: decoder(CheckRequestSchema),
+      encode: (outcome: CheckOutcome) => encodeCheckResponse(outcome.decision, outcome.record.decisionId),
+      // CheckService never rejects: failures are coded denies. Were it to, the call fails INTERNAL
+      // and Envoy applies status_on_error (a deny unless failure_mode_allow is set).
+      handle: (request: CheckRequest, call) => checks.check(request, call.deadlineMs),
+    });
+    server.add(`/${Health.typeName}/Check`, {
+      kind: "unary",
+      decode: decoder(HealthCheckRequestSchema),
+      encode: encoder(HealthCheckResponseSchema),
+      handle: (request: HealthCheckRequest) => {
+        if (!HEALTH_SERVICES.has(request.service))
+          throw new GrpcError(GrpcStatus.NOT_FOUND, `unknown service ${request.service}`);
+        return this.healthStatus();
+      },
+    });
+    server.add(`/${Health.typeName}/Watch`, {
+      kind: "server-stream",
+      decode: decoder(HealthCheckRequestSchema),
+      encode: encoder(HealthCheckResponseSchema),
+      // Streams the current status once; Envoy and kubelet use Check. The stream stays open until
+      // the client cancels, as the protocol expects.
+      handle: (request: HealthCheckRequest, stream) => {
+        stream.write(
+          HEALTH_SERVICES.has(request.service)
+            ? this.healthStatus()
+            : create(HealthCheckResponseSchema, { status: HealthCheckResponse_ServingStatus.SERVICE_UNKNOWN }),
+        );
+      },
+    });
+    return server;
+  }
+
   get port(): number {
-    return this.boundPort;
+    return this.server?.port ?? 0;
   }
 
   listen(options: GrpcListenOptions): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.server.bindAsync(`${options.host}:${options.port}`, credentials(options.tls), (err, port) => {
-        if (err) return reject(err);
-        this.boundPort = port;
-        resolve(port);
-      });
-    });
+    this.server = this.build(options.tls);
+    return this.server.listen(options.host, options.port);
   }
 
   close(graceMs = 2000): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.server.forceShutdown();
-        resolve();
-      }, graceMs);
-      this.server.tryShutdown(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+    return this.server?.close(graceMs) ?? Promise.resolve();
   }
 }

@@ -9,6 +9,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import type { JSONWebKeySet, JWK } from "jose";
+import { AggregatorRegistry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   earliestCertificateExpiry,
@@ -91,6 +92,35 @@ describe("authz state metrics", () => {
     metrics.jwksFetch("ok", "unknown_kid");
     text = await metrics.text();
     expect(sample(text, "meshward_authz_jwks_keys_expiry_timestamp_seconds")).toBe(Number.POSITIVE_INFINITY);
+  });
+
+  it("several workers combine as the alerts read them: least ready, stalest bundle, latest failure, earliest expiry", async () => {
+    const now = { ms: T0 };
+    const [a, b] = [new AuthzMetrics(() => now.ms), new AuthzMetrics(() => now.ms)] as [AuthzMetrics, AuthzMetrics];
+    for (const w of [a, b]) w.bundlePolling(30_000);
+    a.reportReadiness(() => true);
+    b.reportReadiness(() => false);
+    a.bundleStatus({ active: true }, "ok");
+    b.bundleStatus({ active: true }, "ok");
+    a.jwksFetch("ok", "refresh", T0 + 7_200_000);
+    now.ms += 60_000;
+    a.bundleStatus({ active: true }, "unchanged");
+    b.bundleStatus({ active: true }, "error", "MW_BUNDLE_FETCH");
+    b.jwksFetch("ok", "refresh", T0 + 3_600_000);
+    now.ms += 1000;
+    a.jwksFetch("error", "refresh");
+    b.riskStoreMode("local");
+    a.riskStoreMode("shared");
+    const parts = await Promise.all([a.registry.getMetricsAsJSON(), b.registry.getMetricsAsJSON()]);
+    const text = await AggregatorRegistry.aggregate(parts as never).metrics();
+    expect(sample(text, "meshward_authz_ready")).toBe(0);
+    expect(sample(text, "meshward_authz_bundle_last_success_timestamp_seconds")).toBe(T0 / 1000);
+    expect(sample(text, "meshward_authz_bundle_last_failure_timestamp_seconds")).toBe(T0 / 1000 + 60);
+    expect(sample(text, "meshward_authz_bundle_poll_interval_seconds")).toBe(30);
+    expect(sample(text, "meshward_authz_jwks_last_success_timestamp_seconds")).toBe(T0 / 1000 + 60);
+    expect(sample(text, "meshward_authz_jwks_last_failure_timestamp_seconds")).toBe(T0 / 1000 + 61);
+    expect(sample(text, "meshward_authz_jwks_keys_expiry_timestamp_seconds")).toBe(T0 / 1000 + 3600);
+    expect(sample(text, "meshward_authz_risk_store_shared")).toBe(0);
   });
 
   it("exports the risk store mode only once a Redis store reports one", async () => {

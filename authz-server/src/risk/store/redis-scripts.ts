@@ -1,59 +1,80 @@
 // The Lua scripts behind redis-store.ts. Each store operation is one script, so it is atomic on the
 // server (Redis runs a script without interleaving other commands) and costs one round trip
 // (EVALSHA; ioredis falls back to EVAL once after a server restart flushed the script cache).
-// The semantics mirror memory-store.ts line for line; the maths stays in TypeScript.
+// The semantics mirror memory-store.ts line for line; the maths stays in TypeScript. Observations
+// travel in batches (redis-store.ts): all the checks that reach the store in one event-loop turn
+// share one EVALSHA.
 // Not Redis Cluster ready: the keys of one call are not forced into one hash slot.
 
+/** Keys and arguments of one observation in OBSERVE_LUA (a batch carries several back to back). */
+export const OBSERVE_KEYS = 9;
+export const OBSERVE_ARGS = 15;
+
 /**
- * observe. KEYS: 1 principal failures (zset ts→ts), 2 IP failures (zset), 3 rate buckets (hash
+ * observe, for a batch of observations: ARGV[1] is their count n; observation i (from 0) has KEYS
+ * 9i+1 .. 9i+9 and ARGV 15i+2 .. 15i+16, in this order —
+ * KEYS: 1 principal failures (zset ts→ts), 2 IP failures (zset), 3 rate buckets (hash
  * index→count), 4 devices (zset fingerprint→last seen), 5 last location (string), 6 hours (hash
  * hour→count), 7..9 event hashes of subject, session, token.
  * ARGV: 1 now, 2 has principal, 3 has ip, 4 principal window, 5 ip window, 6 bucket index,
  * 7 history buckets, 8 profile ttl, 9 fingerprint or "", 10 max fingerprints, 11 "lat|lon|country"
  * or "", 12 hour or "", 13 has session, 14 has token, 15 rate ttl.
- * Returns: {principal failures, ip failures, {rate flat}, known (0/1), device count, location or "",
- * {hours flat, this request included}, {subject event flat}, {session event flat}, {token event flat}}.
+ * Returns one entry per observation, in order: {principal failures, ip failures, {rate flat},
+ * known (0/1), device count, location or "", {hours flat, this request included}, {subject event
+ * flat}, {session event flat}, {token event flat}}. The observations are applied one after the
+ * other, so a batch leaves the same state as the same observations sent one by one.
  */
 export const OBSERVE_LUA = `
-local now = tonumber(ARGV[1])
-local pf, ipf, known, ndev, loc = 0, 0, 0, 0, ''
-local rate, hours, evs, evn, evt = {}, {}, {}, {}, {}
-if ARGV[2] == '1' then
-  pf = redis.call('ZCOUNT', KEYS[1], '(' .. (now - tonumber(ARGV[4])), '+inf')
-  local ttl = tonumber(ARGV[8])
-  redis.call('HINCRBY', KEYS[3], ARGV[6], 1)
-  local oldest = tonumber(ARGV[6]) - tonumber(ARGV[7])
-  local flat = redis.call('HGETALL', KEYS[3])
-  for i = 1, #flat, 2 do
-    if tonumber(flat[i]) < oldest then
-      redis.call('HDEL', KEYS[3], flat[i])
-    else
-      rate[#rate + 1] = flat[i]
-      rate[#rate + 1] = flat[i + 1]
+local function observe(K, A)
+  local now = tonumber(A[1])
+  local pf, ipf, known, ndev, loc = 0, 0, 0, 0, ''
+  local rate, hours, evs, evn, evt = {}, {}, {}, {}, {}
+  if A[2] == '1' then
+    pf = redis.call('ZCOUNT', K[1], '(' .. (now - tonumber(A[4])), '+inf')
+    local ttl = tonumber(A[8])
+    redis.call('HINCRBY', K[3], A[6], 1)
+    local oldest = tonumber(A[6]) - tonumber(A[7])
+    local flat = redis.call('HGETALL', K[3])
+    for i = 1, #flat, 2 do
+      if tonumber(flat[i]) < oldest then
+        redis.call('HDEL', K[3], flat[i])
+      else
+        rate[#rate + 1] = flat[i]
+        rate[#rate + 1] = flat[i + 1]
+      end
     end
+    redis.call('PEXPIRE', K[3], A[15])
+    ndev = redis.call('ZCARD', K[4])
+    if A[9] ~= '' then
+      if redis.call('ZSCORE', K[4], A[9]) then known = 1 end
+      redis.call('ZADD', K[4], now, A[9])
+      local extra = redis.call('ZCARD', K[4]) - tonumber(A[10])
+      if extra > 0 then redis.call('ZREMRANGEBYRANK', K[4], 0, extra - 1) end
+      redis.call('PEXPIRE', K[4], ttl)
+    end
+    loc = redis.call('GET', K[5]) or ''
+    if A[11] ~= '' then redis.call('SET', K[5], A[1] .. '|' .. A[11], 'PX', ttl) end
+    if A[12] ~= '' then
+      redis.call('HINCRBY', K[6], A[12], 1)
+      redis.call('PEXPIRE', K[6], ttl)
+    end
+    hours = redis.call('HGETALL', K[6])
+    evs = redis.call('HGETALL', K[7])
   end
-  redis.call('PEXPIRE', KEYS[3], ARGV[15])
-  ndev = redis.call('ZCARD', KEYS[4])
-  if ARGV[9] ~= '' then
-    if redis.call('ZSCORE', KEYS[4], ARGV[9]) then known = 1 end
-    redis.call('ZADD', KEYS[4], now, ARGV[9])
-    local extra = redis.call('ZCARD', KEYS[4]) - tonumber(ARGV[10])
-    if extra > 0 then redis.call('ZREMRANGEBYRANK', KEYS[4], 0, extra - 1) end
-    redis.call('PEXPIRE', KEYS[4], ttl)
-  end
-  loc = redis.call('GET', KEYS[5]) or ''
-  if ARGV[11] ~= '' then redis.call('SET', KEYS[5], ARGV[1] .. '|' .. ARGV[11], 'PX', ttl) end
-  if ARGV[12] ~= '' then
-    redis.call('HINCRBY', KEYS[6], ARGV[12], 1)
-    redis.call('PEXPIRE', KEYS[6], ttl)
-  end
-  hours = redis.call('HGETALL', KEYS[6])
-  evs = redis.call('HGETALL', KEYS[7])
+  if A[3] == '1' then ipf = redis.call('ZCOUNT', K[2], '(' .. (now - tonumber(A[5])), '+inf') end
+  if A[13] == '1' then evn = redis.call('HGETALL', K[8]) end
+  if A[14] == '1' then evt = redis.call('HGETALL', K[9]) end
+  return {pf, ipf, rate, known, ndev, loc, hours, evs, evn, evt}
 end
-if ARGV[3] == '1' then ipf = redis.call('ZCOUNT', KEYS[2], '(' .. (now - tonumber(ARGV[5])), '+inf') end
-if ARGV[13] == '1' then evn = redis.call('HGETALL', KEYS[8]) end
-if ARGV[14] == '1' then evt = redis.call('HGETALL', KEYS[9]) end
-return {pf, ipf, rate, known, ndev, loc, hours, evs, evn, evt}
+local n = tonumber(ARGV[1])
+local out = {}
+for i = 0, n - 1 do
+  local K, A = {}, {}
+  for j = 1, ${OBSERVE_KEYS} do K[j] = KEYS[i * ${OBSERVE_KEYS} + j] end
+  for j = 1, ${OBSERVE_ARGS} do A[j] = ARGV[1 + i * ${OBSERVE_ARGS} + j] end
+  out[i + 1] = observe(K, A)
+end
+return out
 `;
 
 /**
