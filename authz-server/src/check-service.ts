@@ -1,7 +1,8 @@
 // The Check use case, independent of transport: CheckRequest → policy input → enrichers (identity,
 // risk) → Rego → decision → CheckResponse. Every failure becomes a coded deny with the configured
-// status; nothing here can allow by accident. Dry-run mode is the one configured exception: the
-// client is let through, and the record says what would have happened.
+// status; nothing here can allow by accident. Dry-run mode is the one configured exception: a policy
+// deny lets the client through (keeping the policy's dynamic metadata), and the record says what
+// would have happened; failures still deny, as in opa-envoy-plugin.
 import { randomUUID } from "node:crypto";
 import type { JsonObject } from "@bufbuild/protobuf";
 import type { InputEnricher } from "./enrich.ts";
@@ -21,7 +22,10 @@ export interface CheckServiceOptions {
   entrypointContextKey: string;
   /** HTTP status of the deny sent when the check itself fails. */
   errorStatus: number;
-  /** Allow everything, but record the decision that would have been made. */
+  /** HTTP status of the deny sent when the request cannot be turned into policy input
+   *  (opa-envoy-plugin answers 400). */
+  requestParseErrorStatus: number;
+  /** Let policy denies through, but record the decision that would have been made. */
   dryRun: boolean;
   /** Upper bound on one check, also when the caller sent no deadline. */
   checkTimeoutMs: number;
@@ -145,8 +149,9 @@ export class CheckService {
   private failed(err: unknown, record: CheckRecord): Decision {
     record.errorCode = errorCodeOf(err);
     record.errorMessage = (err as Error)?.message ?? String(err);
-    record.httpStatus = this.options.errorStatus;
-    return errorDecision(record.errorCode, this.options.errorStatus);
+    record.httpStatus =
+      record.errorCode === ErrorCodes.requestParse ? this.options.requestParseErrorStatus : this.options.errorStatus;
+    return errorDecision(record.errorCode, record.httpStatus);
   }
 
   private finish(decided: Decision, record: CheckRecord, started: number): CheckOutcome {
@@ -155,7 +160,12 @@ export class CheckService {
       record.decidedAllow = decision.allowed;
       if (!decision.allowed) record.httpStatus = decision.httpStatus ?? 403;
     }
-    if (this.options.dryRun && !decision.allowed) decision = emptyDecision(true);
+    if (this.options.dryRun && !decision.allowed && record.errorCode === undefined) {
+      decision = {
+        ...emptyDecision(true),
+        ...(decision.dynamicMetadata ? { dynamicMetadata: decision.dynamicMetadata } : {}),
+      };
+    }
     if (decision.allowed) this.removeForgedHeaders(decision);
     record.allowed = decision.allowed;
     record.durationMs = this.clock.monotonicMs() - started;

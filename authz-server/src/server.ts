@@ -117,6 +117,7 @@ export function checkServiceOptions(config: AuthzConfig): CheckServiceOptions {
     defaultEntrypoint: config.policy.defaultEntrypoint,
     entrypointContextKey: config.policy.entrypointContextKey,
     errorStatus: config.check.errorStatus,
+    requestParseErrorStatus: config.check.requestParseErrorStatus,
     dryRun: config.policy.dryRun,
     checkTimeoutMs: config.check.timeoutMs,
     translate: { skipBodyParse: config.policy.skipBodyParse, maxBodyParseBytes: config.policy.maxBodyParseBytes },
@@ -129,7 +130,11 @@ export async function startAuthzServer(config: AuthzConfig, deps: ServerDependen
   const metrics = new AuthzMetrics(nowMs);
   metrics.bundlePolling(config.bundle.pollIntervalMs);
   const signature = signatureVerification(config);
-  const policy = new ActivePolicy({ nowMs, ...(signature ? { signature } : {}) });
+  const policy = new ActivePolicy({
+    nowMs,
+    defaultEntrypoint: config.policy.defaultEntrypoint,
+    ...(signature ? { signature } : {}),
+  });
   const bundles = new BundleSource(policy, config.bundle.source, {
     pollIntervalMs: config.bundle.pollIntervalMs,
     onResult: (outcome) => {
@@ -141,7 +146,11 @@ export async function startAuthzServer(config: AuthzConfig, deps: ServerDependen
         );
       } else {
         metrics.bundleStatus(policy.bundleStatus, outcome.result);
-        if (outcome.result === "ok") logger.info({ event: "bundle", ...policy.bundleStatus }, "bundle activated");
+        if (outcome.result === "ok") {
+          const { warnings, ...status } = policy.bundleStatus;
+          logger.info({ event: "bundle", ...status }, "bundle activated");
+          for (const warning of warnings ?? []) logger.warn({ event: "bundle", ...status, warning }, "bundle warning");
+        }
       }
     },
   });

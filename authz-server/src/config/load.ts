@@ -26,6 +26,7 @@ export const ENV_FIELDS: Record<string, Kind> = {
   "policy.skipBodyParse": "bool",
   "check.timeoutMs": "int",
   "check.errorStatus": "int",
+  "check.requestParseErrorStatus": "int",
   "logging.level": "string",
   "logging.decisions.enabled": "bool",
   "logging.decisions.sampleRate": "number",
@@ -52,6 +53,11 @@ export const FLAGS: Record<string, { field: string; kind: Kind; help: string }> 
     kind: "int",
     help: "HTTP status of a deny caused by an internal error",
   },
+  "--request-parse-error-status": {
+    field: "check.requestParseErrorStatus",
+    kind: "int",
+    help: "HTTP status of a deny for a request that cannot be parsed (default 400, as opa-envoy-plugin)",
+  },
   "--verification-key": {
     field: "bundle.signing.keys.default.keyFile",
     kind: "string",
@@ -60,7 +66,7 @@ export const FLAGS: Record<string, { field: string; kind: Kind; help: string }> 
   "--dry-run": {
     field: "policy.dryRun",
     kind: "bool",
-    help: "allow everything, log the would-be decision (true|false)",
+    help: "let policy denies through, log the would-be decision (true|false)",
   },
   "--log-level": { field: "logging.level", kind: "string", help: "trace|debug|info|warn|error|silent" },
   "--dashboard": { field: "dashboard.enabled", kind: "bool", help: "serve the live page at /dashboard (true|false)" },

@@ -81,7 +81,9 @@ export interface AuthzConfig {
     skipBodyParse: boolean;
     maxBodyParseBytes: number;
   };
-  check: { timeoutMs: number; errorStatus: number };
+  /** `errorStatus`: the deny status of a failed check; `requestParseErrorStatus`: of a request that
+   *  cannot become policy input (opa-envoy-plugin's 400 `request_parse_error`). */
+  check: { timeoutMs: number; errorStatus: number; requestParseErrorStatus: number };
   identity: { jwt?: JwtConfig; spiffe: { enabled: boolean } };
   /** The risk engine (authz-server/src/risk/): present = enabled. `config` is the engine's own
    *  config (validated by it, errors name its fields); `redisUrl` shares state across replicas. */
@@ -126,7 +128,7 @@ export function defaultConfig(repoRoot: string): AuthzConfig {
       skipBodyParse: false,
       maxBodyParseBytes: 1024 * 1024,
     },
-    check: { timeoutMs: 1000, errorStatus: 403 },
+    check: { timeoutMs: 1000, errorStatus: 403, requestParseErrorStatus: 400 },
     identity: { spiffe: { enabled: true } },
     logging: { level: "info", decisions: { enabled: true, sampleRate: 1, redactPaths: [] } },
     dashboard: { enabled: false },
@@ -305,10 +307,11 @@ export function validateConfig(document: unknown, defaults: AuthzConfig): AuthzC
     skipBodyParse: p.bool("skipBodyParse", dp.skipBodyParse),
     maxBodyParseBytes: p.int("maxBodyParseBytes", dp.maxBodyParseBytes, 0),
   };
-  const c = root.section("check").only(["timeoutMs", "errorStatus"]);
+  const c = root.section("check").only(["timeoutMs", "errorStatus", "requestParseErrorStatus"]);
   const check = {
     timeoutMs: c.int("timeoutMs", defaults.check.timeoutMs, 1),
     errorStatus: c.int("errorStatus", defaults.check.errorStatus, 400, 599),
+    requestParseErrorStatus: c.int("requestParseErrorStatus", defaults.check.requestParseErrorStatus, 400, 599),
   };
   const i = root.section("identity").only(["jwt", "spiffe"]);
   const identity: AuthzConfig["identity"] = {

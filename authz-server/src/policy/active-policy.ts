@@ -16,6 +16,9 @@ export interface BundleStatus {
   /** SHA-256 of the active archive. */
   digest?: string;
   activatedAt?: string;
+  /** What is wrong with the active bundle although it loaded (e.g. the default entrypoint is not
+   *  in it, so checks of routes that name none are all denied). */
+  warnings?: string[];
   /** The last failed attempt (cleared by the next success). */
   lastError?: string;
   lastErrorCode?: string;
@@ -25,6 +28,8 @@ export interface BundleStatus {
 export interface ActivePolicyOptions extends EvaluatorOptions {
   /** Signature requirements; without them a signed bundle is refused, as in OPA. */
   signature?: SignatureVerification;
+  /** The entrypoint of routes that name none: a bundle without it loads, with a warning. */
+  defaultEntrypoint?: string;
 }
 
 export type ActivationResult = "ok" | "unchanged";
@@ -59,11 +64,22 @@ export class ActivePolicy {
       const evaluator = await createEvaluator(bundle, this.options);
       this.current = evaluator;
       this.status = { active: true, revision: evaluator.revision, source, digest, activatedAt: now.toISOString() };
+      const warnings = this.warningsFor(evaluator);
+      if (warnings.length > 0) this.status.warnings = warnings;
       return "ok";
     } catch (err) {
       this.recordFailure(err, now);
       throw err;
     }
+  }
+
+  private warningsFor(evaluator: PolicyEvaluator): string[] {
+    const entrypoint = this.options.defaultEntrypoint;
+    if (entrypoint === undefined || evaluator.hasEntrypoint(entrypoint)) return [];
+    return [
+      `default entrypoint ${entrypoint} is not in the bundle (it has: ${evaluator.entrypoints.join(", ") || "none"}): ` +
+        "every check of a route that names no entrypoint is denied with MW_POLICY_ENTRYPOINT",
+    ];
   }
 
   /** Notes a failure that happened before activation (e.g. a fetch) in the status. */

@@ -1,23 +1,19 @@
-// Runs a bundle's policy.wasm with the OPA Wasm SDK. One instance per active bundle; evaluation is
-// synchronous and the instance is not shared across threads (Node runs checks on one thread).
-// Before loading, the module's required builtins are compared with what the SDK and Meshward
-// provide; a bundle needing anything else is refused with the builtin's name.
+// Runs a bundle's policy.wasm with the OPA Wasm SDK and Meshward's builtins (wasm-host.ts). One
+// instance per active bundle; evaluation is synchronous and the instance is not shared across
+// threads (Node runs checks on one thread). Before loading, the module's required builtins are
+// compared with what the SDK and Meshward provide; a bundle needing anything else is refused with
+// the builtin's name (and, for http.send and the like, why).
 // An evaluation that throws (an abort such as a rule conflict or input the module cannot parse) is
 // not unwound inside the module: after 1023 of them every later evaluation of that instance failed
 // with "memory access out of bounds" (found by the reliability fuzzer). So after any failed
 // evaluation the instance is replaced by a fresh one of the already compiled module (~1 ms).
 
-import type { LoadedPolicy } from "@open-policy-agent/opa-wasm";
-import * as opaWasm from "@open-policy-agent/opa-wasm";
 import { ErrorCodes, MeshwardError } from "../errors.ts";
-import { meshwardBuiltins, SDK_BUILTINS } from "./builtins.ts";
+import { inputJsonText } from "../translate/raw-json.ts";
+import { meshwardBuiltins, REFUSED } from "./builtins/index.ts";
 import type { Bundle } from "./bundle.ts";
 import { missingBuiltins, requiredBuiltins } from "./required-builtins.ts";
-
-/** The SDK's ESM entry exports only loadPolicy by name (its types declare loadPolicySync too); the
- *  synchronous loader is on the default export. */
-const loadPolicySync = (opaWasm as unknown as { default: { loadPolicySync: typeof opaWasm.loadPolicySync } }).default
-  .loadPolicySync;
+import { instantiatePolicy, SDK_BUILTIN_NAMES, type WasmPolicy } from "./wasm-host.ts";
 
 export interface PolicyEvaluator {
   readonly revision: string;
@@ -33,10 +29,21 @@ export interface EvaluatorOptions {
   nowMs?: () => number;
 }
 
+function textBuffer(text: string): ArrayBuffer {
+  return new TextEncoder().encode(text).buffer as ArrayBuffer;
+}
+
+function missingMessage(missing: string[]): string {
+  const reasons = missing.filter((name) => REFUSED[name]).map((name) => `${name}: ${REFUSED[name]}`);
+  return (
+    `policy needs builtin${missing.length > 1 ? "s" : ""} Meshward does not provide: ${missing.join(", ")}` +
+    (reasons.length > 0 ? ` (${reasons.join("; ")})` : "")
+  );
+}
+
 export async function createEvaluator(bundle: Bundle, options: EvaluatorOptions = {}): Promise<PolicyEvaluator> {
   const nowMs = options.nowMs ?? Date.now;
-  let evaluationNs = 0;
-  const custom = meshwardBuiltins(() => evaluationNs);
+  const builtins = meshwardBuiltins();
   let needed: string[];
   try {
     needed = await requiredBuiltins(bundle.wasm);
@@ -46,20 +53,15 @@ export async function createEvaluator(bundle: Bundle, options: EvaluatorOptions 
       `policy.wasm is not an OPA Wasm module: ${(err as Error).message}`,
     );
   }
-  const missing = missingBuiltins(needed, [...SDK_BUILTINS, ...Object.keys(custom)]);
-  if (missing.length > 0) {
-    throw new MeshwardError(
-      ErrorCodes.bundleBuiltin,
-      `policy needs builtin${missing.length > 1 ? "s" : ""} Meshward does not provide: ${missing.join(", ")}`,
-    );
-  }
-  let policy: LoadedPolicy;
-  let instantiate: () => LoadedPolicy;
+  const missing = missingBuiltins(needed, [...SDK_BUILTIN_NAMES, ...Object.keys(builtins)]);
+  if (missing.length > 0) throw new MeshwardError(ErrorCodes.bundleBuiltin, missingMessage(missing));
+  let policy: WasmPolicy;
+  let instantiate: () => WasmPolicy;
   try {
     const module = new WebAssembly.Module(bundle.wasm);
     instantiate = () => {
-      const fresh = loadPolicySync(module, undefined, custom);
-      fresh.setData(bundle.data);
+      const fresh = instantiatePolicy(module, builtins);
+      fresh.policy.setData(bundle.data);
       return fresh;
     };
     policy = instantiate();
@@ -68,21 +70,26 @@ export async function createEvaluator(bundle: Bundle, options: EvaluatorOptions 
       cause: err,
     });
   }
-  const entrypointIds = policy.entrypoints as Record<string, number>;
+  const entrypointIds = new Map(Object.entries(policy.policy.entrypoints as Record<string, number>));
   return {
     revision: bundle.manifest.revision,
-    entrypoints: Object.keys(entrypointIds),
+    entrypoints: [...entrypointIds.keys()],
     builtins: needed,
-    hasEntrypoint: (entrypoint) => entrypointIds[entrypoint] !== undefined,
+    hasEntrypoint: (entrypoint) => entrypointIds.has(entrypoint),
     evaluate(input: unknown, entrypoint: string): unknown {
-      const id = entrypointIds[entrypoint];
+      const id = entrypointIds.get(entrypoint);
       if (id === undefined) {
         throw new MeshwardError(ErrorCodes.policyEntrypoint, `entrypoint ${entrypoint} is not in the bundle`);
       }
-      evaluationNs = nowMs() * 1e6;
+      const context = { nowNs: BigInt(Math.round(nowMs() * 1000)) * 1000n, memo: new Map() };
+      // With exact numbers to keep, the SDK gets the JSON text (as an ArrayBuffer it parses as is).
+      const exact = typeof input === "object" && input !== null ? inputJsonText(input) : undefined;
+      const current = policy;
       let resultSet: unknown;
       try {
-        resultSet = policy.evaluate(input as object, id);
+        resultSet = current.within(context, () =>
+          current.policy.evaluate(exact === undefined ? (input as object) : textBuffer(exact), id),
+        );
       } catch (err) {
         policy = instantiate(); // the failed instance may be corrupt (see the top of this file)
         const message = err instanceof Error ? err.message : ((err as { message?: string })?.message ?? String(err));

@@ -1,14 +1,27 @@
-// `parsed_body` and `truncated_body` as opa-envoy-plugin computes them (envoyauth/request.go):
-// JSON, `application/x-www-form-urlencoded` and `multipart/form-data` are parsed; a body Envoy marked
-// partial (`x-envoy-auth-partial-body: true`) or shorter than its `content-length` is truncated and
-// not parsed; malformed JSON or form data is an error (opa-envoy fails the check; so do we, unless
-// body parsing is switched off). Meshward adds a size cap: a body above `maxBytes` is not parsed and
-// reported as truncated, so a policy that needs the body denies instead of seeing half of it. Pure.
+// `parsed_body` and `truncated_body` as opa-envoy-plugin computes them (envoyauth/request.go), in
+// its order: a body Envoy marked partial (`x-envoy-auth-partial-body: true`) is truncated; then by
+// Content-Type (substring match, first hit wins): `application/json` (json-text.ts),
+// `application/grpc` (not parsed: Meshward takes no protobuf descriptor), form-urlencoded (Go's
+// url.ParseQuery), `multipart/form-data` (multipart.ts; no `boundary` parameter → null); anything
+// else, or an empty body, is not parsed. A body shorter than its `content-length` is truncated
+// and not parsed; a `content-length` that is not a Go int64 is an error, as is a malformed body
+// (opa-envoy fails the check; so do we, unless body parsing is switched off). Meshward adds a size
+// cap: a body above `maxBytes` is not parsed and reported as truncated, so a policy that needs the
+// body denies instead of seeing half of it. Pure.
+import { parseJsonText } from "./json-text.ts";
+import { MediaTypeError, parseMediaType } from "./media-type.ts";
+import { MultipartError, parseMultipartForm } from "./multipart.ts";
+import { QuotedPrintableError } from "./quoted-printable.ts";
+import type { RawJsonSlot } from "./raw-json.ts";
 import { parseQueryString, UrlParseError } from "./url-parse.ts";
 
 export interface ParsedBody {
   body: unknown;
   truncated: boolean;
+  /** `body` as JSON text with its numbers as written, when `body` may have rounded one. */
+  exactText?: string;
+  /** Values inside `body` that need the same (JSON multipart parts). */
+  rawJson?: RawJsonSlot[];
 }
 
 export class BodyParseError extends Error {}
@@ -16,12 +29,48 @@ export class BodyParseError extends Error {}
 const NOT_PARSED: ParsedBody = { body: null, truncated: false };
 const TRUNCATED: ParsedBody = { body: null, truncated: true };
 
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/** strconv.ParseInt(value, 10, 64): an optional sign and decimal digits, within int64. */
+function parseGoInt64(value: string): bigint {
+  if (!/^[+-]?\d+$/.test(value)) throw new BodyParseError(`content-length ${JSON.stringify(value)}: invalid syntax`);
+  const n = BigInt(value);
+  if (n < INT64_MIN || n > INT64_MAX) throw new BodyParseError(`content-length ${JSON.stringify(value)}: out of range`);
+  return n;
+}
+
 function declaredLongerThan(headers: Record<string, string>, byteLength: number): boolean {
   const declared = headers["content-length"];
   if (declared === undefined) return false;
-  if (!/^[+-]?\d+$/.test(declared)) throw new BodyParseError(`content-length "${declared}" is not an integer`);
-  const n = Number(declared);
-  return n !== -1 && n > byteLength;
+  const n = parseGoInt64(declared);
+  return n !== -1n && n > BigInt(byteLength);
+}
+
+type Kind = "json" | "grpc" | "form" | "multipart";
+
+function kindOf(contentType: string): Kind | undefined {
+  if (contentType.includes("application/json")) return "json";
+  if (contentType.includes("application/grpc")) return "grpc";
+  if (contentType.includes("application/x-www-form-urlencoded")) return "form";
+  if (contentType.includes("multipart/form-data")) return "multipart";
+  return undefined;
+}
+
+function parseAs(kind: Exclude<Kind, "grpc">, contentType: string, bytes: () => Buffer, text: string): ParsedBody {
+  if (kind === "json") {
+    const parsed = parseJsonText(text);
+    return parsed.exactText === undefined
+      ? { body: parsed.value, truncated: false }
+      : { body: parsed.value, truncated: false, exactText: parsed.exactText };
+  }
+  if (kind === "form") return { body: parseQueryString(text), truncated: false };
+  const boundary = parseMediaType(contentType).params.get("boundary");
+  if (boundary === undefined) return NOT_PARSED;
+  const form = parseMultipartForm(bytes(), boundary);
+  return form.rawJson.length > 0
+    ? { body: form.values, truncated: false, rawJson: form.rawJson }
+    : { body: form.values, truncated: false };
 }
 
 export function parseBody(
@@ -33,58 +82,27 @@ export function parseBody(
   if (headers["x-envoy-auth-partial-body"] === "true") return TRUNCATED;
   const contentType = headers["content-type"];
   if (contentType === undefined) return NOT_PARSED;
-  const kind = contentType.includes("application/json")
-    ? "json"
-    : contentType.includes("application/x-www-form-urlencoded")
-      ? "form"
-      : contentType.includes("multipart/form-data")
-        ? "multipart"
-        : undefined;
-  if (kind === undefined) return NOT_PARSED;
-  const text = body !== "" ? body : rawBody.length > 0 ? Buffer.from(rawBody).toString("utf8") : "";
-  if (text === "") return NOT_PARSED;
+  const kind = kindOf(contentType);
+  if (kind === undefined || kind === "grpc") return NOT_PARSED;
+  if (body === "" && rawBody.length === 0) return NOT_PARSED;
   const byteLength = body !== "" ? Buffer.byteLength(body) : rawBody.length;
-  if (declaredLongerThan(headers, byteLength)) return TRUNCATED;
-  if (byteLength > maxBytes) return TRUNCATED;
   try {
-    if (kind === "json") return { body: JSON.parse(text), truncated: false };
-    if (kind === "form") return { body: parseQueryString(text), truncated: false };
-    return { body: parseMultipart(contentType, text), truncated: false };
+    if (declaredLongerThan(headers, byteLength)) return TRUNCATED;
+    if (byteLength > maxBytes) return TRUNCATED;
+    const raw = () => (body !== "" ? Buffer.from(body, "utf8") : Buffer.from(rawBody));
+    const text = kind === "multipart" ? "" : body !== "" ? body : Buffer.from(rawBody).toString("utf8");
+    return parseAs(kind, contentType, raw, text);
   } catch (err) {
-    if (err instanceof SyntaxError || err instanceof UrlParseError || err instanceof BodyParseError) {
+    if (
+      err instanceof SyntaxError ||
+      err instanceof UrlParseError ||
+      err instanceof BodyParseError ||
+      err instanceof MediaTypeError ||
+      err instanceof MultipartError ||
+      err instanceof QuotedPrintableError
+    ) {
       throw new BodyParseError(`${kind} body: ${err.message}`);
     }
     throw err;
   }
-}
-
-/** multipart/form-data → field name → values (JSON parts parsed, others as text), like Go's
- *  multipart reader as used by opa-envoy. Parts without a form name are skipped. */
-export function parseMultipart(contentType: string, text: string): Record<string, unknown[]> {
-  const boundary = /;\s*boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(contentType);
-  const delimiter = boundary?.[1] ?? boundary?.[2];
-  if (!delimiter) return {};
-  const values: Record<string, unknown[]> = {};
-  const sections = text.split(`--${delimiter}`);
-  if (sections.length < 2) throw new BodyParseError("multipart body has no boundary line");
-  for (const section of sections.slice(1)) {
-    if (section.startsWith("--")) break; // closing delimiter
-    const part = section.replace(/^\r?\n/, "");
-    const split = part.search(/\r?\n\r?\n/);
-    if (split === -1) throw new BodyParseError("multipart part without a header block");
-    const headerBlock = part.slice(0, split);
-    const content = part
-      .slice(split)
-      .replace(/^\r?\n\r?\n/, "")
-      .replace(/\r?\n$/, "");
-    const disposition = /^content-disposition:(.*)$/im.exec(headerBlock)?.[1] ?? "";
-    if (!/^\s*form-data/i.test(disposition)) continue;
-    const name = /;\s*name="([^"]*)"/i.exec(disposition)?.[1] ?? /;\s*name=([^;\s]+)/i.exec(disposition)?.[1];
-    if (!name) continue;
-    const partType = /^content-type:(.*)$/im.exec(headerBlock)?.[1] ?? "";
-    const list = values[name] ?? [];
-    list.push(partType.includes("application/json") ? JSON.parse(content) : content);
-    values[name] = list;
-  }
-  return values;
 }

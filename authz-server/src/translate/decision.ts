@@ -1,13 +1,18 @@
-// The policy's result → a validated Decision. Accepts exactly what opa-envoy-plugin accepts
-// (envoyauth/response.go): a boolean, or an object with a boolean `allowed` and optionally
-//   headers                      object name → string | string[], or an array of such objects
-//                                (upstream request on allow, client response on deny)
-//   request_headers_to_remove    string[]
-//   response_headers_to_add      like headers (client response on allow)
-//   query_parameters_to_set      object name → string | string[]
-//   query_parameters_to_remove   string[]
-//   body, http_status            (deny only; http_status must be a code Envoy's StatusCode knows)
-//   dynamic_metadata             object
+// The policy's result → a validated Decision, read field by field as opa-envoy-plugin reads it
+// (envoyauth/response.go and the check in internal/internal.go). A boolean, or an object with a
+// boolean `allowed` (missing or of another type: an error). Which other fields are read depends on
+// the answer, and a field that is read must have its type, or the whole result is an error:
+//   on allow and on deny   headers             object name → string | string[], or an array of
+//                                              such objects (upstream request on allow, client
+//                                              response on deny)
+//                          dynamic_metadata    object
+//   on allow only          request_headers_to_remove, query_parameters_to_remove   string[]
+//                          response_headers_to_add   like headers (client response)
+//                          query_parameters_to_set   object name → string | string[]
+//   on deny only           body                string
+//                          http_status         an integer that is both an HTTP status Go knows
+//                                              and one Envoy's StatusCode enum has (default 403)
+// A field that is not read is not checked: `{"allowed": true, "http_status": 999}` is an allow.
 // Stricter than opa-envoy on one point: header names must be RFC 9110 tokens and values must not
 // contain CR, LF, NUL or other control characters, so a policy echoing request data into a header
 // cannot split or smuggle headers. A violation is a policy-result error (→ coded deny). Pure.
@@ -106,6 +111,42 @@ function httpStatusOf(value: unknown): number {
   return value;
 }
 
+/** The fields read on both answers. */
+function readCommonFields(result: Record<string, unknown>, decision: Decision): void {
+  if (result.headers !== undefined) decision.headers = headerPairs(result.headers, "headers");
+  if (result.dynamic_metadata !== undefined) {
+    if (!isObject(result.dynamic_metadata)) fail("policy result `dynamic_metadata` must be an object");
+    decision.dynamicMetadata = result.dynamic_metadata as JsonObject;
+  }
+}
+
+function readAllowFields(result: Record<string, unknown>, decision: Decision): void {
+  if (result.request_headers_to_remove !== undefined) {
+    decision.requestHeadersToRemove = stringList(result.request_headers_to_remove, "request_headers_to_remove", true);
+  }
+  if (result.response_headers_to_add !== undefined) {
+    decision.responseHeadersToAdd = headerPairs(result.response_headers_to_add, "response_headers_to_add");
+  }
+  if (result.query_parameters_to_remove !== undefined) {
+    decision.queryParametersToRemove = stringList(
+      result.query_parameters_to_remove,
+      "query_parameters_to_remove",
+      false,
+    );
+  }
+  if (result.query_parameters_to_set !== undefined) {
+    pairsOf(result.query_parameters_to_set, "query_parameters_to_set", false, decision.queryParametersToSet);
+  }
+}
+
+function readDenyFields(result: Record<string, unknown>, decision: Decision): void {
+  if (result.body !== undefined) {
+    if (typeof result.body !== "string") fail("policy result `body` must be a string");
+    decision.body = result.body;
+  }
+  if (result.http_status !== undefined) decision.httpStatus = httpStatusOf(result.http_status);
+}
+
 /** Interprets the policy's result, rejecting shapes that cannot be a decision. */
 export function toDecision(result: unknown): Decision {
   if (typeof result === "boolean") return emptyDecision(result);
@@ -116,31 +157,8 @@ export function toDecision(result: unknown): Decision {
   }
   if (typeof result.allowed !== "boolean") fail("policy result object lacks a boolean `allowed`");
   const decision = emptyDecision(result.allowed);
-  if (result.headers !== undefined) decision.headers = headerPairs(result.headers, "headers");
-  if (result.request_headers_to_remove !== undefined) {
-    decision.requestHeadersToRemove = stringList(result.request_headers_to_remove, "request_headers_to_remove", true);
-  }
-  if (result.response_headers_to_add !== undefined) {
-    decision.responseHeadersToAdd = headerPairs(result.response_headers_to_add, "response_headers_to_add");
-  }
-  if (result.query_parameters_to_set !== undefined) {
-    pairsOf(result.query_parameters_to_set, "query_parameters_to_set", false, decision.queryParametersToSet);
-  }
-  if (result.query_parameters_to_remove !== undefined) {
-    decision.queryParametersToRemove = stringList(
-      result.query_parameters_to_remove,
-      "query_parameters_to_remove",
-      false,
-    );
-  }
-  if (result.body !== undefined) {
-    if (typeof result.body !== "string") fail("policy result `body` must be a string");
-    decision.body = result.body;
-  }
-  if (result.http_status !== undefined) decision.httpStatus = httpStatusOf(result.http_status);
-  if (result.dynamic_metadata !== undefined) {
-    if (!isObject(result.dynamic_metadata)) fail("policy result `dynamic_metadata` must be an object");
-    decision.dynamicMetadata = result.dynamic_metadata as JsonObject;
-  }
+  readCommonFields(result, decision);
+  if (decision.allowed) readAllowFields(result, decision);
+  else readDenyFields(result, decision);
   return decision;
 }

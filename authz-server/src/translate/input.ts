@@ -3,6 +3,8 @@
 //   attributes ...      the CheckRequest by protobuf JSON names, set fields only (proto-map.ts)
 //   parsed_path         url-parse.ts; parsed_query likewise
 //   parsed_body         body.ts; with `truncated_body`; both absent when body parsing is skipped
+// Numbers a JS number cannot hold (a JSON body's big literals, an int64 above 2^53) are kept as raw
+// JSON slots on the input (raw-json.ts): the evaluator hands the policy their exact digits.
 //   version             {encoding: "protojson", ext_authz: "v3"}
 //   source_principal    only when Envoy sent attributes.source.principal
 // Meshward's additions go under `input.meshward` (see enrich.ts), added after this step.
@@ -11,6 +13,7 @@ import { ErrorCodes, MeshwardError } from "../errors.ts";
 import { type CheckRequest, CheckRequestSchema } from "../gen/envoy/service/auth/v3/external_auth_pb.ts";
 import { BodyParseError, parseBody } from "./body.ts";
 import { protoMap } from "./proto-map.ts";
+import { addRawJsonSlots, type RawJsonSlot } from "./raw-json.ts";
 import { parsePath, parseQuery, UrlParseError } from "./url-parse.ts";
 
 export type PolicyInput = Record<string, unknown>;
@@ -29,7 +32,8 @@ export function toPolicyInput(request: CheckRequest, options: TranslateOptions =
   const path = http?.path ?? "";
   const headers = http?.headers ?? {};
   try {
-    const input: PolicyInput = protoMap(CheckRequestSchema, request as unknown as Record<string, unknown>);
+    const rawJson: RawJsonSlot[] = [];
+    const input: PolicyInput = protoMap(CheckRequestSchema, request as unknown as Record<string, unknown>, rawJson);
     input.version = VERSION;
     input.parsed_path = parsePath(path);
     input.parsed_query = parseQuery(path);
@@ -37,7 +41,10 @@ export function toPolicyInput(request: CheckRequest, options: TranslateOptions =
       const parsed = parseBody(headers, http?.body ?? "", http?.rawBody ?? new Uint8Array(), options.maxBodyParseBytes);
       input.parsed_body = parsed.body;
       input.truncated_body = parsed.truncated;
+      if (parsed.exactText !== undefined) rawJson.push({ holder: input, key: "parsed_body", text: parsed.exactText });
+      if (parsed.rawJson) rawJson.push(...parsed.rawJson);
     }
+    addRawJsonSlots(input, rawJson);
     const principal = request.attributes?.source?.principal;
     if (principal) input.source_principal = principal;
     return input;

@@ -3,8 +3,10 @@
 // (lowerCamelCase), only fields that are set, `google.protobuf.Struct` as a plain object, every
 // other message (Timestamp, Any, ...) as an object of its fields. Scalars keep their Go type: 64-bit
 // integers and enums become numbers, bytes become standard base64 (as Go's JSON encoding of []byte).
-// Pure.
+// A 64-bit integer a double cannot hold (`size` above 2^53) is also recorded as a raw JSON slot, so
+// the policy sees its exact value as OPA does (raw-json.ts). Pure.
 import { type DescField, type DescMessage, ScalarType } from "@bufbuild/protobuf";
+import type { RawJsonSlot } from "./raw-json.ts";
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -36,26 +38,32 @@ function isDefaultScalar(value: unknown): boolean {
   return value instanceof Uint8Array && value.length === 0;
 }
 
-function messageValue(desc: DescMessage, value: unknown): Json {
+function messageValue(desc: DescMessage, value: unknown, rawJson?: RawJsonSlot[]): Json {
   if (JSON_TYPES.has(desc.typeName)) return value as Json;
   if (WRAPPERS.has(desc.typeName) && (typeof value !== "object" || value instanceof Uint8Array)) {
-    return { value: scalar(value) };
+    return isDefaultScalar(value) ? {} : { value: scalar(value) }; // Go omits the unset inner field
   }
-  return protoMap(desc, value as Record<string, unknown>);
+  return protoMap(desc, value as Record<string, unknown>, rawJson);
 }
 
-function fieldValue(field: DescField, value: unknown): Json | undefined {
+function isUnsafeInteger(value: unknown): value is bigint {
+  return (
+    typeof value === "bigint" && (value > BigInt(Number.MAX_SAFE_INTEGER) || value < -BigInt(Number.MAX_SAFE_INTEGER))
+  );
+}
+
+function fieldValue(field: DescField, value: unknown, rawJson?: RawJsonSlot[]): Json | undefined {
   switch (field.fieldKind) {
     case "scalar":
       return isDefaultScalar(value) && !field.oneof ? undefined : scalar(value);
     case "enum":
       return value === 0 && !field.oneof ? undefined : (value as number);
     case "message":
-      return value === undefined ? undefined : messageValue(field.message, value);
+      return value === undefined ? undefined : messageValue(field.message, value, rawJson);
     case "list": {
       const list = value as unknown[];
       if (list.length === 0) return undefined;
-      return field.listKind === "message" ? list.map((v) => messageValue(field.message, v)) : list.map(scalar);
+      return field.listKind === "message" ? list.map((v) => messageValue(field.message, v, rawJson)) : list.map(scalar);
     }
     case "map": {
       const map = value as Record<string, unknown>;
@@ -67,7 +75,7 @@ function fieldValue(field: DescField, value: unknown): Json | undefined {
         out[k] = plain
           ? (map[k] as string)
           : field.mapKind === "message"
-            ? messageValue(field.message, map[k])
+            ? messageValue(field.message, map[k], rawJson)
             : scalar(map[k]);
       }
       return out;
@@ -75,8 +83,13 @@ function fieldValue(field: DescField, value: unknown): Json | undefined {
   }
 }
 
-/** Converts `message` (a protobuf-es message of type `desc`) to opa-envoy's input form. */
-export function protoMap(desc: DescMessage, message: Record<string, unknown>): { [key: string]: Json } {
+/** Converts `message` (a protobuf-es message of type `desc`) to opa-envoy's input form; 64-bit
+ *  integers above 2^53 in singular fields are added to `rawJson` when it is given. */
+export function protoMap(
+  desc: DescMessage,
+  message: Record<string, unknown>,
+  rawJson?: RawJsonSlot[],
+): { [key: string]: Json } {
   const out: { [key: string]: Json } = {};
   for (const field of desc.fields) {
     let raw: unknown;
@@ -87,8 +100,10 @@ export function protoMap(desc: DescMessage, message: Record<string, unknown>): {
     } else {
       raw = message[field.localName];
     }
-    const value = fieldValue(field, raw);
-    if (value !== undefined) out[field.jsonName] = value;
+    const value = fieldValue(field, raw, rawJson);
+    if (value === undefined) continue;
+    out[field.jsonName] = value;
+    if (rawJson && isUnsafeInteger(raw)) rawJson.push({ holder: out, key: field.jsonName, text: raw.toString() });
   }
   return out;
 }

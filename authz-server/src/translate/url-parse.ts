@@ -46,12 +46,24 @@ export function parsePath(path: string): string[] {
   return goUnescape(raw, "path").replace(/^\/+/, "").split("/");
 }
 
+/** Go's url.ParseQuery refuses more parameters than this (net/url defaultMaxParams, since Go 1.24). */
+const MAX_QUERY_PARAMS = 10_000;
+
+function countOf(text: string, char: string): number {
+  let n = 0;
+  for (let i = text.indexOf(char); i !== -1; i = text.indexOf(char, i + 1)) n++;
+  return n;
+}
+
 /** Go's url.ParseQuery: name → values in order; empty pairs skipped; the first error is thrown
  *  after the whole string was read (Go returns it alongside the partial map; opa-envoy fails).
  *  Collected in a Map (any name is safe there, `__proto__` included) and returned as a plain
  *  object built with define semantics: a null-prototype accumulator was a dictionary-mode object
  *  that cost more per check than the rest of this module (CPU profile under gRPC load). */
 export function parseQueryString(query: string): Record<string, string[]> {
+  if (query.length >= MAX_QUERY_PARAMS && countOf(query, "&") + 1 > MAX_QUERY_PARAMS) {
+    throw new UrlParseError("number of URL query parameters exceeded limit");
+  }
   const result = new Map<string, string[]>();
   let firstError: UrlParseError | undefined;
   for (const pair of query.split("&")) {

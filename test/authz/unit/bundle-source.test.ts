@@ -103,6 +103,7 @@ describe("hot reload", () => {
         defaultEntrypoint: "envoy/authz/allow",
         entrypointContextKey: "meshward_entrypoint",
         errorStatus: 403,
+        requestParseErrorStatus: 400,
         dryRun: false,
         checkTimeoutMs: 5000,
         translate: {},

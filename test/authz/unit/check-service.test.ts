@@ -51,7 +51,7 @@ describe("CheckService with an opa-envoy-plugin style policy", () => {
     expect(denied.status?.code).toBe(403);
     expect(denied.body).toBe("denied by opa-envoy style policy");
     expect(denied.headers[0]?.header).toMatchObject({ key: "x-denied-by", value: "opa-envoy-testdata" });
-    expect(truncated.response.dynamicMetadata).toEqual({ decision_id: "d-1" });
+    expect(truncated.response.dynamicMetadata).toEqual({ denied_by: "opa-envoy-testdata", decision_id: "d-1" });
   });
 
   it("selects the entrypoint a route names through context_extensions", async () => {
@@ -79,25 +79,41 @@ describe("CheckService with an opa-envoy-plugin style policy", () => {
     expect(record.errorMessage).toMatch(/x-echo/);
   });
 
-  it("denies with MW_POLICY_EVAL when a builtin fails during evaluation (fail closed)", async () => {
+  it("makes a failing builtin's expression undefined, as OPA does: the policy's default deny applies", async () => {
     const request = fixture("get-people-alice");
     const headers = request.attributes?.request?.http?.headers;
     if (headers) headers.authorization = "Bearer not-a-jwt";
     const { record, response } = await service().check(request);
-    expect(record.errorCode).toBe("MW_POLICY_EVAL");
-    expect(response.status?.code).toBe(7);
+    expect(record.errorCode).toBeUndefined();
+    expect(record.allowed).toBe(false);
+    expect(deniedOf(response).headers[0]?.header).toMatchObject({ key: "x-denied-by", value: "opa-envoy-testdata" });
   });
 
-  it("denies an unparseable request with MW_REQUEST_PARSE", async () => {
-    const { record } = await service().check(fixture("bad-escape"));
+  it("denies an unparseable request with MW_REQUEST_PARSE and 400, as opa-envoy answers (configurable)", async () => {
+    const { record, response } = await service().check(fixture("bad-escape"));
     expect(record.errorCode).toBe("MW_REQUEST_PARSE");
+    expect(deniedOf(response).status?.code).toBe(400);
+    const custom = await service({ requestParseErrorStatus: 403 }).check(fixture("bad-escape"));
+    expect(deniedOf(custom.response).status?.code).toBe(403);
   });
 
-  it("dry-run lets a denied request through but records the would-be deny", async () => {
-    const { record, response } = await service({ dryRun: true }).check(fixture("post-orders-truncated"));
-    expect(response.status?.code).toBe(0);
+  it("dry-run lets a policy deny through, keeping its dynamic metadata; failures still deny", async () => {
+    const { record, response } = await service({ dryRun: true }).check(fixture("get-people-alice"));
     expect(record.allowed).toBe(true);
-    expect(record.decidedAllow).toBe(false);
+    const truncated = await service({ dryRun: true }).check(fixture("post-orders-truncated"));
+    expect(truncated.response.status?.code).toBe(0);
+    expect(okOf(truncated.response).headers).toEqual([]);
+    expect(truncated.record.allowed).toBe(true);
+    expect(truncated.record.decidedAllow).toBe(false);
+    const request = fixture("get-people-alice");
+    if (request.attributes?.request?.http) request.attributes.request.http.path = "/people/bob";
+    const denied = await service({ dryRun: true }).check(request);
+    expect(denied.response.status?.code).toBe(0);
+    expect(denied.response.dynamicMetadata).toEqual({ denied_by: "opa-envoy-testdata", decision_id: "d-1" });
+    const failed = await service({ dryRun: true }).check(fixture("bad-escape"));
+    expect(failed.response.status?.code).toBe(7);
+    expect(failed.record.errorCode).toBe("MW_REQUEST_PARSE");
+    expect(response.status?.code).toBe(0);
   });
 
   it("adds enricher headers on allow only, and strips forged copies of owned headers", async () => {

@@ -10,6 +10,7 @@ default allow := {
 	"http_status": 403,
 	"body": "denied by opa-envoy style policy",
 	"headers": {"x-denied-by": "opa-envoy-testdata"},
+	"dynamic_metadata": {"denied_by": "opa-envoy-testdata"},
 }
 
 # GET /people/<name> for the named user (parsed_path), with a Bearer token whose payload names them.

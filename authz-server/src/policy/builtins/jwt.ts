@@ -70,6 +70,20 @@ function verifyAsymmetric(family: Family, bits: string, token: unknown, material
   }
 }
 
+/** io.jwt.verify_eddsa: an EdDSA (Ed25519) token and an Ed25519 PEM key, certificate or JWK(S). */
+function verifyEdDsa(token: unknown, material: unknown): boolean {
+  try {
+    const t = splitToken(token);
+    if (t.header.alg !== "EdDSA") return false;
+    const data = Buffer.from(t.signingInput);
+    return publicKeys(material).some(
+      (key) => key.asymmetricKeyType === "ed25519" && verify(null, data, key, t.signature),
+    );
+  } catch {
+    return false;
+  }
+}
+
 function verifyHmac(bits: string, token: unknown, secret: unknown): boolean {
   try {
     if (typeof secret !== "string") return false;
@@ -148,5 +162,6 @@ export function jwtBuiltins(
     }
     builtins[`io.jwt.verify_hs${bits}`] = (token, secret) => verifyHmac(bits, token, secret);
   }
+  builtins["io.jwt.verify_eddsa"] = (token, key) => verifyEdDsa(token, key);
   return builtins;
 }
