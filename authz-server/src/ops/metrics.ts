@@ -20,6 +20,11 @@ export class AuthzMetrics {
   readonly registry = new Registry();
   private isReady: () => boolean = () => false;
 
+  /** An unlabelled gauge of this registry; `aggregator` combines the workers' values. */
+  private stateGauge(name: string, help: string, aggregator: "min" | "max"): Gauge {
+    return new Gauge({ name, help, aggregator, registers: [this.registry] });
+  }
+
   private readonly checks = new Counter({
     name: "meshward_authz_checks_total",
     help: "Checks answered, by result (allow|deny), reason (policy or an MW_* code) and dry_run.",
@@ -61,24 +66,21 @@ export class AuthzMetrics {
       this.ready.set(this.isReady() ? 1 : 0);
     },
   });
-  private readonly bundleLastSuccess = new Gauge({
-    name: "meshward_authz_bundle_last_success_timestamp_seconds",
-    help: "When a bundle load last succeeded (activated, or the source confirmed the active bundle), seconds since the epoch; 0 = never.",
-    aggregator: "min",
-    registers: [this.registry],
-  });
-  private readonly bundleLastFailure = new Gauge({
-    name: "meshward_authz_bundle_last_failure_timestamp_seconds",
-    help: "When a bundle load last failed (fetch, verification or activation), seconds since the epoch; 0 = never.",
-    aggregator: "max",
-    registers: [this.registry],
-  });
-  private readonly bundlePollInterval = new Gauge({
-    name: "meshward_authz_bundle_poll_interval_seconds",
-    help: "Configured interval between bundle loads (bundle.pollIntervalMs), seconds; 0 = loaded once.",
-    aggregator: "max",
-    registers: [this.registry],
-  });
+  private readonly bundleLastSuccess = this.stateGauge(
+    "meshward_authz_bundle_last_success_timestamp_seconds",
+    "When a bundle load last succeeded (activated, or the source confirmed the active bundle), seconds since the epoch; 0 = never.",
+    "min",
+  );
+  private readonly bundleLastFailure = this.stateGauge(
+    "meshward_authz_bundle_last_failure_timestamp_seconds",
+    "When a bundle load last failed (fetch, verification or activation), seconds since the epoch; 0 = never.",
+    "max",
+  );
+  private readonly bundlePollInterval = this.stateGauge(
+    "meshward_authz_bundle_poll_interval_seconds",
+    "Configured interval between bundle loads (bundle.pollIntervalMs), seconds; 0 = loaded once.",
+    "max",
+  );
   private readonly bundleLoads = new Counter({
     name: "meshward_authz_bundle_loads_total",
     help: "Bundle activation attempts by result (ok|error|unchanged) and reason.",
@@ -92,24 +94,21 @@ export class AuthzMetrics {
     registers: [this.registry],
   });
 
-  private readonly jwksLastSuccess = new Gauge({
-    name: "meshward_authz_jwks_last_success_timestamp_seconds",
-    help: "When a JWKS fetch last succeeded, seconds since the epoch; 0 = never.",
-    aggregator: "max",
-    registers: [this.registry],
-  });
-  private readonly jwksLastFailure = new Gauge({
-    name: "meshward_authz_jwks_last_failure_timestamp_seconds",
-    help: "When a JWKS fetch last failed (the cached keys stay in use), seconds since the epoch; 0 = never.",
-    aggregator: "max",
-    registers: [this.registry],
-  });
-  private readonly jwksKeysExpiry = new Gauge({
-    name: "meshward_authz_jwks_keys_expiry_timestamp_seconds",
-    help: "Earliest end of validity of the certificates (x5c) of the cached JWKS keys, seconds since the epoch; +Inf when no cached key carries one.",
-    aggregator: "min",
-    registers: [this.registry],
-  });
+  private readonly jwksLastSuccess = this.stateGauge(
+    "meshward_authz_jwks_last_success_timestamp_seconds",
+    "When a JWKS fetch last succeeded, seconds since the epoch; 0 = never.",
+    "max",
+  );
+  private readonly jwksLastFailure = this.stateGauge(
+    "meshward_authz_jwks_last_failure_timestamp_seconds",
+    "When a JWKS fetch last failed (the cached keys stay in use), seconds since the epoch; 0 = never.",
+    "max",
+  );
+  private readonly jwksKeysExpiry = this.stateGauge(
+    "meshward_authz_jwks_keys_expiry_timestamp_seconds",
+    "Earliest end of validity of the certificates (x5c) of the cached JWKS keys, seconds since the epoch; +Inf when no cached key carries one.",
+    "min",
+  );
 
   private readonly riskLevels = new Counter({
     name: "meshward_authz_risk_assessments_total",
