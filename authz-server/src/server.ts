@@ -126,7 +126,8 @@ export function checkServiceOptions(config: AuthzConfig): CheckServiceOptions {
 export async function startAuthzServer(config: AuthzConfig, deps: ServerDependencies = {}): Promise<RunningServer> {
   const logger = deps.logger ?? pino({ level: config.logging.level, base: { service: "meshward-authz" } });
   const nowMs = deps.nowMs ?? Date.now;
-  const metrics = new AuthzMetrics();
+  const metrics = new AuthzMetrics(nowMs);
+  metrics.bundlePolling(config.bundle.pollIntervalMs);
   const signature = signatureVerification(config);
   const { limits } = config.bundle;
   const policy = new ActivePolicy({
@@ -177,8 +178,8 @@ export async function startAuthzServer(config: AuthzConfig, deps: ServerDependen
         timeoutMs: jwt.jwksTimeoutMs,
         maxBytes: jwt.jwksMaxBytes,
         nowMs,
-        onFetch: (result, trigger, error) => {
-          metrics.jwksFetch(result, trigger);
+        onFetch: (result, trigger, { error, keysExpireAtMs }) => {
+          metrics.jwksFetch(result, trigger, keysExpireAtMs);
           if (error) logger.warn({ event: "jwks", url: displayUrl(jwt.jwksUrl), trigger, error }, "JWKS fetch failed");
         },
       });
@@ -260,6 +261,7 @@ export async function startAuthzServer(config: AuthzConfig, deps: ServerDependen
   });
   metrics.inFlight(() => ({ checks: admission.checksInFlight, bytes: admission.bytesInFlight }));
   const isReady = () => policy.evaluator !== undefined;
+  metrics.reportReadiness(isReady);
   const metricsText = deps.aggregateMetrics ? deps.aggregateMetrics(metrics) : () => metrics.text();
   const grpcTls = tlsFiles(config.grpc.tls);
   const grpcTransport = new GrpcTransport(checks, isReady, {

@@ -23,6 +23,10 @@ export type EndpointMode = "healthy" | "slow" | "failing";
 export interface SandboxState {
   listener: string;
   envoyAdminUrl: string;
+  /** The sandbox's Prometheus; "" while it has none. */
+  prometheusUrl: string;
+  /** How much faster than in production its alert rules run (1 = production timing). */
+  alertTimeScale: number;
   filters: { name: string; loaded: boolean; note: string }[];
   endpoints: { name: string; address: string; mode: EndpointMode; requests: number }[];
   traffic: TrafficStatus;
@@ -33,6 +37,9 @@ export interface ControlTargets {
   /** Filled in once Envoy runs (the authz server starts first, Envoy needs its port). */
   traffic?: TrafficGenerator;
   envoy: { listener: string; adminUrl: string };
+  /** Filled in once Prometheus runs (it scrapes Envoy, which starts after the control API). */
+  prometheusUrl?: string;
+  alertTimeScale?: number;
   filters: SandboxState["filters"];
 }
 
@@ -59,6 +66,8 @@ export function sandboxState(t: ControlTargets): SandboxState {
   return {
     listener: t.envoy.listener,
     envoyAdminUrl: t.envoy.adminUrl,
+    prometheusUrl: t.prometheusUrl ?? "",
+    alertTimeScale: t.alertTimeScale ?? 1,
     filters: t.filters,
     endpoints: t.endpoints.map((u) => ({
       name: u.name,

@@ -1,7 +1,8 @@
 // The live page as a fastify plugin on the authz server's HTTP listener (registered by server.ts when
 // `dashboard.enabled`):
 //   GET  /dashboard                     the page (page.html + page.js, no external resources)
-//   GET  /dashboard/api/snapshot        Snapshot JSON (snapshot.ts), polled by the page every second
+//   GET  /dashboard/api/snapshot        Snapshot JSON (snapshot.ts), polled by the page every second; it
+//                                       includes the sandbox Prometheus's alerts when the sandbox has one
 //   POST /dashboard/api/endpoints/:name {"mode": "healthy"|"slow"|"failing"} → the sandbox control API
 //   POST /dashboard/api/traffic         {"running": bool} → the sandbox control API
 // Sources are fetched per snapshot with a short timeout; one that fails is reported in `sources` and
@@ -14,6 +15,7 @@ import type { FastifyInstance, FastifyReply } from "fastify";
 import { parseJsonStrict } from "../json/untrusted-json.ts";
 import type { DecisionFeed } from "./decision-feed.ts";
 import { localRequestProblem } from "./local-only.ts";
+import { type PrometheusView, prometheusView } from "./prometheus-api.ts";
 import { parsePrometheusText } from "./prometheus-text.ts";
 import { buildSnapshot, type SandboxView } from "./snapshot.ts";
 
@@ -58,6 +60,20 @@ async function envoyStats(adminUrl: string | undefined): Promise<{ stats?: strin
       fetchText(`${adminUrl}/clusters`),
     ]);
     return { stats, clusters, state: "ok" };
+  } catch (err) {
+    return { state: describe(err) };
+  }
+}
+
+/** Alerts, rule health and targets of the sandbox's Prometheus (its HTTP API). */
+async function prometheusStatus(url: string | undefined): Promise<{ view?: PrometheusView; state: string }> {
+  if (!url) return { state: "not configured" };
+  try {
+    const [rules, targets] = await Promise.all([
+      fetchText(`${url}/api/v1/rules`),
+      fetchText(`${url}/api/v1/targets?state=active`),
+    ]);
+    return { view: prometheusView(url, JSON.parse(rules), JSON.parse(targets)), state: "ok" };
   } catch (err) {
     return { state: describe(err) };
   }
@@ -127,7 +143,10 @@ export function dashboardPlugin(options: DashboardOptions) {
     app.get("/dashboard/page.js", async (_req, reply) => reply.type("text/javascript; charset=utf-8").send(script));
     app.get("/dashboard/api/snapshot", async (_req, reply) => {
       const sandbox = await sandboxView(options.controlUrl);
-      const envoy = await envoyStats(options.envoyAdminUrl ?? (sandbox.view?.envoyAdminUrl || undefined));
+      const [envoy, prometheus] = await Promise.all([
+        envoyStats(options.envoyAdminUrl ?? (sandbox.view?.envoyAdminUrl || undefined)),
+        prometheusStatus(sandbox.view?.prometheusUrl || undefined),
+      ]);
       const snapshot = buildSnapshot({
         atMs: options.nowMs(),
         authz: parsePrometheusText(await options.authzMetrics()),
@@ -136,6 +155,8 @@ export function dashboardPlugin(options: DashboardOptions) {
         envoyState: envoy.state,
         ...(sandbox.view ? { sandbox: sandbox.view } : {}),
         sandboxState: sandbox.state,
+        ...(prometheus.view ? { prometheus: prometheus.view } : {}),
+        prometheusState: prometheus.state,
         recent: options.feed.recent(RECENT_SHOWN),
         cluster: UPSTREAM_CLUSTER,
       });
