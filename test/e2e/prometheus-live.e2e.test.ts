@@ -1,6 +1,6 @@
 // Meshward's dashboard and rules against live data: `npm start` (its rules 30× faster, scraping
-// every second) with the traffic generator on, one endpoint slow, one failing and a burst of denied
-// requests. Then every PromQL expression of the Grafana dashboard and of the rules, as shipped, goes
+// every second) with the traffic generator on, one endpoint slow, one failing, a burst of denied
+// requests and one beyond a global rate limit. Then every PromQL expression of the Grafana dashboard and of the rules, as shipped, goes
 // through Prometheus's HTTP API: each parses and evaluates, and those the scenario exercises return
 // data. The filters' stats reach Prometheus under the names and labels the PodMonitor's
 // relabelings give them; every rule Prometheus loaded evaluates without error; the failing
@@ -30,6 +30,16 @@ const EXPECTED_EMPTY: { pattern: RegExp; why: string }[] = [
   { pattern: /meshward_authz_jwks_/, why: "the sandbox's authz config verifies no JWTs: no JWKS is fetched" },
   { pattern: /meshward_authz_risk_store_/, why: "the sandbox keeps risk state in memory: no Redis, no store mode" },
   { pattern: /meshward_authz_errors_total/, why: "no check, bundle load or JWKS fetch fails in the scenario" },
+  {
+    pattern: /meshward_ratelimit_(fallbacks_total|store_shared|redis_duration)/,
+    why: "the sandbox keeps rate-limit buckets in memory: no Redis to wait for or fail over from",
+  },
+  { pattern: /shadow_over_limit/, why: "the sandbox's rate-limit rules have no shadow rule" },
+  { pattern: /meshward_ratelimit_overflow_total/, why: "no per-value rate-limit rule of the sandbox has a cap" },
+  {
+    pattern: /meshward_ratelimit_calls_total\{code=~"MW_RL_/,
+    why: "Envoy sends well-formed rate-limit calls for the configured domain: none is refused",
+  },
 ];
 
 interface Ready {
@@ -101,6 +111,24 @@ async function deniedBurst(count: number): Promise<void> {
   await Promise.all(Array.from({ length: 8 }, worker));
 }
 
+/** Allowed requests, 16 at a time, until the global tier refuses one (its 429 carries the global
+ *  rule's RateLimit-Policy; the sandbox's limit is 20/s, burst 40) or `max` were sent: the
+ *  RateLimitService counts them near and over the limit. */
+async function globalLimitedBurst(max: number): Promise<boolean> {
+  let sent = 0;
+  let refused = false;
+  const worker = async () => {
+    while (!refused && sent < max) {
+      sent++;
+      const res = await fetch(`${ready.listener}/public/burst`);
+      await res.arrayBuffer();
+      if (res.status === 429 && res.headers.get("ratelimit-policy")?.includes('"global";')) refused = true;
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, worker));
+  return refused;
+}
+
 describe("dashboard and rules on live data (npm start with Prometheus)", () => {
   beforeAll(async () => {
     sandbox = startProcess(
@@ -142,7 +170,7 @@ describe("dashboard and rules on live data (npm start with Prometheus)", () => {
     expect(failing).toEqual([]);
   });
 
-  it("fires MeshwardAdaptiveLbEjections while an endpoint fails (traffic, a slow endpoint, a denied burst)", {
+  it("fires MeshwardAdaptiveLbEjections while an endpoint fails (traffic, a slow endpoint, a denied and a rate-limited burst)", {
     timeout: 150_000,
   }, async () => {
     await control("/traffic", { running: true });
@@ -150,6 +178,7 @@ describe("dashboard and rules on live data (npm start with Prometheus)", () => {
     await control("/endpoints/sample-app-1", { mode: "failing" });
     const failingSince = Date.now();
     await deniedBurst(400);
+    expect(await globalLimitedBurst(2000)).toBe(true);
     await waitUntil(`${EJECTIONS_ALERT} firing`, 120_000, async () =>
       (await alerts()).some((a) => a.labels.alertname === EJECTIONS_ALERT && a.state === "firing"),
     );

@@ -90,7 +90,7 @@ describe("npm start sandbox", () => {
       const response = await fetch(`${ready.listener}/public/hello`);
       expect(response.status).toBe(200);
       expect(response.headers.get("x-meshward")).toMatch(/^adaptive-lb\//);
-      if (response.headers.get("ratelimit-policy")?.includes('"global";q=50;w=1')) globalTier++;
+      if (response.headers.get("ratelimit-policy")?.includes('"global";q=20;w=1')) globalTier++;
       served.add(((await response.json()) as { upstream: string }).upstream);
     }
     expect([...served].every((name) => ENDPOINTS.includes(name))).toBe(true);
