@@ -24,6 +24,9 @@ import { GLOBAL, type Mesh, PER_SUBJECT, SHADOW, startMesh } from "./mesh.ts";
 import { type DecisionRecorder, type RedisDecision, recordDecisions } from "./redis-decisions.ts";
 
 const WINDOW_MS = Number(process.env.MESHWARD_RL_WINDOW_MS ?? 4000);
+/** Three attempts of a window with refills between, or the outage's two phases, Redis's return and
+ *  three attempts, with room for a loaded machine. */
+const TEST_TIMEOUT_MS = 8 * WINDOW_MS + 30_000;
 const SUBJECTS = ["alice", "bob", "carol", "dave"];
 /** Closed loops are latency-bound: on a loaded machine many slow loops offer more than a few fast ones. */
 const LOOPS = 24;
@@ -175,7 +178,7 @@ async function envoyStat(suffix: string): Promise<number> {
 }
 
 describe("global rate limits: 3 Envoys, 2 authz replicas, 1 Redis", () => {
-  it("a global rule admits rate × seconds + burst (±2%) across all Envoys", async () => {
+  it("a global rule admits rate × seconds + burst (±2%) across all Envoys", { timeout: TEST_TIMEOUT_MS }, async () => {
     const m = mesh as Mesh;
     const overBefore = await envoyStat(".ratelimit.over_limit");
     const { result, accuracies } = await binding(
@@ -207,7 +210,9 @@ describe("global rate limits: 3 Envoys, 2 authz replicas, 1 Redis", () => {
     expect(limited?.headers.get("x-envoy-ratelimited")).toBe("true");
   });
 
-  it("a per-subject rule admits rate × seconds + burst (±2%) for each of several subjects", async () => {
+  it("a per-subject rule admits rate × seconds + burst (±2%) for each of several subjects", {
+    timeout: TEST_TIMEOUT_MS,
+  }, async () => {
     const { result, accuracies } = await binding(
       "per-subject",
       () => load("/public/subject", 120),
@@ -223,7 +228,9 @@ describe("global rate limits: 3 Envoys, 2 authz replicas, 1 Redis", () => {
     expect(await (mesh as Mesh).metric("meshward_ratelimit_overflow_total")).toBe(0);
   });
 
-  it("a shadow rule admits everything and counts what it would have refused", async () => {
+  it("a shadow rule admits everything and counts what it would have refused", {
+    timeout: TEST_TIMEOUT_MS,
+  }, async () => {
     const m = mesh as Mesh;
     const series = (result: string) => `domain="mesh",rule="shadow",result="${result}"`;
     const counted = async () => ({
@@ -260,7 +267,9 @@ describe("global rate limits: 3 Envoys, 2 authz replicas, 1 Redis", () => {
     expect(await envoyStat(".ratelimit.failure_mode_allowed")).toBeGreaterThanOrEqual(1);
   });
 
-  it("with Redis killed mid-run: local buckets (mesh), refusals (failure_mode_deny); accurate again once Redis is back", async () => {
+  it("with Redis killed mid-run: local buckets (mesh), refusals (failure_mode_deny); accurate again once Redis is back", {
+    timeout: TEST_TIMEOUT_MS,
+  }, async () => {
     const m = mesh as Mesh;
     const phaseMs = Math.max(2000, WINDOW_MS / 2);
     const started = performance.now();
