@@ -153,7 +153,7 @@ async function binding(
     let result: LoadResult;
     try {
       result = await run();
-      await sleep(100); // the last MONITOR lines
+      await recorder.flush(); // every call of the run recorded
     } finally {
       recorder.stop();
     }

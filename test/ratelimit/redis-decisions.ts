@@ -15,6 +15,9 @@ export interface RedisDecision {
 export interface DecisionRecorder {
   /** Calls recorded so far whose buckets include one ending in `suffix`, in Redis's order. */
   decisions(suffix: string): RedisDecision[];
+  /** Resolves once every command Redis ran before this call has been recorded: it sends a marker
+   *  on another connection and waits for MONITOR to echo it (Redis reports commands in order). */
+  flush(timeoutMs?: number): Promise<void>;
   stop(): void;
 }
 
@@ -35,8 +38,22 @@ function decisionOf(args: string[]): RedisDecision["buckets"] | undefined {
   return keys.filter((_, i) => i % 3 === 0);
 }
 
+/** Sends ECHO `marker` to Redis on a connection of its own. */
+function echo(port: number, marker: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: "127.0.0.1", port }, () => socket.write(`ECHO ${marker}\r\n`));
+    socket.once("data", () => {
+      socket.destroy();
+      resolve();
+    });
+    socket.once("error", reject);
+  });
+}
+
 export function recordDecisions(port: number): Promise<DecisionRecorder> {
   const recorded: RedisDecision[] = [];
+  const markers = new Map<string, () => void>();
+  let flushes = 0;
   return new Promise((resolve, reject) => {
     const socket: Socket = connect({ host: "127.0.0.1", port });
     let pending = "";
@@ -55,12 +72,26 @@ export function recordDecisions(port: number): Promise<DecisionRecorder> {
           started = true;
           resolve({
             decisions: (suffix) => recorded.filter((d) => d.buckets.some((b) => b.endsWith(suffix))),
+            flush: async (timeoutMs = 15_000) => {
+              const marker = `mw-monitor-flush-${++flushes}`;
+              const seen = new Promise<void>((done) => markers.set(marker, done));
+              await echo(port, marker);
+              let timer: NodeJS.Timeout | undefined;
+              const late = new Promise<never>((_, fail) => {
+                timer = setTimeout(
+                  () => fail(new Error(`MONITOR did not echo ${marker} in ${timeoutMs} ms`)),
+                  timeoutMs,
+                );
+              });
+              await Promise.race([seen, late]).finally(() => clearTimeout(timer));
+            },
             stop: () => socket.destroy(),
           });
           continue;
         }
         const parsed = monitorLine(line);
         if (!parsed || parsed.client === "lua") continue; // commands a script ran are part of its call
+        if (parsed.args[0]?.toUpperCase() === "ECHO") markers.get(parsed.args[1] ?? "")?.();
         const buckets = decisionOf(parsed.args);
         if (buckets) recorded.push({ atMs: parsed.atMs, buckets });
       }
