@@ -19,6 +19,7 @@ import { AuthzMetrics } from "./ops/metrics.ts";
 import { createRedactor } from "./ops/redact.ts";
 import { ActivePolicy } from "./policy/active-policy.ts";
 import { BundleSource, isUrl } from "./policy/bundle-source.ts";
+import { runtimeInfo } from "./policy/builtins/runtime.ts";
 import type { SignatureVerification } from "./policy/signature.ts";
 import { type RiskAssessor, RiskEnricher } from "./risk-enricher.ts";
 import type { RiskRuntime, RiskRuntimeContext } from "./risk-runtime.ts";
@@ -28,6 +29,11 @@ import { HttpTransport } from "./transport/http-server.ts";
 /** The identity/risk headers of docs/headers.md: on every allow they are either set by Meshward or
  *  removed, so a client can never forge them (also before the risk engine is wired in). */
 export const MESHWARD_UPSTREAM_HEADERS = ["x-meshward-subject", "x-meshward-risk-score", "x-meshward-risk-level"];
+
+/** The repository's version: what `opa.runtime().version` answers. */
+const MESHWARD_VERSION = (
+  JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }
+).version;
 
 export interface RunningServer {
   grpcPort: number;
@@ -131,6 +137,7 @@ export async function startAuthzServer(config: AuthzConfig, deps: ServerDependen
   const signature = signatureVerification(config);
   const policy = new ActivePolicy({
     nowMs,
+    runtime: runtimeInfo(process.env, MESHWARD_VERSION),
     defaultEntrypoint: config.policy.defaultEntrypoint,
     ...(signature ? { signature } : {}),
   });

@@ -16,6 +16,7 @@ import { createEvaluator, type PolicyEvaluator } from "../../../authz-server/src
 import { SDK_BUILTIN_NAMES } from "../../../authz-server/src/policy/wasm-host.ts";
 import { opaBinary } from "../../../scripts/lib/tools.ts";
 import { type Arg, BUILTIN_CASES, type BuiltinCase } from "../builtin-cases.ts";
+import { WEB_CASES } from "../builtin-cases-web.ts";
 import { readBundle } from "../helpers/opa-bundle.ts";
 import { scratchDir } from "../helpers/scratch.ts";
 import { makeTestPki } from "../helpers/test-pki.ts";
@@ -159,7 +160,7 @@ let opaAnswers: Record<string, unknown>;
 let evaluator: PolicyEvaluator;
 
 beforeAll(async () => {
-  cases = [...BUILTIN_CASES, ...certificateCases(), ...tokenCases()];
+  cases = [...BUILTIN_CASES, ...WEB_CASES, ...certificateCases(), ...tokenCases()];
   module = `package parity\n\nimport rego.v1\n\n${cases.map(ruleOf).join("\n")}\n`;
   input = Object.fromEntries(cases.map((c, i) => [`c${i}`, c.args]));
   const dir = scratchDir("mw-parity");

@@ -5,17 +5,21 @@
 // semantics (topdown/*.go) and checked against the OPA CLI (test/authz/unit/builtins-parity.test.ts).
 // A bundle whose module needs a builtin in neither list is refused at load (evaluator.ts) with the
 // reason REFUSED gives, never at request time.
-import { toJsonValue } from "../rego-value.ts";
+import { type RegoValue, toJsonValue } from "../rego-value.ts";
 import type { Builtin, BuiltinSpec } from "../wasm-host.ts";
+import { awsBuiltins } from "./aws-sigv4.ts";
 import { cryptoBuiltins } from "./crypto.ts";
 import { encodingBuiltins } from "./encoding.ts";
 import { jsonPatchBuiltins } from "./json-patch.ts";
 import { decodeVerify, jwtBuiltins } from "./jwt.ts";
+import { jwtSignBuiltins } from "./jwt-sign.ts";
 import { miscBuiltins } from "./misc.ts";
 import { netBuiltins } from "./net.ts";
 import { regexBuiltins } from "./regex.ts";
+import { runtimeBuiltins } from "./runtime.ts";
 import { stringBuiltins } from "./strings.ts";
 import { parseRfc3339Ns, timeBuiltins } from "./time.ts";
+import { uriBuiltins } from "./uri.ts";
 import { versionBuiltins } from "./versions.ts";
 import { x509Builtins } from "./x509.ts";
 
@@ -29,6 +33,10 @@ export const REFUSED: Readonly<Record<string, string>> = {
 
 const plain = (table: Record<string, Builtin>): Record<string, BuiltinSpec> =>
   Object.fromEntries(Object.entries(table).map(([name, impl]) => [name, { impl }]));
+
+/** Builtins that take nanosecond timestamps: integers arrive as bigints, digit for digit. */
+const exactIntegers = (table: Record<string, Builtin>): Record<string, BuiltinSpec> =>
+  Object.fromEntries(Object.entries(table).map(([name, impl]) => [name, { impl, bigIntegers: true }]));
 
 /** The io.jwt.* builtins take JSON values and throw on failure (→ undefined). */
 function jwt(): Record<string, BuiltinSpec> {
@@ -47,7 +55,12 @@ function jwt(): Record<string, BuiltinSpec> {
   return table;
 }
 
-export function meshwardBuiltins(): Record<string, BuiltinSpec> {
+export interface BuiltinOptions {
+  /** What opa.runtime() answers (runtime.ts); OPA's answer without runtime information is {}. */
+  runtime?: RegoValue;
+}
+
+export function meshwardBuiltins(options: BuiltinOptions = {}): Record<string, BuiltinSpec> {
   return {
     ...jwt(),
     ...timeBuiltins,
@@ -60,6 +73,10 @@ export function meshwardBuiltins(): Record<string, BuiltinSpec> {
     ...plain(miscBuiltins),
     ...plain(x509Builtins),
     ...plain(regexBuiltins),
+    ...plain(uriBuiltins),
+    ...plain(jwtSignBuiltins),
+    ...exactIntegers(awsBuiltins),
+    ...plain(runtimeBuiltins(options.runtime)),
   };
 }
 
