@@ -110,6 +110,13 @@ export interface GoUrl {
   fragment: string;
   /** The escaped path Go's EscapedPath returns (the request line's path). */
   escapedPath: string;
+  rawFragment: string;
+  forceQuery: boolean;
+  omitHost: boolean;
+  /** Userinfo, when the authority has one: the decoded name and password. */
+  user?: { username: string; password?: string };
+  /** The URL reassembled by Go's (*URL).String. */
+  text: string;
 }
 
 const toBytes = (text: string) => Buffer.from(text, "utf8").toString("latin1");
@@ -169,15 +176,21 @@ function parseHost(schemeName: string, host: string): string {
   return percentDecode(host, Mode.Host);
 }
 
-function parseAuthority(schemeName: string, authority: string): string {
+function parseAuthority(schemeName: string, authority: string): Pick<GoUrl, "host" | "user"> {
   const at = authority.lastIndexOf("@");
   const host = parseHost(schemeName, at < 0 ? authority : authority.slice(at + 1));
-  if (at >= 0) {
-    const userinfo = authority.slice(0, at);
-    if (!USERINFO.test(userinfo)) throw new GoUrlError("net/url: invalid userinfo");
-    for (const part of userinfo.split(":").slice(0, 2)) percentDecode(part, Mode.UserPassword);
-  }
-  return host;
+  if (at < 0) return { host };
+  const userinfo = authority.slice(0, at);
+  if (!USERINFO.test(userinfo)) throw new GoUrlError("net/url: invalid userinfo");
+  const colon = userinfo.indexOf(":");
+  if (colon < 0) return { host, user: { username: percentDecode(userinfo, Mode.UserPassword) } };
+  return {
+    host,
+    user: {
+      username: percentDecode(userinfo.slice(0, colon), Mode.UserPassword),
+      password: percentDecode(userinfo.slice(colon + 1), Mode.UserPassword),
+    },
+  };
 }
 
 /** Go's (*URL).EscapedPath over byte strings. */
@@ -202,6 +215,42 @@ function validEncoded(s: string): boolean {
   return true;
 }
 
+/** Go's (*URL).EscapedFragment over byte strings. */
+function escapedFragment(fragment: string, rawFragment: string): string {
+  if (rawFragment !== "" && validEncoded(rawFragment)) {
+    try {
+      if (percentDecode(rawFragment, Mode.Fragment) === fragment) return rawFragment;
+    } catch {
+      // an invalid RawFragment is ignored, as in Go
+    }
+  }
+  return percentEncode(fragment, Mode.Fragment);
+}
+
+/** Go's (*URL).String over byte strings. */
+function reassemble(u: GoUrl): string {
+  let out = u.scheme ? `${u.scheme}:` : "";
+  if (u.opaque !== "") out += u.opaque;
+  else {
+    if ((u.scheme !== "" || u.host !== "" || u.user) && !(u.omitHost && u.host === "" && !u.user)) {
+      if (u.host !== "" || u.path !== "" || u.user) out += "//";
+      if (u.user) {
+        out += percentEncode(u.user.username, Mode.UserPassword);
+        if (u.user.password !== undefined) out += `:${percentEncode(u.user.password, Mode.UserPassword)}`;
+        out += "@";
+      }
+      if (u.host !== "") out += percentEncode(u.host, Mode.Host);
+    }
+    const path = u.escapedPath;
+    if (path !== "" && path[0] !== "/" && u.host !== "") out += "/";
+    if (out === "" && (path.split("/")[0] as string).includes(":")) out += "./";
+    out += path;
+  }
+  if (u.forceQuery || u.rawQuery !== "") out += `?${u.rawQuery}`;
+  if (u.fragment !== "") out += `#${escapedFragment(u.fragment, u.rawFragment)}`;
+  return out;
+}
+
 /** Go's url.Parse: throws GoUrlError where Go returns an error. */
 export function parseGoUrl(text: string): GoUrl {
   const hash = text.indexOf("#");
@@ -218,6 +267,10 @@ export function parseGoUrl(text: string): GoUrl {
     rawQuery: "",
     fragment: "",
     escapedPath: "",
+    rawFragment: "",
+    forceQuery: false,
+    omitHost: false,
+    text: "",
   };
   if (raw === "*") {
     url.path = "*";
@@ -226,8 +279,10 @@ export function parseGoUrl(text: string): GoUrl {
     let [schemeName, rest] = scheme(raw);
     schemeName = schemeName.toLowerCase();
     url.scheme = schemeName;
-    if (rest.endsWith("?") && rest.indexOf("?") === rest.length - 1) rest = rest.slice(0, -1);
-    else {
+    if (rest.endsWith("?") && rest.indexOf("?") === rest.length - 1) {
+      url.forceQuery = true;
+      rest = rest.slice(0, -1);
+    } else {
       const q = rest.indexOf("?");
       if (q >= 0) {
         url.rawQuery = rest.slice(q + 1);
@@ -252,18 +307,55 @@ export function parseGoUrl(text: string): GoUrl {
           rest = authority.slice(slash);
           authority = authority.slice(0, slash);
         }
-        url.host = parseAuthority(schemeName, authority);
-      }
+        Object.assign(url, parseAuthority(schemeName, authority));
+      } else if (schemeName !== "" && rest.startsWith("/")) url.omitHost = true;
       url.path = percentDecode(rest, Mode.Path);
       url.rawPath = percentEncode(url.path, Mode.Path) === rest ? "" : rest;
       url.escapedPath = escapedPath(url.path, url.rawPath);
     }
   }
-  if (frag !== "") url.fragment = percentDecode(frag, Mode.Fragment);
-  for (const key of ["opaque", "host", "path", "rawPath", "rawQuery", "fragment", "escapedPath"] as const) {
+  if (frag !== "") {
+    url.fragment = percentDecode(frag, Mode.Fragment);
+    url.rawFragment = percentEncode(url.fragment, Mode.Fragment) === frag ? "" : frag;
+  }
+  url.text = reassemble(url);
+  for (const key of [
+    "opaque",
+    "host",
+    "path",
+    "rawPath",
+    "rawQuery",
+    "fragment",
+    "escapedPath",
+    "rawFragment",
+    "text",
+  ] as const) {
     url[key] = fromBytes(url[key]);
   }
+  if (url.user) {
+    url.user = {
+      username: fromBytes(url.user.username),
+      ...(url.user.password !== undefined ? { password: fromBytes(url.user.password) } : {}),
+    };
+  }
   return url;
+}
+
+/** Go's url.URL as encoding/json writes it (a Userinfo has no exported fields: `{}`). */
+export function goUrlJson(u: GoUrl): Record<string, unknown> {
+  return {
+    ForceQuery: u.forceQuery,
+    Fragment: u.fragment,
+    Host: u.host,
+    OmitHost: u.omitHost,
+    Opaque: u.opaque,
+    Path: u.path,
+    RawFragment: u.rawFragment,
+    RawPath: u.rawPath,
+    RawQuery: u.rawQuery,
+    Scheme: u.scheme,
+    User: u.user ? {} : null,
+  };
 }
 
 /** Go's (*URL).Hostname and Port: `host[:port]`, brackets of an IPv6 literal removed. */

@@ -15,6 +15,7 @@ import { decodeVerify, jwtBuiltins } from "./jwt.ts";
 import { jwtSignBuiltins } from "./jwt-sign.ts";
 import { miscBuiltins } from "./misc.ts";
 import { netBuiltins } from "./net.ts";
+import { privateKeyBuiltins } from "./private-keys.ts";
 import { regexBuiltins } from "./regex.ts";
 import { runtimeBuiltins } from "./runtime.ts";
 import { stringBuiltins } from "./strings.ts";
@@ -22,6 +23,9 @@ import { parseRfc3339Ns, timeBuiltins } from "./time.ts";
 import { uriBuiltins } from "./uri.ts";
 import { versionBuiltins } from "./versions.ts";
 import { x509Builtins } from "./x509.ts";
+import { x509KeyPairBuiltins } from "./x509-keypair.ts";
+import { x509RequestBuiltins } from "./x509-request.ts";
+import { x509VerifyBuiltins } from "./x509-verify.ts";
 
 /** Builtins Meshward does not provide, and why: named in the load error. */
 export const REFUSED: Readonly<Record<string, string>> = {
@@ -75,6 +79,10 @@ export function meshwardBuiltins(options: BuiltinOptions = {}): Record<string, B
     ...plain(regexBuiltins),
     ...plain(uriBuiltins),
     ...plain(jwtSignBuiltins),
+    ...plain(privateKeyBuiltins),
+    ...exactIntegers(x509VerifyBuiltins),
+    ...plain(x509RequestBuiltins),
+    ...plain(x509KeyPairBuiltins),
     ...exactIntegers(awsBuiltins),
     ...plain(runtimeBuiltins(options.runtime)),
   };
