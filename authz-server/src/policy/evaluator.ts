@@ -37,7 +37,13 @@ function textBuffer(text: string): ArrayBuffer {
 }
 
 function missingMessage(missing: string[]): string {
-  const reasons = missing.filter((name) => REFUSED[name]).map((name) => `${name}: ${REFUSED[name]}`);
+  // Builtins refused for one reason (the graphql.* family) share one sentence.
+  const byReason = new Map<string, string[]>();
+  for (const name of missing) {
+    const reason = REFUSED[name];
+    if (reason !== undefined) byReason.set(reason, [...(byReason.get(reason) ?? []), name]);
+  }
+  const reasons = [...byReason].map(([reason, names]) => `${names.join(", ")}: ${reason}`);
   return (
     `policy needs builtin${missing.length > 1 ? "s" : ""} Meshward does not provide: ${missing.join(", ")}` +
     (reasons.length > 0 ? ` (${reasons.join("; ")})` : "")

@@ -10,6 +10,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { meshwardBuiltins, REFUSED } from "../../../authz-server/src/policy/builtins/index.ts";
+import { runtimeInfo } from "../../../authz-server/src/policy/builtins/runtime.ts";
 import { parseBundle } from "../../../authz-server/src/policy/bundle.ts";
 import { createEvaluator, type PolicyEvaluator } from "../../../authz-server/src/policy/evaluator.ts";
 import { SDK_BUILTIN_NAMES } from "../../../authz-server/src/policy/wasm-host.ts";
@@ -182,4 +183,26 @@ describe("builtins that are not deterministic or not bounded", () => {
     expect((policy.evaluate({ cidr: "10.0.0.0/16" }, "nd") as { expanded: number }).expanded).toBe(65_536);
     expect(() => policy.evaluate({ cidr: "10.0.0.0/8" }, "nd")).toThrow(/more than 65536 addresses/);
   });
+});
+
+describe("opa.runtime", () => {
+  it("answers OPA's shape with the process environment, and Meshward's version", async () => {
+    const dir = scratchDir("mw-runtime");
+    writeFileSync(join(dir, "p.rego"), "package rt\n\nimport rego.v1\n\nrt := opa.runtime()\n");
+    const env = { PATH: process.env.PATH ?? "", MW_RUNTIME_PROBE: 'a "quoted" value\u00e9', EMPTY: "" };
+    const opa = JSON.parse(
+      execFileSync(opaBinary(), ["eval", "-f", "json", "-d", join(dir, "p.rego"), "data.rt.rt"], {
+        encoding: "utf8",
+        env,
+      }),
+    ) as { result: { expressions: { value: Record<string, unknown> }[] }[] };
+    const bundle = join(dir, "b.tar.gz");
+    execFileSync(opaBinary(), ["build", "-t", "wasm", "-e", "rt", "-o", bundle, join(dir, "p.rego")], { cwd: dir });
+    const policy = await createEvaluator(parseBundle(readBundle(bundle)), { runtime: runtimeInfo(env, "9.9.9") });
+    const ours = (policy.evaluate({}, "rt") as { rt: Record<string, unknown> }).rt;
+    const theirs = opa.result[0]?.expressions[0]?.value as Record<string, unknown>;
+    expect(ours.version).toBe("9.9.9");
+    expect(canonical({ ...ours, version: "" })).toBe(canonical({ ...theirs, version: "" }));
+    expect((ours.env as Record<string, string>).MW_RUNTIME_PROBE).toBe(env.MW_RUNTIME_PROBE);
+  }, 60_000);
 });

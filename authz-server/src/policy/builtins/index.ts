@@ -33,7 +33,35 @@ export const REFUSED: Readonly<Record<string, string>> = {
     "a Wasm builtin runs synchronously on the check's thread, and a blocking HTTP call would stall every check; " +
     "fetch the data outside the policy (bundle data, or an enricher that adds it under input.meshward)",
   "net.lookup_ip_addr": "DNS lookups cannot run synchronously without blocking every check; resolve outside the policy",
+  ...refusedAlike(
+    ["json.match_schema", "json.verify_schema"],
+    "OPA answers with its own JSON Schema validator (draft 4/6/7 detection, format checks, RE2 patterns, " +
+      "its error types, fields, texts and order); no validator here answers identically, and one that agrees " +
+      "on most schemas would let a policy allow what OPA denies. Write the checks as Rego rules",
+  ),
+  ...refusedAlike(
+    [
+      "graphql.parse",
+      "graphql.parse_and_verify",
+      "graphql.parse_query",
+      "graphql.parse_schema",
+      "graphql.is_valid",
+      "graphql.schema_is_valid",
+    ],
+    "OPA parses and validates GraphQL with gqlparser and answers its AST; another parser gives another AST " +
+      "and other validation edge cases. Parse GraphQL outside the policy (an InputEnricher) or evaluate with OPA",
+  ),
+  "strings.render_template":
+    "it runs Go's text/template (actions, pipelines, Go's formatting of values), which has no faithful " +
+    "JavaScript counterpart; build the string with sprintf, concat or format_int",
+  "rego.parse_module":
+    "it answers OPA's Rego AST, which only OPA's own parser produces, and no OPA runs beside the server; " +
+    "parse modules when the bundle is built",
 };
+
+function refusedAlike(names: readonly string[], reason: string): Record<string, string> {
+  return Object.fromEntries(names.map((name) => [name, reason]));
+}
 
 const plain = (table: Record<string, Builtin>): Record<string, BuiltinSpec> =>
   Object.fromEntries(Object.entries(table).map(([name, impl]) => [name, { impl }]));
