@@ -98,6 +98,16 @@ const GLOBS = [
   ["[abc]+x", "[cde]*x"],
   ["[]", "a"],
   ["a.b.c.d.e.f.g.h", "a.*h"],
+  // Many flags: the procedure's calls repeat (Meshward remembers their answers).
+  [".+a+".repeat(4), `${"a+.*".repeat(4)}b`],
+  [`${".+a+".repeat(4)}b`, `${"a+.*".repeat(4)}b`],
+  [`${"a*b*".repeat(6)}c`, `${"b*a*".repeat(6)}c`],
+  [`${"a*b*".repeat(6)}c`, `${"b*a*".repeat(6)}d`],
+  ["[ab]*c*".repeat(5), `${"[bc]+a*".repeat(5)}d`],
+  ["[ab]*c*".repeat(5), "[bc]+a*".repeat(5)],
+  ["a+.*b+", ".*b+a+.*"],
+  ["x*y+.*z", "x+.*y*z+"],
+  [".*a.*b.*c.*d", "d*c*b*a*.*"],
 ];
 
 export const WEB_CASES: BuiltinCase[] = [

@@ -156,6 +156,7 @@ describe("builtins that are not deterministic or not bounded", () => {
         'random := [rand.intn("a", 10), rand.intn("a", 10), rand.intn("b", 1000000)]',
         'ids := [uuid.rfc4122("a"), uuid.rfc4122("a"), uuid.rfc4122("b")]',
         "expanded := count(net.cidr_expand(input.cidr))",
+        "globs := regex.globs_match(input.glob1, input.glob2)",
         "",
       ].join("\n"),
     );
@@ -182,6 +183,26 @@ describe("builtins that are not deterministic or not bounded", () => {
   it("stops an evaluation that would expand a huge block (OPA stops it at the query's deadline)", () => {
     expect((policy.evaluate({ cidr: "10.0.0.0/16" }, "nd") as { expanded: number }).expanded).toBe(65_536);
     expect(() => policy.evaluate({ cidr: "10.0.0.0/8" }, "nd")).toThrow(/more than 65536 addresses/);
+  });
+
+  it("stops regex.globs_match on globs whose intersection would take OPA minutes", () => {
+    const globs = (glob1: string, glob2: string) => {
+      const started = performance.now();
+      const run = () => policy.evaluate({ cidr: "10.0.0.0/32", glob1, glob2 }, "nd");
+      return { run, elapsed: () => performance.now() - started };
+    };
+    // OPA: n=7 takes 5 s, n=8 47 s, n=9 over 2 minutes. Remembered answers: milliseconds.
+    const nine = globs(".+a+".repeat(9), `${"a+.*".repeat(9)}b`);
+    expect((nine.run() as { globs: boolean }).globs).toBe(false);
+    expect(nine.elapsed()).toBeLessThan(5_000);
+    // Beyond the step budget or the recursion limit the evaluation stops (a deny), as for cidr_expand.
+    const wide = globs(".+a+".repeat(100), `${"a+.*".repeat(100)}b`);
+    expect(wide.run).toThrow(/regex.globs_match: more than 1000000 steps/);
+    expect(wide.elapsed()).toBeLessThan(10_000);
+    const deep = globs(`${"a*b*".repeat(5000)}c`, `${"b*a*".repeat(5000)}c`);
+    expect(deep.run).toThrow(/regex.globs_match: recursion deeper than 1000/);
+    // Linear work is never cut short.
+    expect((globs("a".repeat(200_000), "a*").run() as { globs: boolean }).globs).toBe(true);
   });
 });
 

@@ -5,9 +5,10 @@
 // nothing before it, `]` without `[`, an unclosed class, a bad range or a trailing `\` is an error.
 // The decision procedure is the library's, step for step (including its trimming of matching
 // unflagged tokens at both ends, which keeps one token on the left), so that the answers agree
-// even where that procedure is incomplete; it is exponential only in the number of flags.
+// even where that procedure is incomplete (its answers are remembered, see Intersection).
 // Classes are kept as sorted code-point ranges rather than one entry per character, so a class
 // like [\u0000-\u{10FFFF}] costs two numbers, with the same answers. Pure.
+import { BuiltinHalt } from "../wasm-host.ts";
 import { fail } from "./operands.ts";
 
 type Flag = "" | "+" | "*";
@@ -161,41 +162,119 @@ function trim(g1: Token[], g2: Token[]): [Token[], Token[]] | undefined {
   return [g1.slice(l, r1 + 1), g2.slice(l, r2 + 1)];
 }
 
-function intersectNormal(g1: Token[], g2: Token[]): boolean {
-  let i = 0;
-  let j = 0;
-  for (; i < g1.length && j < g2.length; i++, j++) {
-    const a = g1[i] as Token;
-    const b = g2[j] as Token;
-    if (a.flag === "" && b.flag === "") {
-      if (!match(a, b)) return false;
-    } else return intersectSpecial(g1.slice(i), g2.slice(j));
+/** Steps (calls and loop turns) one globs_match may take beyond a few per token (linear work is
+ *  never cut short); past them the evaluation stops. */
+export const GLOB_STEP_LIMIT = 1_000_000;
+/** Nesting of the procedure's recursion one globs_match may reach (Go grows its stack; JS cannot). */
+export const GLOB_DEPTH_LIMIT = 1_000;
+
+const NORMAL = 0;
+const PLUS = 1;
+const STAR = 2;
+
+/**
+ * The library's procedure over the two token lists. Every call takes a suffix of one list and a
+ * suffix of the other, so a call is named by (procedure, which list comes first, two offsets) and
+ * its answer is remembered: the same answers, without the procedure's exponential repetition on
+ * globs with many flags (OPA takes minutes on `.+a+` × 8 against `a+.*` × 8 + `b`). What remains
+ * is polynomial and bounded by a step budget; past it the evaluation stops (BuiltinHalt), where OPA
+ * runs until the query's deadline.
+ */
+class Intersection {
+  private readonly memo = new Map<number, boolean>();
+  private steps = 0;
+  private depth = 0;
+  private readonly budget: number;
+
+  constructor(private readonly sides: readonly [Token[], Token[]]) {
+    this.budget = GLOB_STEP_LIMIT + 8 * (sides[0].length + sides[1].length);
   }
-  return i === g1.length && j === g2.length;
-}
 
-function intersectSpecial(g1: Token[], g2: Token[]): boolean {
-  const [flagged, other] = (g1[0] as Token).flag !== "" ? [g1, g2] : [g2, g1];
-  return (flagged[0] as Token).flag === "+" ? intersectPlus(flagged, other) : intersectStar(flagged, other);
-}
-
-function intersectPlus(plussed: Token[], other: Token[]): boolean {
-  if (!match(plussed[0] as Token, other[0] as Token)) return false;
-  if (intersectStar(plussed, other.slice(1))) return true;
-  return (other[0] as Token).flag !== "" && intersectNormal(plussed.slice(1), other);
-}
-
-function intersectStar(starred: Token[], other: Token[]): boolean {
-  const star = starred[0] as Token;
-  const next = starred[1];
-  for (let i = 0; i < other.length; i++) {
-    const t = other[i] as Token;
-    if (next !== undefined && match(t, next)) {
-      if (intersectNormal(starred.slice(1), other.slice(i))) return true;
-      if (!match(t, star)) return false;
-    } else if (!match(t, star)) return false;
+  private list(side: number): Token[] {
+    return side === 0 ? this.sides[0] : this.sides[1];
   }
-  return next === undefined;
+
+  private key(procedure: number, side: number, i: number, j: number): number {
+    return (
+      ((procedure * 2 + side) * (this.sides[0].length + 1) + (side === 0 ? i : j)) * (this.sides[1].length + 1) +
+      (side === 0 ? j : i)
+    );
+  }
+
+  private tick(): void {
+    if (++this.steps > this.budget) throw new BuiltinHalt(`regex.globs_match: more than ${GLOB_STEP_LIMIT} steps`);
+  }
+
+  private remembered(procedure: number, side: number, i: number, j: number, compute: () => boolean): boolean {
+    const key = this.key(procedure, side, i, j);
+    const known = this.memo.get(key);
+    if (known !== undefined) return known;
+    this.tick();
+    if (++this.depth > GLOB_DEPTH_LIMIT) {
+      throw new BuiltinHalt(`regex.globs_match: recursion deeper than ${GLOB_DEPTH_LIMIT}`);
+    }
+    const answer = compute();
+    this.depth--;
+    this.memo.set(key, answer);
+    return answer;
+  }
+
+  /** `sides[side]` from `i` against the other list from `j`. */
+  normal(side: number, i: number, j: number): boolean {
+    return this.remembered(NORMAL, side, i, j, () => {
+      const first = this.list(side);
+      const second = this.list(1 - side);
+      let a = i;
+      let b = j;
+      for (; a < first.length && b < second.length; a++, b++) {
+        this.tick();
+        const x = first[a] as Token;
+        const y = second[b] as Token;
+        if (x.flag === "" && y.flag === "") {
+          if (!match(x, y)) return false;
+        } else return this.special(side, a, b);
+      }
+      return a === first.length && b === second.length;
+    });
+  }
+
+  private special(side: number, i: number, j: number): boolean {
+    const firstFlagged = (this.list(side)[i] as Token).flag !== "";
+    const [flaggedSide, f, o] = firstFlagged ? [side, i, j] : [1 - side, j, i];
+    return (this.list(flaggedSide)[f] as Token).flag === "+"
+      ? this.plus(flaggedSide, f, o)
+      : this.star(flaggedSide, f, o);
+  }
+
+  /** A `+` token at `sides[side][f]` against the other list from `o` (never empty here). */
+  private plus(side: number, f: number, o: number): boolean {
+    return this.remembered(PLUS, side, f, o, () => {
+      const plussed = this.list(side);
+      const other = this.list(1 - side);
+      if (!match(plussed[f] as Token, other[o] as Token)) return false;
+      if (this.star(side, f, o + 1)) return true;
+      return (other[o] as Token).flag !== "" && this.normal(side, f + 1, o);
+    });
+  }
+
+  /** A `*` (or, from plus, a `+`) token at `sides[side][f]` against the other list from `o`. */
+  private star(side: number, f: number, o: number): boolean {
+    return this.remembered(STAR, side, f, o, () => {
+      const starred = this.list(side);
+      const other = this.list(1 - side);
+      const star = starred[f] as Token;
+      const next = starred[f + 1];
+      for (let k = o; k < other.length; k++) {
+        this.tick();
+        const t = other[k] as Token;
+        if (next !== undefined && match(t, next)) {
+          if (this.normal(side, f + 1, k)) return true;
+          if (!match(t, star)) return false;
+        } else if (!match(t, star)) return false;
+      }
+      return next === undefined;
+    });
+  }
 }
 
 /** Whether the globs `a` and `b` both match some non-empty string; throws on a malformed glob. */
@@ -203,5 +282,12 @@ export function globsIntersect(a: string, b: string): boolean {
   const g1 = simplify(tokenize(a));
   const g2 = simplify(tokenize(b));
   const trimmed = trim(g1, g2);
-  return trimmed !== undefined && intersectNormal(trimmed[0], trimmed[1]);
+  if (trimmed === undefined) return false;
+  try {
+    return new Intersection(trimmed).normal(0, 0, 0);
+  } catch (err) {
+    // The depth limit keeps well inside Node's stack; a caller already deep in it may still overflow.
+    if (err instanceof RangeError) throw new BuiltinHalt("regex.globs_match: recursion too deep");
+    throw err;
+  }
 }
