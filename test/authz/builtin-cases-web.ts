@@ -98,6 +98,12 @@ const GLOBS = [
   ["[abc]+x", "[cde]*x"],
   ["[]", "a"],
   ["a.b.c.d.e.f.g.h", "a.*h"],
+  ["[a-cx-z]+", "[d-w]+"],
+  ["[a-cx-z]+", "[d-x]+"],
+  ["[ace]", "[bdf]"],
+  ["[ace]", "[bde]"],
+  ["[A-Za-z0-9_]+", "[-.]+"],
+  ["[\u0000-\u{10FFFF}]", "☃"],
   // Many flags: the procedure's calls repeat (Meshward remembers their answers).
   [".+a+".repeat(4), `${"a+.*".repeat(4)}b`],
   [`${".+a+".repeat(4)}b`, `${"a+.*".repeat(4)}b`],

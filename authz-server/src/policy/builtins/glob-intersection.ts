@@ -131,7 +131,33 @@ function simplify(tokens: Token[]): Token[] {
   return out;
 }
 
-const inClass = (code: number, ranges: [number, number][]) => ranges.some(([lo, hi]) => lo <= code && code <= hi);
+/** Whether `code` is in the sorted, disjoint `ranges` (binary search). */
+function inClass(code: number, ranges: [number, number][]): boolean {
+  let lo = 0;
+  let hi = ranges.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const [from, to] = ranges[mid] as [number, number];
+    if (code < from) hi = mid - 1;
+    else if (code > to) lo = mid + 1;
+    else return true;
+  }
+  return false;
+}
+
+/** Whether two sorted, disjoint range lists overlap: one merge-like walk, linear in both. */
+function classesOverlap(a: [number, number][], b: [number, number][]): boolean {
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    const [alo, ahi] = a[i] as [number, number];
+    const [blo, bhi] = b[j] as [number, number];
+    if (alo <= bhi && blo <= ahi) return true;
+    if (ahi < bhi) i++;
+    else j++;
+  }
+  return false;
+}
 
 /** Whether two single tokens can match a common character. */
 function match(a: Token, b: Token): boolean {
@@ -139,8 +165,7 @@ function match(a: Token, b: Token): boolean {
   if (a.kind === "char" && b.kind === "char") return a.code === b.code;
   if (a.kind === "char" && b.kind === "set") return inClass(a.code, b.ranges);
   if (a.kind === "set" && b.kind === "char") return inClass(b.code, a.ranges);
-  if (a.kind === "set" && b.kind === "set")
-    return a.ranges.some(([lo, hi]) => b.ranges.some(([l, h]) => lo <= h && l <= hi));
+  if (a.kind === "set" && b.kind === "set") return classesOverlap(a.ranges, b.ranges);
   return false;
 }
 
@@ -201,8 +226,15 @@ class Intersection {
     );
   }
 
-  private tick(): void {
-    if (++this.steps > this.budget) throw new BuiltinHalt(`regex.globs_match: more than ${GLOB_STEP_LIMIT} steps`);
+  private tick(cost = 1): void {
+    this.steps += cost;
+    if (this.steps > this.budget) throw new BuiltinHalt(`regex.globs_match: more than ${GLOB_STEP_LIMIT} steps`);
+  }
+
+  /** match(), charged to the budget by the size of the classes it compares. */
+  private meets(a: Token, b: Token): boolean {
+    if (a.kind === "set" && b.kind === "set") this.tick((a.ranges.length + b.ranges.length) >> 4);
+    return match(a, b);
   }
 
   private remembered(procedure: number, side: number, i: number, j: number, compute: () => boolean): boolean {
@@ -231,7 +263,7 @@ class Intersection {
         const x = first[a] as Token;
         const y = second[b] as Token;
         if (x.flag === "" && y.flag === "") {
-          if (!match(x, y)) return false;
+          if (!this.meets(x, y)) return false;
         } else return this.special(side, a, b);
       }
       return a === first.length && b === second.length;
@@ -251,7 +283,7 @@ class Intersection {
     return this.remembered(PLUS, side, f, o, () => {
       const plussed = this.list(side);
       const other = this.list(1 - side);
-      if (!match(plussed[f] as Token, other[o] as Token)) return false;
+      if (!this.meets(plussed[f] as Token, other[o] as Token)) return false;
       if (this.star(side, f, o + 1)) return true;
       return (other[o] as Token).flag !== "" && this.normal(side, f + 1, o);
     });
@@ -267,10 +299,10 @@ class Intersection {
       for (let k = o; k < other.length; k++) {
         this.tick();
         const t = other[k] as Token;
-        if (next !== undefined && match(t, next)) {
+        if (next !== undefined && this.meets(t, next)) {
           if (this.normal(side, f + 1, k)) return true;
-          if (!match(t, star)) return false;
-        } else if (!match(t, star)) return false;
+          if (!this.meets(t, star)) return false;
+        } else if (!this.meets(t, star)) return false;
       }
       return next === undefined;
     });
