@@ -9,6 +9,7 @@ import type { InputEnricher } from "./enrich.ts";
 import { EnricherRun } from "./enricher-run.ts";
 import { type ErrorCode, ErrorCodes, errorCodeOf, MeshwardError } from "./errors.ts";
 import type { CheckRequest, CheckResponse } from "./gen/envoy/service/auth/v3/external_auth_pb.ts";
+import { isReservedHeader, RESERVED_HEADERS } from "./headers.ts";
 import type { ActivePolicy } from "./policy/active-policy.ts";
 import type { PolicyEvaluator } from "./policy/evaluator.ts";
 import { type Decision, emptyDecision, type HeaderPair, toDecision } from "./translate/decision.ts";
@@ -90,12 +91,16 @@ export interface CheckDependencies {
   observers?: readonly ((record: CheckRecord) => void)[];
   clock?: CheckClock;
   newDecisionId?: () => string;
-  /** Upstream headers only Meshward may set (docs/headers.md): removed from the client's request
-   *  on every allow unless an enricher or the policy set them. */
-  reservedHeaders?: readonly string[];
+  /** Called for every check refused by admission control (`overloaded`). */
+  onOverload?: () => void;
 }
 
+/** HTTP status of a check refused because the server is at its in-flight caps: retry elsewhere. */
+export const OVERLOADED_STATUS = 503;
+
 const systemClock: CheckClock = { nowMs: Date.now, monotonicMs: () => performance.now() };
+
+const OVERLOADED = errorDecision(ErrorCodes.overloaded, OVERLOADED_STATUS);
 
 export class CheckService {
   private readonly enrichers: readonly InputEnricher[];
@@ -109,9 +114,7 @@ export class CheckService {
     private readonly deps: CheckDependencies,
   ) {
     this.enrichers = deps.enrichers ?? [];
-    this.ownedHeaders = [
-      ...new Set([...this.enrichers.flatMap((e) => e.ownedHeaders), ...(deps.reservedHeaders ?? [])]),
-    ];
+    this.ownedHeaders = [...new Set([...RESERVED_HEADERS, ...this.enrichers.flatMap((e) => e.ownedHeaders)])];
     this.observers = deps.observers ?? [];
     this.clock = deps.clock ?? systemClock;
     this.newDecisionId = deps.newDecisionId ?? randomUUID;
@@ -135,15 +138,43 @@ export class CheckService {
     try {
       pending = this.decide(request, record, deadline);
     } catch (err) {
-      return Promise.resolve(this.finish(this.failed(err, record), record, started));
+      return Promise.resolve(this.finish(this.failed(err, record), record, started, request));
     }
     if (pending instanceof Promise) {
       return pending.then(
-        (decision) => this.finish(decision, record, started),
-        (err) => this.finish(this.failed(err, record), record, started),
+        (decision) => this.finish(decision, record, started, request),
+        (err) => this.finish(this.failed(err, record), record, started, request),
       );
     }
-    return Promise.resolve(this.finish(pending, record, started));
+    return Promise.resolve(this.finish(pending, record, started, request));
+  }
+
+  /** The answer to a check that admission control refused before decoding it
+   *  (transport/admission.ts): a coded deny, MW_OVERLOADED with status 503 — a failure, so denied in
+   *  dry-run too. Counted through `onOverload` but not given to the observers: under a flood,
+   *  logging each refusal would spend what the cap saves. */
+  overloaded(): CheckOutcome {
+    this.deps.onOverload?.();
+    return this.refusal(OVERLOADED, ErrorCodes.overloaded);
+  }
+
+  /** The answer to a check whose caller gave up (cancelled, deadline passed) before it was decoded:
+   *  nobody reads it, so nothing is translated, evaluated, counted or logged. */
+  abandoned(): CheckOutcome {
+    return this.refusal(errorDecision(ErrorCodes.deadline, this.options.errorStatus), ErrorCodes.deadline);
+  }
+
+  private refusal(decision: Decision, code: ErrorCode): CheckOutcome {
+    const record: CheckRecord = {
+      decisionId: this.newDecisionId(),
+      allowed: decision.allowed,
+      decidedAllow: false,
+      dryRun: this.options.dryRun,
+      entrypoint: "",
+      errorCode: code,
+      durationMs: 0,
+    };
+    return new Outcome(decision, record);
   }
 
   private failed(err: unknown, record: CheckRecord): Decision {
@@ -154,7 +185,7 @@ export class CheckService {
     return errorDecision(record.errorCode, record.httpStatus);
   }
 
-  private finish(decided: Decision, record: CheckRecord, started: number): CheckOutcome {
+  private finish(decided: Decision, record: CheckRecord, started: number, request: CheckRequest): CheckOutcome {
     let decision = decided;
     if (record.errorCode === undefined) {
       record.decidedAllow = decision.allowed;
@@ -166,7 +197,7 @@ export class CheckService {
         ...(decision.dynamicMetadata ? { dynamicMetadata: decision.dynamicMetadata } : {}),
       };
     }
-    if (decision.allowed) this.removeForgedHeaders(decision);
+    if (decision.allowed) this.removeForgedHeaders(decision, request);
     record.allowed = decision.allowed;
     record.durationMs = this.clock.monotonicMs() - started;
     for (const observe of this.observers) {
@@ -185,8 +216,13 @@ export class CheckService {
   }
 
   private decide(request: CheckRequest, record: CheckRecord, deadline: number): Decision | Promise<Decision> {
+    // A check that waited past its deadline (a queue, a slow client) is not translated at all.
+    if (this.clock.monotonicMs() > deadline) throw new MeshwardError(ErrorCodes.deadline, "check deadline passed");
     const evaluator = this.deps.policy.evaluator; // an in-flight check keeps the bundle it started with
-    if (!evaluator) throw new MeshwardError(ErrorCodes.noBundle, "no policy bundle is active");
+    if (!evaluator) {
+      const code = this.deps.policy.inactiveCode;
+      throw new MeshwardError(code, `no policy bundle is active (${code})`);
+    }
     record.revision = evaluator.revision;
     const input = toPolicyInput(request, this.options.translate);
     record.input = input;
@@ -232,11 +268,17 @@ export class CheckService {
     return decision;
   }
 
-  private removeForgedHeaders(decision: Decision): void {
-    if (this.ownedHeaders.length === 0) return;
+  /** Reserved headers (headers.ts) the client sent, or might have sent unseen, that Meshward did not
+   *  set on this allow go into `headers_to_remove`. */
+  private removeForgedHeaders(decision: Decision, request: CheckRequest): void {
     const set = new Set(decision.headers.map(([name]) => name.toLowerCase()));
-    for (const name of this.ownedHeaders) {
-      if (!set.has(name) && !decision.requestHeadersToRemove.includes(name)) decision.requestHeadersToRemove.push(name);
+    const remove = decision.requestHeadersToRemove;
+    for (const name of this.ownedHeaders) if (!set.has(name) && !remove.includes(name)) remove.push(name);
+    const sent = request.attributes?.request?.http?.headers;
+    if (!sent) return;
+    for (const name of Object.keys(sent)) {
+      const lower = name.toLowerCase();
+      if (isReservedHeader(lower) && !set.has(lower) && !remove.includes(lower)) remove.push(lower);
     }
   }
 }

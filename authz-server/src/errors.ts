@@ -10,10 +10,13 @@ export const ErrorCodes = {
   policyResult: "MW_POLICY_RESULT",
   /** The policy's decision was undefined (no rule matched and no default). */
   policyUndefined: "MW_POLICY_UNDEFINED",
-  /** No bundle is active yet. */
-  noBundle: "MW_NO_BUNDLE",
+  /** No bundle is active and none was refused yet (checks are denied with the refusal's
+   *  `MW_BUNDLE_*` code once there is one). */
+  noBundle: "MW_BUNDLE_NONE",
   /** A bundle could not be read, verified or activated. */
   bundleInvalid: "MW_BUNDLE_INVALID",
+  /** A bundle exceeded a configured limit (download size, unpacked size, entry count). */
+  bundleLimit: "MW_BUNDLE_LIMIT",
   /** A bundle's policy needs a builtin that neither the OPA Wasm SDK nor Meshward provides. */
   bundleBuiltin: "MW_BUNDLE_BUILTIN",
   /** A bundle's signature is missing, invalid, or does not cover its files. */
@@ -26,6 +29,8 @@ export const ErrorCodes = {
   deadline: "MW_DEADLINE",
   /** An input enricher (identity, risk) failed unexpectedly. */
   enrich: "MW_ENRICH",
+  /** The server is at its cap of checks (or check bytes) in flight; the check was not evaluated. */
+  overloaded: "MW_OVERLOADED",
   /** Configuration rejected at start-up. */
   config: "MW_CONFIG",
   /** Anything unexpected; the check is denied. */

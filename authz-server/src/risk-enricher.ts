@@ -7,10 +7,11 @@
 import type { CheckRecord } from "./check-service.ts";
 import type { ClaimedPrincipalReader } from "./claimed-principal.ts";
 import type { EnrichContext, Enrichment, InputEnricher } from "./enrich.ts";
+import { UpstreamHeaders } from "./headers.ts";
 import type { Identity } from "./identity/identity-enricher.ts";
 
-export const RISK_SCORE_HEADER = "x-meshward-risk-score";
-export const RISK_LEVEL_HEADER = "x-meshward-risk-level";
+export const RISK_SCORE_HEADER = UpstreamHeaders.riskScore;
+export const RISK_LEVEL_HEADER = UpstreamHeaders.riskLevel;
 
 export interface RiskAssessmentLike {
   score: number;

@@ -15,20 +15,18 @@ import { IdentityEnricher } from "./identity/identity-enricher.ts";
 import { JwksCache } from "./identity/jwks-cache.ts";
 import { JwtVerifier } from "./identity/jwt-verifier.ts";
 import { decisionLogger } from "./ops/decision-log.ts";
+import { displayUrl } from "./ops/display-url.ts";
 import { AuthzMetrics } from "./ops/metrics.ts";
 import { createRedactor } from "./ops/redact.ts";
 import { ActivePolicy } from "./policy/active-policy.ts";
 import { runtimeInfo } from "./policy/builtins/runtime.ts";
-import { BundleSource, isUrl } from "./policy/bundle-source.ts";
+import { BundleSource } from "./policy/bundle-source.ts";
 import type { SignatureVerification } from "./policy/signature.ts";
 import { type RiskAssessor, RiskEnricher } from "./risk-enricher.ts";
 import type { RiskRuntime, RiskRuntimeContext } from "./risk-runtime.ts";
+import { Admission } from "./transport/admission.ts";
 import { GrpcTransport, type TlsFiles } from "./transport/grpc-server.ts";
 import { HttpTransport } from "./transport/http-server.ts";
-
-/** The identity/risk headers of docs/headers.md: on every allow they are either set by Meshward or
- *  removed, so a client can never forge them (also before the risk engine is wired in). */
-export const MESHWARD_UPSTREAM_HEADERS = ["x-meshward-subject", "x-meshward-risk-score", "x-meshward-risk-level"];
 
 /** The repository's version: what `opa.runtime().version` answers. */
 const MESHWARD_VERSION = (
@@ -43,6 +41,7 @@ export interface RunningServer {
   checks: CheckService;
   metrics: AuthzMetrics;
   bundles: BundleSource;
+  admission: Admission;
   close(): Promise<void>;
 }
 
@@ -133,21 +132,25 @@ export function checkServiceOptions(config: AuthzConfig): CheckServiceOptions {
 export async function startAuthzServer(config: AuthzConfig, deps: ServerDependencies = {}): Promise<RunningServer> {
   const logger = deps.logger ?? pino({ level: config.logging.level, base: { service: "meshward-authz" } });
   const nowMs = deps.nowMs ?? Date.now;
-  const metrics = new AuthzMetrics();
+  const metrics = new AuthzMetrics(nowMs);
+  metrics.bundlePolling(config.bundle.pollIntervalMs);
   const signature = signatureVerification(config);
+  const { limits } = config.bundle;
   const policy = new ActivePolicy({
     nowMs,
     runtime: runtimeInfo(process.env, MESHWARD_VERSION),
+    limits: { maxUnpackedBytes: limits.maxUnpackedBytes, maxEntries: limits.maxEntries },
     defaultEntrypoint: config.policy.defaultEntrypoint,
     ...(signature ? { signature } : {}),
   });
   const bundles = new BundleSource(policy, config.bundle.source, {
     pollIntervalMs: config.bundle.pollIntervalMs,
+    maxDownloadBytes: limits.maxDownloadBytes,
     onResult: (outcome) => {
       if (outcome.result === "error") {
         metrics.bundleStatus(policy.bundleStatus, "error", outcome.code);
         logger.error(
-          { event: "bundle", source: config.bundle.source, reason: outcome.code, error: outcome.message },
+          { event: "bundle", source: bundles.shown, reason: outcome.code, error: outcome.message },
           "bundle refused",
         );
       } else {
@@ -160,11 +163,15 @@ export async function startAuthzServer(config: AuthzConfig, deps: ServerDependen
       }
     },
   });
+  // Without a good bundle the server still starts: it answers every check with a coded deny
+  // (MW_BUNDLE_*) and reports not ready until one is activated. Exiting instead would turn a bad
+  // bundle into a crash loop, which Envoy's `failure_mode_allow: true` turns into allow-all.
   const first = await bundles.load();
-  if (first.result === "error" && config.bundle.pollIntervalMs === 0 && !isUrl(config.bundle.source)) {
-    // Nothing would ever load: refuse to start rather than serve denies forever.
-    throw Object.assign(new Error(first.message), { code: first.code });
-  }
+  if (first.result === "error" && config.bundle.pollIntervalMs === 0)
+    logger.error(
+      { event: "bundle", source: bundles.shown, reason: first.code },
+      "no bundle is active and bundle.pollIntervalMs is 0: every check is denied until a restart",
+    );
 
   let identity: IdentityEnricher | undefined;
   const jwt = config.identity.jwt;
@@ -176,10 +183,11 @@ export async function startAuthzServer(config: AuthzConfig, deps: ServerDependen
         cacheMs: jwt.jwksCacheMs,
         minRefetchMs: jwt.jwksMinRefetchMs,
         timeoutMs: jwt.jwksTimeoutMs,
+        maxBytes: jwt.jwksMaxBytes,
         nowMs,
-        onFetch: (result, trigger, error) => {
-          metrics.jwksFetch(result, trigger);
-          if (error) logger.warn({ event: "jwks", url: jwt.jwksUrl, trigger, error }, "JWKS fetch failed");
+        onFetch: (result, trigger, { error, keysExpireAtMs }) => {
+          metrics.jwksFetch(result, trigger, keysExpireAtMs);
+          if (error) logger.warn({ event: "jwks", url: displayUrl(jwt.jwksUrl), trigger, error }, "JWKS fetch failed");
         },
       });
       jwtOptions = { config: jwt, verifier: new JwtVerifier(jwt, jwks), jwksStatus: () => jwks.status() };
@@ -237,7 +245,11 @@ export async function startAuthzServer(config: AuthzConfig, deps: ServerDependen
   const feed = config.dashboard.enabled ? new DecisionFeed(200, nowMs) : undefined;
   if (feed) observers.push(feed.observe);
   if (config.logging.decisions.enabled) {
-    const redact = createRedactor({ headers: jwt ? [jwt.header] : [], paths: config.logging.decisions.redactPaths });
+    const redact = createRedactor({
+      headers: jwt ? [jwt.header] : [],
+      paths: config.logging.decisions.redactPaths,
+      bodyPaths: config.logging.decisions.bodyPaths,
+    });
     observers.push(decisionLogger(logger, { sampleRate: config.logging.decisions.sampleRate, redact }));
   }
   const checks = new CheckService(checkServiceOptions(config), {
@@ -245,11 +257,25 @@ export async function startAuthzServer(config: AuthzConfig, deps: ServerDependen
     enrichers,
     observers,
     clock: { nowMs, monotonicMs: () => performance.now() },
+    onOverload: () => metrics.overloaded(config.policy.dryRun),
   });
+  // One admission control for both listeners: the caps bound the whole process.
+  const admission = new Admission({
+    maxChecks: config.check.maxInFlight,
+    maxBytes: config.check.maxBytesInFlight,
+    largeCheckBytes: config.check.largeCheckBytes,
+    largeConcurrency: config.check.largeConcurrency,
+  });
+  metrics.inFlight(() => ({ checks: admission.checksInFlight, bytes: admission.bytesInFlight }));
   const isReady = () => policy.evaluator !== undefined;
+  metrics.reportReadiness(isReady);
   const metricsText = deps.aggregateMetrics ? deps.aggregateMetrics(metrics) : () => metrics.text();
   const grpcTls = tlsFiles(config.grpc.tls);
-  const grpcTransport = new GrpcTransport(checks, isReady);
+  const grpcTransport = new GrpcTransport(checks, isReady, {
+    maxReceiveBytes: config.grpc.maxMessageBytes,
+    maxConcurrentStreams: config.grpc.maxConcurrentStreams,
+    admission,
+  });
   const grpcPort = await grpcTransport.listen({
     host: config.grpc.host,
     port: config.grpc.port,
@@ -268,7 +294,9 @@ export async function startAuthzServer(config: AuthzConfig, deps: ServerDependen
       principalFromXfcc: config.http.principalFromXfcc,
       ...(config.http.entrypointHeader ? { entrypointHeader: config.http.entrypointHeader } : {}),
       maxBodyBytes: config.http.maxBodyBytes,
+      requestTimeoutMs: config.http.requestTimeoutMs,
       checkTimeoutMs: config.check.timeoutMs,
+      admission,
       isReady,
       metrics: metricsText,
       ...(adminEvents
@@ -308,6 +336,7 @@ export async function startAuthzServer(config: AuthzConfig, deps: ServerDependen
     checks,
     metrics,
     bundles,
+    admission,
     close: async () => {
       bundles.stop();
       await Promise.all([grpcTransport.close(), httpTransport?.close()]);

@@ -1,4 +1,4 @@
-// `npm run bootstrap [-- --quiet] [-- --bench] [-- --keep-going]`: installs every external tool
+// `npm run bootstrap [-- --quiet] [-- --bench] [-- --keep-going] [-- --check]`: installs every external tool
 // that the tests, the sandbox and the benchmarks start into .tools/, at the versions pinned in
 // scripts/tool-versions.json, without root and without touching system packages. Idempotent: when
 // every tool's stamp matches its pin, it returns at once (no lock, no subprocess).
@@ -8,6 +8,7 @@
 // what to install instead and recorded in .tools/failed/, where scripts/lib/tools.ts reads it for
 // the tests that need the tool; with --keep-going (the build's mode) only a tool the build itself
 // needs makes the exit code non-zero, so the remaining tests still run and the others fail loudly.
+// --check installs nothing: it names the tools that are not ready and exits 1 if there are any.
 import { existsSync, mkdirSync } from "node:fs";
 import { toolPath, toolsBin } from "../lib/tools.ts";
 import type { ToolJob } from "./job.ts";
@@ -22,9 +23,10 @@ import { prometheusJob } from "./tools/prometheus.ts";
 import { redisJob } from "./tools/redis.ts";
 
 const argv = process.argv.slice(2);
-const unknown = argv.filter((a) => !["--quiet", "--bench", "--keep-going"].includes(a));
+const OPTIONS = ["--quiet", "--bench", "--keep-going", "--check"];
+const unknown = argv.filter((a) => !OPTIONS.includes(a));
 if (unknown.length) {
-  console.error(`bootstrap: unknown option ${unknown.join(" ")} (known: --quiet --bench --keep-going)`);
+  console.error(`bootstrap: unknown option ${unknown.join(" ")} (known: ${OPTIONS.join(" ")})`);
   process.exit(2);
 }
 const report = reporter(argv.includes("--quiet"));
@@ -58,6 +60,15 @@ async function main(): Promise<number> {
   if (jobs.every((job) => ready(job))) {
     report.info(`tools ready in ${toolsBin}: ${jobs.map((j) => j.key).join(", ")}`);
     return 0;
+  }
+  if (argv.includes("--check")) {
+    report.progress(
+      `not ready: ${jobs
+        .filter((job) => !ready(job))
+        .map((j) => j.key)
+        .join(", ")}`,
+    );
+    return 1;
   }
   mkdirSync(toolsBin, { recursive: true });
   const started = Date.now();

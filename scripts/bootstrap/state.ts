@@ -59,8 +59,13 @@ function alive(pid: number): boolean {
  * Runs `fn` holding .tools/bootstrap.lock (a directory: its creation is atomic). A lock left by a
  * process that no longer runs is taken over; a live holder is waited for, up to `waitMs`.
  */
-export async function withLock<T>(fn: () => Promise<T>, onWait: (pid: number) => void, waitMs = 30 * 60_000) {
-  const lock = join(toolsDir, "bootstrap.lock");
+export async function withLock<T>(
+  fn: () => Promise<T>,
+  onWait: (pid: number) => void,
+  { dir = toolsDir, waitMs = 30 * 60_000 } = {},
+): Promise<T> {
+  mkdirSync(dir, { recursive: true });
+  const lock = join(dir, "bootstrap.lock");
   const owner = join(lock, "pid");
   const deadline = Date.now() + waitMs;
   let told = false;

@@ -1,7 +1,11 @@
 // `npm run fuzz`: the long seeded fuzz runs (the suite runs short variants of the same code).
-//   npm run fuzz -- [--seed N] [--cases N] [--only authz|filters] [--transports in-process,grpc]
+//   npm run fuzz -- [--seed N] [--cases N] [--only authz,filters,paths,bundles,exhaustion]
+//                   [--transports in-process,grpc]
 // Authz: N hostile-token cases in process and N/10 through gRPC. Filters: N random exchanges and
 // N/100 configs per built filter of asconfig.json, plus the shared-data contention run.
+// Paths: the fixed variants and N/20 seeded random ones through every shipped Envoy config.
+// Bundles: every hostile bundle kind N/10 000 times (the gzip bomb at 1 GiB) and N/100 mutations,
+// with and without signing. Exhaustion: the bursts at 4× the default caps, N/50 000 rounds.
 // Prints one line per run and exits non-zero on any broken invariant.
 import { parseArgs } from "node:util";
 import { type AuthzFuzzReport, runAuthzFuzz } from "../../test/reliability/authz/fuzz.ts";
@@ -9,6 +13,7 @@ import { startAuthzHarness } from "../../test/reliability/authz/harness.ts";
 import { fuzzTargets } from "../../test/reliability/filters/catalog.ts";
 import { runCounterContention } from "../../test/reliability/filters/contention.ts";
 import { runConfigFuzz, runTrafficFuzz } from "../../test/reliability/filters/fuzz.ts";
+import { runBundleFuzz, runExhaustionRounds, runPathFuzz } from "../../test/security/long-runs.ts";
 
 const { values } = parseArgs({
   options: {
@@ -20,6 +25,8 @@ const { values } = parseArgs({
 });
 const seed = Number(values.seed);
 const cases = Number(values.cases);
+const only = values.only?.split(",");
+const want = (name: string) => only === undefined || only.includes(name);
 let broken = 0;
 const CHUNK = 10_000;
 
@@ -40,7 +47,7 @@ function report(name: string, failures: string[], figures: Record<string, unknow
   broken += failures.length;
 }
 
-if (values.only !== "filters") {
+if (want("authz")) {
   // Log lines are checked as they come and not kept (decision logs of 100 000 random requests
   // would take gigabytes): any JWS-shaped text in a line is a leak.
   let lines = 0;
@@ -74,7 +81,7 @@ if (values.only !== "filters") {
   }
 }
 
-if (values.only !== "authz") {
+if (want("filters")) {
   for (const target of fuzzTargets()) {
     let started = performance.now();
     const t = runTrafficFuzz(target, { cases, seed });
@@ -114,6 +121,26 @@ if (values.only !== "authz") {
     { ...r },
     started,
   );
+}
+
+if (want("paths")) {
+  const started = performance.now();
+  for (const r of await runPathFuzz(Math.ceil(cases / 20), seed)) {
+    const { violations, reachedTargets: _, ...figures } = r;
+    report(`paths ${r.config}`, violations, figures, started);
+  }
+}
+
+if (want("bundles")) {
+  const started = performance.now();
+  const r = await runBundleFuzz(Math.max(1, Math.round(cases / 10_000)), Math.ceil(cases / 100), seed);
+  report("hostile bundles", r.failures, r.figures, started);
+}
+
+if (want("exhaustion")) {
+  const started = performance.now();
+  const r = await runExhaustionRounds(Math.max(1, Math.round(cases / 50_000)));
+  report("resource exhaustion", r.failures, r.figures, started);
 }
 
 console.log(broken === 0 ? "fuzz: all invariants held" : `fuzz: ${broken} broken invariant(s)`);

@@ -253,6 +253,38 @@ export function meshEnvoyConfig(spec: MeshEnvoyConfig): Record<string, unknown> 
   return ingressBootstrap(spec.listenerPort ?? 0, (spec.routes ?? [{ prefix: "/" }]).map(route), httpFilters, clusters);
 }
 
+/**
+ * How every Envoy that Meshward generates (and every shipped Envoy YAML, which are generated from
+ * this) treats a request before ext_authz, the Wasm filters, routing and the upstream see it. An
+ * authorization point and the upstream must agree on what a path means; these make Envoy decide it
+ * once, for all of them (test/security/path-bypass.e2e.test.ts checks it through real Envoy):
+ *   normalize_path                 RFC 3986 normalisation: dot segments resolved, percent-encoded
+ *                                  unreserved characters decoded (`/public/%2e%2e/private` is
+ *                                  `/private` for the policy, the route and the upstream alike).
+ *   merge_slashes                  `//` becomes `/`: `/public//../private` cannot hide a segment.
+ *   path_with_escaped_slashes_action UNESCAPE_AND_REDIRECT: a path with `%2F`/`%5C` is redirected
+ *                                  to its unescaped form, so no upstream that decodes them sees a
+ *                                  different path than the policy did (Istio's
+ *                                  DECODE_AND_MERGE_SLASHES does the same).
+ *   use_remote_address, xff_num_trusted_hops 0
+ *                                  the client is the TCP peer: a client's x-forwarded-for is not
+ *                                  trusted, x-forwarded-proto is set by Envoy, and Envoy's internal
+ *                                  x-envoy-* request headers are removed from external requests.
+ *   internal_address_config {}     no address is internal, so loopback and private-network clients
+ *                                  are external too: an edge has no clients to trust.
+ *   headers_with_underscores_action REJECT_REQUEST: `x_meshward_subject` would reach CGI-style
+ *                                  upstreams as the same variable as `x-meshward-subject`.
+ */
+export const HARDENED_CONNECTION_MANAGER = {
+  normalize_path: true,
+  merge_slashes: true,
+  path_with_escaped_slashes_action: "UNESCAPE_AND_REDIRECT",
+  use_remote_address: true,
+  xff_num_trusted_hops: 0,
+  internal_address_config: {},
+  common_http_protocol_options: { headers_with_underscores_action: "REJECT_REQUEST" },
+} as const;
+
 /** Admin on a kernel-chosen loopback port and one HTTP listener "ingress" with one virtual host. */
 function ingressBootstrap(
   listenerPort: number,
@@ -262,6 +294,7 @@ function ingressBootstrap(
 ): Record<string, unknown> {
   const connectionManager = typed("envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager", {
     stat_prefix: "ingress",
+    ...HARDENED_CONNECTION_MANAGER,
     route_config: { virtual_hosts: [{ name: "all", domains: ["*"], routes }] },
     http_filters: httpFilters,
   });

@@ -1,5 +1,6 @@
 // Starts a real Prometheus (the one the bootstrap provides) on a kernel-chosen loopback port with a
-// given configuration and its own throwaway TSDB directory; resolves once /-/ready answers 200.
+// given configuration (and the files it names, e.g. rule files, next to it) and its own throwaway
+// TSDB directory; resolves once /-/ready answers 200.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,6 +17,8 @@ export interface RunningPrometheus {
 export interface PrometheusOptions {
   /** prometheus.yml text; default: no scrape jobs. */
   config?: string;
+  /** Further files written next to prometheus.yml (name → text), which it names relatively. */
+  files?: Record<string, string>;
   /** Extra flags, e.g. `--web.enable-lifecycle`. */
   args?: string[];
   binary?: string;
@@ -26,6 +29,7 @@ export async function startPrometheus(options: PrometheusOptions = {}): Promise<
   const dir = mkdtempSync(join(tmpdir(), "meshward-prometheus-"));
   const configFile = join(dir, "prometheus.yml");
   writeFileSync(configFile, options.config ?? "global:\n  scrape_interval: 15s\n");
+  for (const [name, text] of Object.entries(options.files ?? {})) writeFileSync(join(dir, name), text);
   // biome-ignore format: one flag and its value per line
   const args = [
     `--config.file=${configFile}`,

@@ -1,12 +1,14 @@
 // The sandbox's control API (loopback HTTP, JSON): what the live page shows about the sandbox itself
 // and the few knobs it offers. The authz server's dashboard reads and forwards to it; nothing else
-// calls it.
+// calls it, and no browser may (local-only.ts: loopback Host, no Origin, JSON bodies).
 //   GET  /state                 → SandboxState (Envoy admin URL, filters, endpoints, traffic)
 //   POST /endpoints/<name>      {"mode": "healthy" | "slow" | "failing"}
 //   POST /traffic               {"running": true | false}
 // Bodies are at most 1 KiB; anything else is a 400 with a message, and the state is unchanged.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { localRequestProblem } from "../../authz-server/src/dashboard/local-only.ts";
+import { parseJsonStrict } from "../../authz-server/src/json/untrusted-json.ts";
 import type { SampleUpstream } from "../lib/sample-upstream.ts";
 import type { TrafficGenerator, TrafficStatus } from "./traffic.ts";
 
@@ -21,6 +23,10 @@ export type EndpointMode = "healthy" | "slow" | "failing";
 export interface SandboxState {
   listener: string;
   envoyAdminUrl: string;
+  /** The sandbox's Prometheus; "" while it has none. */
+  prometheusUrl: string;
+  /** How much faster than in production its alert rules run (1 = production timing). */
+  alertTimeScale: number;
   filters: { name: string; loaded: boolean; note: string }[];
   endpoints: { name: string; address: string; mode: EndpointMode; requests: number }[];
   traffic: TrafficStatus;
@@ -31,6 +37,9 @@ export interface ControlTargets {
   /** Filled in once Envoy runs (the authz server starts first, Envoy needs its port). */
   traffic?: TrafficGenerator;
   envoy: { listener: string; adminUrl: string };
+  /** Filled in once Prometheus runs (it scrapes Envoy, which starts after the control API). */
+  prometheusUrl?: string;
+  alertTimeScale?: number;
   filters: SandboxState["filters"];
 }
 
@@ -57,6 +66,8 @@ export function sandboxState(t: ControlTargets): SandboxState {
   return {
     listener: t.envoy.listener,
     envoyAdminUrl: t.envoy.adminUrl,
+    prometheusUrl: t.prometheusUrl ?? "",
+    alertTimeScale: t.alertTimeScale ?? 1,
     filters: t.filters,
     endpoints: t.endpoints.map((u) => ({
       name: u.name,
@@ -85,7 +96,7 @@ function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
     });
     req.on("end", () => {
       try {
-        const value: unknown = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+        const value: unknown = parseJsonStrict(Buffer.concat(chunks).toString("utf8"));
         if (typeof value !== "object" || value === null || Array.isArray(value)) throw new Error();
         resolve(value as Record<string, unknown>);
       } catch {
@@ -132,6 +143,18 @@ export interface ControlApi {
 
 export async function startControlApi(targets: ControlTargets): Promise<ControlApi> {
   const server: Server = createServer((req, res) => {
+    const problem = localRequestProblem(
+      {
+        method: req.method ?? "GET",
+        host: req.headers.host,
+        origin: req.headers.origin,
+        contentType: req.headers["content-type"],
+        secFetchSite: req.headers["sec-fetch-site"] as string | undefined,
+      },
+      req.socket.localPort ?? 0,
+      { allowBrowser: false },
+    );
+    if (problem) return send(res, 403, { error: problem });
     route(targets, req).then(
       (body) => (body === undefined ? send(res, 404, { error: "not found" }) : send(res, 200, body)),
       (err: Error) => send(res, err instanceof BadRequest ? 400 : 500, { error: err.message }),

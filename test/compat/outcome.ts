@@ -10,6 +10,7 @@
 //   removal-order       headers and query parameters to remove are sets to Envoy;
 //   status-message      CheckResponse.status.message is not used by Envoy.
 import type { JsonObject } from "@bufbuild/protobuf";
+import { DownstreamHeaders, RESERVED_HEADERS } from "../../authz-server/src/headers.ts";
 import type { Answer, HeaderEntry } from "./answer.ts";
 
 /** The equivalences below, by the id allowlist.json documents them under. */
@@ -37,9 +38,9 @@ export type Outcome =
   | { kind: "parse-error"; status: number };
 
 const FORBIDDEN = 403;
-const REASON_HEADER = "x-meshward-reason";
-/** Upstream headers only Meshward sets (docs/headers.md): removed from every allowed request. */
-const RESERVED_HEADERS = new Set(["x-meshward-subject", "x-meshward-risk-score", "x-meshward-risk-level"]);
+const REASON_HEADER = DownstreamHeaders.reason;
+/** The reserved `x-meshward-` family (docs/headers.md): removed from every allowed request. */
+const RESERVED = new Set(RESERVED_HEADERS);
 
 function allowOf(answer: Answer, reserved: ReadonlySet<string>): Outcome {
   const ok = answer.ok;
@@ -74,7 +75,7 @@ export function peerOutcome(answer: Answer): Outcome {
 
 export function meshwardOutcome(answer: Answer, errorStatus: number): Outcome {
   if (answer.grpcError !== undefined) return { kind: "error" };
-  if (answer.code === 0) return allowOf(answer, RESERVED_HEADERS);
+  if (answer.code === 0) return allowOf(answer, RESERVED);
   const status = answer.denied?.status ?? FORBIDDEN;
   const reason = answer.denied?.headers.find(([name]) => name === REASON_HEADER)?.[1];
   if (reason === "MW_REQUEST_PARSE") return { kind: "parse-error", status };

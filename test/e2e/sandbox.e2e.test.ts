@@ -1,8 +1,9 @@
 // `npm start` as a newcomer runs it: the local mesh comes up (real Envoy, the authz server with the
 // live page, three endpoints, the control API), serves allowed requests across the endpoints, refuses
-// denied ones, makes an endpoint fail on request, shows live numbers in headless Chromium (the
-// bootstrap's, driven by playwright-core; a screenshot is saved to build/screenshots/sandbox.png), and
-// Ctrl-C (SIGINT) stops every process it started.
+// denied ones, makes an endpoint fail on request, shows live numbers and the sandbox Prometheus's
+// rules and targets in headless Chromium (the bootstrap's, driven by playwright-core; a screenshot is
+// saved to build/screenshots/sandbox.png), and Ctrl-C (SIGINT) stops every process it started.
+// Alerts firing on live data: test/e2e/prometheus-live.e2e.test.ts.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -22,6 +23,7 @@ interface Ready {
   authzHttp: string;
   control: string;
   filters: string[];
+  prometheus: string | null;
 }
 
 /** True while `pid` runs; a zombie (exited, not yet reaped) counts as stopped. */
@@ -152,6 +154,17 @@ describe("npm start sandbox", () => {
       const critical = (await page.getByTestId("risk-critical").textContent()) ?? "";
       return /[1-9]/.test(high) && /[1-9]/.test(critical);
     });
+    // The sandbox's Prometheus, linked from the page (it has no web UI): every rule evaluates, both
+    // targets are scraped.
+    expect(ready.prometheus).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    await expect(page.getByTestId("prometheus-link").getAttribute("href")).resolves.toBe(ready.prometheus);
+    await waitUntil("rules evaluated and targets up", 20_000, async () => {
+      const rules = (await page.getByTestId("prometheus-rules").textContent()) ?? "";
+      const targets = (await page.getByTestId("prometheus-targets").textContent()) ?? "";
+      return (
+        /\d+ rules in 6 groups .*: all evaluate$/.test(rules) && /meshward-authz up.*meshward-envoy up/.test(targets)
+      );
+    });
     await sleep(4000); // a few more seconds of chart history for the screenshot
     const rate = await shownNumber(page, "kpi-rate");
     expect(rate).toBeGreaterThan(0);
@@ -175,7 +188,7 @@ describe("npm start sandbox", () => {
       .trim()
       .split("\n")
       .map(Number);
-    expect(children.length).toBeGreaterThanOrEqual(2); // authz server + Envoy
+    expect(children.length).toBeGreaterThanOrEqual(3); // authz server + Envoy + Prometheus
 
     proc.child.kill("SIGINT");
     await proc.waitForLine(/^sandbox: stopped/, 15_000);
@@ -184,5 +197,6 @@ describe("npm start sandbox", () => {
     expect(await stoppedWithin(children, 5000)).toEqual([]);
     await expect(fetch(`${ready.listener}/public/hello`)).rejects.toThrow();
     await expect(fetch(ready.page)).rejects.toThrow();
+    await expect(fetch(`${ready.prometheus}/-/ready`)).rejects.toThrow();
   });
 });

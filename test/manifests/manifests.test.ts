@@ -1,5 +1,6 @@
 // Every manifest under manifests/ parsed and validated: Kubernetes kinds with kubernetes-models
-// (plus undeclared-field detection), Istio kinds against the vendored CRD schemas, mesh config
+// (plus undeclared-field detection), Istio and prometheus-operator kinds against the vendored CRD
+// schemas, mesh config
 // against Istio's config.proto, the load-balancing patch by real Envoy (--mode validate). Every
 // kustomization is rendered with `kubectl kustomize` and its output validated the same way, and
 // the files are checked against each other (provider names, ports, the TrafficExtension copy).
@@ -17,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { AUTHZ_NODE_FLAGS } from "../../scripts/lib/authz-node-flags.ts";
 import { envoyBinary, repoRoot } from "../../scripts/lib/tools.ts";
-import { extAuthzProviderSchema, istioCrdSchemas } from "./support/istio-schemas.ts";
+import { extAuthzProviderSchema, jsPattern, crdSchemas as vendoredCrdSchemas } from "./support/istio-schemas.ts";
 import { isBuiltinKind, type KubeObject, undeclaredFields, validateBuiltin } from "./support/kubernetes-kinds.ts";
 
 /** The Istio fields the cross-checks read (the schemas validate the rest). */
@@ -48,8 +49,10 @@ interface LbPolicy {
 }
 
 const MANIFESTS = join(repoRoot, "manifests");
-/** Files that are not Kubernetes objects: Kustomize inputs and patches, server config, Helm values. */
+/** Files that are not Kubernetes objects: Kustomize inputs and patches, server config, Helm values,
+ *  the Prometheus rule file. */
 const NOT_OBJECTS = [
+  /prometheus\/meshward-rules\.yaml$/,
   /kustomization\.yaml$/,
   /\/patches\//,
   /\/copy-[\w-]+\.yaml$/,
@@ -87,7 +90,7 @@ const kubectl = spawnSync("kubectl", ["version", "--client"], { encoding: "utf8"
 if (!kubectl && process.env.CI) throw new Error("kubectl is required in CI to render the kustomizations");
 
 const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
-const crdSchemas = istioCrdSchemas();
+const crdSchemas = vendoredCrdSchemas();
 const crdValidators = new Map<string, ValidateFunction>();
 
 function describeErrors(validate: ValidateFunction): string {
@@ -159,6 +162,9 @@ describe("manifests", () => {
       "WasmPlugin",
       "TrafficExtension",
       "EnvoyFilter",
+      "ServiceMonitor",
+      "PodMonitor",
+      "PrometheusRule",
     ]) {
       expect(kinds, kind).toContain(kind);
     }
@@ -187,6 +193,7 @@ describe("manifests", () => {
       "istio/filters/traffic-extension/derive",
       "istio/filters/wasm-plugin",
       "istio/lb-policy",
+      "prometheus",
     ]);
     const all = [...rendered].flatMap(([dir, objects]) =>
       objects.map((object) => ({ label: `${dir}: ${object.kind}/${object.metadata?.name}`, object })),
@@ -368,6 +375,29 @@ describe("manifests", () => {
     expect(bad.stdout + bad.stderr).toMatch(/override_host_sourcez/);
   });
 
+  it("monitors: the ServiceMonitor scrapes the authz Service's metrics port, the PodMonitor Envoy's", () => {
+    const find = (kind: string) =>
+      sourceObjects.find((o) => o.object.kind === kind)?.object as KubeObject & {
+        spec: Record<string, unknown>;
+      };
+    const service = sourceObjects.find((o) => o.object.kind === "Service" && o.label.includes("authz-server/base"))
+      ?.object as IService;
+    const namespace = sourceObjects.find((o) => o.object.kind === "Namespace")?.object.metadata?.name;
+    const monitor = find("ServiceMonitor").spec as {
+      selector: { matchLabels: Record<string, string> };
+      namespaceSelector: { matchNames: string[] };
+      endpoints: { port: string; path: string }[];
+    };
+    for (const [k, v] of Object.entries(monitor.selector.matchLabels)) expect(service.metadata?.labels?.[k]).toBe(v);
+    expect(monitor.namespaceSelector.matchNames).toEqual([namespace]);
+    expect(service.spec?.ports?.map((p) => p.name)).toContain(monitor.endpoints[0]?.port);
+    expect(monitor.endpoints[0]?.path).toBe("/metrics");
+    // The rules' MeshwardAuthzDown selects job="meshward-authz": prometheus-operator's job is the Service name.
+    expect(service.metadata?.name).toBe("meshward-authz");
+    const pods = find("PodMonitor").spec as { podMetricsEndpoints: { port: string; path: string }[] };
+    expect(pods.podMetricsEndpoints[0]).toMatchObject({ port: "http-envoy-prom", path: "/stats/prometheus" });
+  });
+
   it("the validators reject broken objects (controls)", async () => {
     const pick = <T>(kind: string) => structuredClone(sourceObjects.find((o) => o.object.kind === kind)?.object) as T;
     const plugin = pick<WasmPluginShape>("WasmPlugin");
@@ -385,6 +415,18 @@ describe("manifests", () => {
     const container = typo.spec.template.spec.containers[0] ?? {};
     container.readinesProbe = {};
     expect(undeclaredFields([{ label: "control", object: typo }]).join("\n")).toMatch(/readinesProbe/);
+    const podMonitor = pick<KubeObject & { spec: { podMetricsEndpoints: { metricRelabelings: unknown[] }[] } }>(
+      "PodMonitor",
+    );
+    podMonitor.spec.podMetricsEndpoints[0]?.metricRelabelings.push({ action: "rename", sourceLabels: ["__name__"] });
+    await expect(validateObject(podMonitor, "control")).rejects.toThrow(/action/);
+    const rule = pick<KubeObject & { spec: { groups: Record<string, unknown>[] } }>("PrometheusRule");
+    (rule.spec.groups[0] as Record<string, unknown>).rulez = [];
+    await expect(validateObject(rule, "control")).rejects.toThrow(/"additionalProperty":"rulez"/);
+    // Go's case-insensitive patterns (prometheus-operator's failure-mode enums) keep their meaning.
+    const failureMode = new RegExp(jsPattern("^(?i)(abort|warn)?$"));
+    expect(["", "abort", "Warn", "ABORT"].map((v) => failureMode.test(v))).toEqual([true, true, true, true]);
+    expect(failureMode.test("stop")).toBe(false);
     const provider = { name: "x", envoyExtAuthzGrpc: { service: "s", port: 1, timout: "1s" } };
     expect(ajv.compile(extAuthzProviderSchema())(provider)).toBe(false);
   });

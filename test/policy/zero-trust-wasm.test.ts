@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { type LoadedPolicy, loadPolicy } from "@open-policy-agent/opa-wasm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Bundle, parseBundle } from "../../authz-server/src/policy/bundle.ts";
+import { unpackBundleArchive } from "../../authz-server/src/policy/unpack.ts";
 import { toDecision } from "../../authz-server/src/translate/decision.ts";
 import { devSigningKey } from "../../scripts/lib/policy-build-options.ts";
 import { opaBinary, repoRoot } from "../../scripts/lib/tools.ts";
@@ -40,7 +41,7 @@ describe("zero-trust bundle compiled to Wasm", () => {
     ]);
     buildLog = build.stdout + build.stderr;
     expect(build.status, buildLog).toBe(0);
-    bundle = parseBundle(readFileSync(join(out, "zero-trust.tar.gz")));
+    bundle = parseBundle(await unpackBundleArchive(readFileSync(join(out, "zero-trust.tar.gz"))));
     policy = await loadPolicy(bundle.wasm);
     policy.setData(bundle.data);
   });

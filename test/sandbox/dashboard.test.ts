@@ -1,9 +1,11 @@
 // The live page's pure parts: Prometheus text, histogram quantiles, the snapshot built from the authz
-// metrics + Envoy admin output + the sandbox state, the recent-decisions ring, and the config fields.
+// metrics + Envoy admin output + the sandbox state, the recent-decisions ring, the config fields, and
+// the view of the sandbox Prometheus's alerts, rules and targets.
 import { describe, expect, it } from "vitest";
 import type { CheckRecord } from "../../authz-server/src/check-service.ts";
 import { defaultConfig, validateConfig } from "../../authz-server/src/config/schema.ts";
 import { DecisionFeed } from "../../authz-server/src/dashboard/decision-feed.ts";
+import { MAX_LISTED, prometheusView } from "../../authz-server/src/dashboard/prometheus-api.ts";
 import { histogramQuantile, parsePrometheusText, sumOf } from "../../authz-server/src/dashboard/prometheus-text.ts";
 import { buildSnapshot, clusterHosts, metricSafeAddress } from "../../authz-server/src/dashboard/snapshot.ts";
 import { AuthzMetrics } from "../../authz-server/src/ops/metrics.ts";
@@ -128,6 +130,7 @@ describe("snapshot", () => {
         traffic: { running: false, ratePerSecond: 20, sent: 0, answers: {} },
       },
       sandboxState: "ok",
+      prometheusState: "not configured",
       recent: [],
       cluster: "upstream",
     });
@@ -150,11 +153,119 @@ describe("snapshot", () => {
       authz: [],
       envoyState: "unavailable (timeout)",
       sandboxState: "not configured",
+      prometheusState: "not configured",
       recent: [],
       cluster: "upstream",
     });
-    expect(snapshot).toMatchObject({ adaptiveLb: null, trafficShaper: null, traffic: null, endpoints: [] });
-    expect(snapshot.sources).toEqual({ envoy: "unavailable (timeout)", sandbox: "not configured" });
+    expect(snapshot).toMatchObject({
+      adaptiveLb: null,
+      trafficShaper: null,
+      traffic: null,
+      endpoints: [],
+      prometheus: null,
+    });
+    expect(snapshot.sources).toEqual({
+      envoy: "unavailable (timeout)",
+      sandbox: "not configured",
+      prometheus: "not configured",
+    });
+  });
+});
+
+describe("Prometheus on the live page", () => {
+  // The shapes of Prometheus 3's /api/v1/rules and /api/v1/targets, trimmed to what the page reads.
+  const alert = (name: string, state: string, severity: string, extra: Record<string, string> = {}) => ({
+    labels: { alertname: name, severity, ...extra },
+    annotations: { summary: `${name} summary`, description: `${name} at 42%`, runbook_url: `docs/runbook.md#${name}` },
+    state,
+    activeAt: "2026-12-04T10:00:00Z",
+    value: "4.2e-01",
+  });
+  const rules = {
+    status: "success",
+    data: {
+      groups: [
+        {
+          name: "g1",
+          rules: [
+            { type: "recording", name: "r:a", health: "ok" },
+            { type: "recording", name: "r:b", health: "err", lastError: "bad_data: many-to-many matching" },
+          ],
+        },
+        {
+          name: "g2",
+          rules: [
+            { type: "alerting", name: "Quiet", state: "inactive", health: "ok", alerts: [] },
+            {
+              type: "alerting",
+              name: "Soon",
+              state: "pending",
+              health: "ok",
+              alerts: [alert("Soon", "pending", "critical")],
+            },
+            {
+              type: "alerting",
+              name: "Burning",
+              state: "firing",
+              health: "unknown",
+              alerts: [
+                alert("Burning", "firing", "warning", { workload: "w" }),
+                alert("Burning", "firing", "critical"),
+              ],
+            },
+          ],
+        },
+      ],
+    },
+  };
+  const targets = {
+    status: "success",
+    data: {
+      activeTargets: [
+        { labels: { job: "meshward-authz", instance: "127.0.0.1:1" }, health: "up", lastError: "" },
+        { labels: { job: "meshward-envoy", instance: "127.0.0.1:2" }, health: "down", lastError: "connection refused" },
+      ],
+    },
+  };
+
+  it("lists firing alerts before pending ones, most severe first, with their annotations", () => {
+    const view = prometheusView("http://127.0.0.1:9090", rules, targets);
+    expect(view.alerts.map((a) => [a.name, a.state, a.severity])).toEqual([
+      ["Burning", "firing", "critical"],
+      ["Burning", "firing", "warning"],
+      ["Soon", "pending", "critical"],
+    ]);
+    expect(view.alerts[1]).toMatchObject({
+      summary: "Burning summary",
+      description: "Burning at 42%",
+      runbook: "docs/runbook.md#Burning",
+      labels: { workload: "w" },
+    });
+    expect(view.rules).toEqual({
+      groups: 2,
+      recording: 2,
+      alerting: 3,
+      unhealthy: [{ name: "r:b", lastError: "bad_data: many-to-many matching" }],
+    });
+    expect(view.targets[1]).toEqual({
+      job: "meshward-envoy",
+      instance: "127.0.0.1:2",
+      health: "down",
+      lastError: "connection refused",
+    });
+  });
+
+  it("makes an empty view of answers that are not what Prometheus sends, and bounds its lists", () => {
+    expect(prometheusView("u", null, "nonsense")).toEqual({
+      url: "u",
+      targets: [],
+      rules: { groups: 0, recording: 0, alerting: 0, unhealthy: [] },
+      alerts: [],
+    });
+    const many = {
+      data: { groups: [{ rules: [{ type: "alerting", alerts: Array(500).fill(alert("A", "firing", "info")) }] }] },
+    };
+    expect(prometheusView("u", many, {}).alerts).toHaveLength(MAX_LISTED);
   });
 });
 

@@ -134,12 +134,3 @@ export function filterMetricTemplates(root: string, name: string): MetricTemplat
 export function prometheusName(template: string): string {
   return template.replace(/[^A-Za-z0-9_:*]/g, "_");
 }
-
-/** True when the Prometheus name pattern `regex` (anchored, as PromQL's `=~`) matches the template
- *  with each wildcard filled by a sample value, e.g. an endpoint address or a rule name. */
-export function regexMatchesTemplate(regex: string, template: string): boolean {
-  const anchored = new RegExp(`^(?:${regex})$`);
-  return ["x", "127_0_0_1_8080", "per_subject"].some((sample) =>
-    anchored.test(prometheusName(template).replaceAll("*", sample)),
-  );
-}

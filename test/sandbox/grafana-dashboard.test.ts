@@ -1,95 +1,61 @@
-// manifests/grafana/meshward.json may only query metrics the code defines: the authz server's
-// prom-client registrations (read from a live AuthzMetrics registry) and the names the filters'
-// AssemblyScript glue defines, as Envoy's /stats/prometheus shows them (read from the source at
-// test time, test/sandbox/filter-metric-names.ts). A filter whose glue defines no metrics on this
-// branch yet is reported as skipped, and checked as soon as its code lands.
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+// manifests/grafana/meshward.json may only query what exists: the authz server's prom-client
+// registrations, the filters' and Envoy's Wasm stats as the PodMonitor's relabelings store them
+// (names read from the AssemblyScript glue), and the recording rules of
+// manifests/prometheus/meshward-rules.yaml (test/prometheus/metric-catalog.ts), grouped only by labels
+// those carry. Every query also runs against a live Prometheus in test/e2e/prometheus-live.e2e.test.ts.
 import { describe, expect, it } from "vitest";
-import { AuthzMetrics } from "../../authz-server/src/ops/metrics.ts";
-import { repoRoot } from "../../scripts/lib/tools.ts";
-import { filterMetricTemplates, prometheusName, regexMatchesTemplate } from "./filter-metric-names.ts";
+import { dashboardExpressions, readDashboard } from "../prometheus/dashboard-queries.ts";
+import {
+  authzMetricNames,
+  envoyMetricNames,
+  groupingLabels,
+  knownLabelNames,
+  metricCatalog,
+  recordingRuleNames,
+  selectedMetricNames,
+} from "../prometheus/metric-catalog.ts";
 
-interface Panel {
-  title?: string;
-  type: string;
-  targets?: { expr: string }[];
-  panels?: Panel[];
-}
-
-const dashboard = JSON.parse(readFileSync(join(repoRoot, "manifests/grafana/meshward.json"), "utf8")) as {
-  uid: string;
-  title: string;
-  panels: Panel[];
-};
-
-function allPanels(panels: Panel[]): Panel[] {
-  return panels.flatMap((p) => [p, ...allPanels(p.panels ?? [])]);
-}
-
-const expressions = allPanels(dashboard.panels).flatMap((p) => (p.targets ?? []).map((t) => t.expr));
-
-/** Metric names and `__name__=~` patterns a PromQL expression selects (label names, functions and
- *  keywords are not metric names: only identifiers starting with `meshward_` are taken). */
-function selectors(expr: string): { names: string[]; patterns: string[] } {
-  const patterns = [...expr.matchAll(/__name__=~"([^"]+)"/g)].map((m) => m[1] as string);
-  const withoutPatterns = expr.replace(/\{[^}]*\}/g, "");
-  const names = [...withoutPatterns.matchAll(/\b(meshward_[A-Za-z0-9_:]+)/g)].map((m) => m[1] as string);
-  return { names, patterns };
-}
-
-const FILTERS = [
-  { filter: "adaptive-lb", prefix: "meshward_adaptive_lb_" },
-  { filter: "traffic-shaper", prefix: "meshward_traffic_shaper_" },
-];
+const dashboard = readDashboard();
+const expressions = dashboardExpressions(dashboard);
 
 describe("Grafana dashboard manifests/grafana/meshward.json", () => {
-  const all = expressions.map(selectors);
-  const names = all.flatMap((s) => s.names);
-  const patterns = all.flatMap((s) => s.patterns);
+  const names = expressions.flatMap(selectedMetricNames);
 
-  it("is a dashboard with queries for authz decisions, latency, risk levels and both filters", () => {
+  it("has queries for authz decisions, latency, SLO burn, state, both filters and the Wasm VMs", () => {
     expect(dashboard.uid).toBe("meshward-overview");
     expect(names).toEqual(
       expect.arrayContaining([
         "meshward_authz_checks_total",
         "meshward_authz_check_duration_seconds_bucket",
         "meshward_authz_risk_assessments_total",
+        "meshward_authz_ready",
+        "meshward:authz_check_slow:ratio_rate1h",
+        "meshward:authz_denies:ratio_avg1d",
+        "meshward_adaptive_lb_picks",
+        "meshward_adaptive_lb_endpoint_rtt_us",
+        "meshward_traffic_shaper_rule_limited",
+        "meshward:traffic_shaper_class_shed:ratio_rate5m",
+        "envoy_wasm_vm_reload_success",
       ]),
     );
-    for (const { prefix } of FILTERS) {
-      expect(
-        [...names, ...patterns].some((n) => n.startsWith(prefix)),
-        prefix,
-      ).toBe(true);
-    }
   });
 
-  it("queries only metrics the authz server registers", async () => {
-    const registered = (await new AuthzMetrics().registry.getMetricsAsJSON()).flatMap((m) =>
-      String(m.type) === "histogram" ? [`${m.name}_bucket`, `${m.name}_sum`, `${m.name}_count`] : [m.name],
-    );
-    const authzNames = names.filter((n) => n.startsWith("meshward_authz_"));
-    expect(authzNames.length).toBeGreaterThan(5);
-    expect(authzNames.filter((n) => !registered.includes(n))).toEqual([]);
+  it("queries only metrics the code exports or the rules record", async () => {
+    const known = await metricCatalog();
+    expect(names.filter((n) => !known.has(n))).toEqual([]);
+    // Controls: the catalog holds the authz registrations and the relabelled filter names, and not
+    // the raw names the relabelings replace.
+    expect(await authzMetricNames()).toContain("meshward_authz_bundle_last_success_timestamp_seconds");
+    expect(envoyMetricNames().get("meshward_traffic_shaper_rule_shadow_limited")).toEqual(["rule"]);
+    expect(envoyMetricNames().get("envoy_wasm_vm_reload_failure")).toEqual(["plugin"]);
+    expect(known.has("meshward_traffic_shaper_rule_x_y_limited")).toBe(false);
+    expect(recordingRuleNames()).toContain("meshward:authz_denies:ratio_rate5m");
   });
 
-  it("selects no metric outside the authz server and the filters", () => {
-    const known = ["meshward_authz_", ...FILTERS.map((f) => f.prefix)];
-    expect([...names, ...patterns].filter((n) => !known.some((k) => n.startsWith(k)))).toEqual([]);
+  it("groups only by labels the series carry", () => {
+    const labels = knownLabelNames();
+    const unknown = expressions.flatMap((e) => groupingLabels(e).filter((l) => !labels.has(l)));
+    expect(unknown).toEqual([]);
+    expect(groupingLabels("sum by (rule, class) (x) / sum without(pod) (y)")).toEqual(["rule", "class", "pod"]);
   });
-
-  for (const { filter, prefix } of FILTERS) {
-    const templates = filterMetricTemplates(repoRoot, filter).filter((t) =>
-      prometheusName(t.template).startsWith(prefix),
-    );
-    it.skipIf(templates.length === 0)(`queries only ${filter} metrics its AssemblyScript glue defines`, () => {
-      const exact = templates.filter((t) => !t.template.includes("*")).map((t) => prometheusName(t.template));
-      const unknownNames = names.filter((n) => n.startsWith(prefix) && !exact.includes(n));
-      const unknownPatterns = patterns.filter(
-        (p) => p.startsWith(prefix) && !templates.some((t) => regexMatchesTemplate(p, t.template)),
-      );
-      expect({ unknownNames, unknownPatterns }).toEqual({ unknownNames: [], unknownPatterns: [] });
-    });
-  }
 });

@@ -1,6 +1,7 @@
 // The authz server's configuration: types, built-in defaults, and validation that names the
 // offending field (`bundle.pollIntervalMs: must be an integer >= 100`). Unknown fields are errors,
 // so a typo never silently falls back to a default. Pure.
+import { findPrototypeKey } from "../json/untrusted-json.ts";
 import { invalid, type Obj, Reader } from "./reader.ts";
 
 export interface TlsConfig {
@@ -15,6 +16,16 @@ export interface ListenerConfig {
   /** 0 lets the kernel choose (tests). */
   port: number;
   tls?: TlsConfig;
+}
+
+/** Bounds on what one bundle may cost to fetch and unpack (refused with MW_BUNDLE_LIMIT). */
+export interface BundleLimits {
+  /** Largest archive downloaded or read, compressed bytes. */
+  maxDownloadBytes: number;
+  /** Largest tar data the archive may unpack to (contents, headers, padding). */
+  maxUnpackedBytes: number;
+  /** Most tar entries. */
+  maxEntries: number;
 }
 
 export interface SigningConfig {
@@ -45,6 +56,8 @@ export interface JwtConfig {
   /** At most one refetch for an unknown `kid` per this interval. */
   jwksMinRefetchMs: number;
   jwksTimeoutMs: number;
+  /** Largest JWKS document accepted, bytes. */
+  jwksMaxBytes: number;
 }
 
 export interface AuthzConfig {
@@ -52,7 +65,12 @@ export interface AuthzConfig {
    *  this process alone. Risk state in memory is per process, so `risk` without `redisUrl` needs 1
    *  (authz-server/src/cluster/). */
   workers: number;
-  grpc: ListenerConfig;
+  /** `maxMessageBytes`: largest CheckRequest accepted (bigger ones are refused from their length
+   *  prefix with RESOURCE_EXHAUSTED); keep Envoy's `with_request_body.max_request_bytes` plus headers below it.
+   *  `maxConcurrentStreams`: checks one connection may have open (HTTP/2 SETTINGS; Envoy opens
+   *  another connection beyond it); with `maxMessageBytes` it bounds what one connection can make
+   *  the server buffer before a check is admitted. Both apply per worker process. */
+  grpc: ListenerConfig & { maxMessageBytes: number; maxConcurrentStreams: number };
   /** HTTP listener: Envoy `http_service` checks under `checkPathPrefix`, plus /healthz, /readyz,
    *  /metrics and /status. */
   http: ListenerConfig & {
@@ -66,6 +84,8 @@ export interface AuthzConfig {
     /** HTTP mode has no source.principal; take it from Envoy's x-forwarded-client-cert `URI=`.
      *  Only safe with `forward_client_cert_details: SANITIZE_SET` (or Istio's default handling). */
     principalFromXfcc: boolean;
+    /** A client (or Envoy) must send a whole request within this time; slower ones are cut off. */
+    requestTimeoutMs: number;
   };
   bundle: {
     /** File path or http(s) URL of an OPA bundle (.tar.gz) with a Wasm policy. */
@@ -73,6 +93,7 @@ export interface AuthzConfig {
     /** How often a URL source is polled (ETag / If-None-Match), or a file source re-read. */
     pollIntervalMs: number;
     signing?: SigningConfig;
+    limits: BundleLimits;
   };
   policy: {
     defaultEntrypoint: string;
@@ -81,9 +102,21 @@ export interface AuthzConfig {
     skipBodyParse: boolean;
     maxBodyParseBytes: number;
   };
-  /** `errorStatus`: the deny status of a failed check; `requestParseErrorStatus`: of a request that
-   *  cannot become policy input (opa-envoy-plugin's 400 `request_parse_error`). */
-  check: { timeoutMs: number; errorStatus: number; requestParseErrorStatus: number };
+  /** `maxInFlight` / `maxBytesInFlight`: checks (and their request bytes) being decided at once,
+   *  over both listeners; beyond them a check is denied at once with MW_OVERLOADED (status 503). */
+  check: {
+    timeoutMs: number;
+    /** The deny status of a failed check. */
+    errorStatus: number;
+    /** The deny status of a request that cannot become policy input (opa-envoy-plugin's 400
+     *  `request_parse_error`). */
+    requestParseErrorStatus: number;
+    maxInFlight: number;
+    maxBytesInFlight: number;
+    /** Checks above this many request bytes are decided `largeConcurrency` at a time, in order. */
+    largeCheckBytes: number;
+    largeConcurrency: number;
+  };
   identity: { jwt?: JwtConfig; spiffe: { enabled: boolean } };
   /** The risk engine (authz-server/src/risk/): present = enabled. `config` is the engine's own
    *  config (validated by it, errors name its fields); `redisUrl` shares state across replicas. */
@@ -100,7 +133,9 @@ export interface AuthzConfig {
   };
   logging: {
     level: "trace" | "debug" | "info" | "warn" | "error" | "silent";
-    decisions: { enabled: boolean; sampleRate: number; redactPaths: string[] };
+    /** `bodyPaths`: request path globs (`*` one segment, `**` any) whose parsed body is logged,
+     *  credential-named fields still redacted; every other body is left out of decision logs. */
+    decisions: { enabled: boolean; sampleRate: number; redactPaths: string[]; bodyPaths: string[] };
   };
   /** The live page (authz-server/src/dashboard/) on the HTTP listener under /dashboard: off unless
    *  enabled. `envoyAdminUrl` is read for the filters' and endpoints' numbers; `controlUrl` is the
@@ -111,7 +146,7 @@ export interface AuthzConfig {
 export function defaultConfig(repoRoot: string): AuthzConfig {
   return {
     workers: 0,
-    grpc: { host: "127.0.0.1", port: 9001 },
+    grpc: { host: "127.0.0.1", port: 9001, maxMessageBytes: 1024 * 1024, maxConcurrentStreams: 128 },
     http: {
       host: "127.0.0.1",
       port: 9002,
@@ -119,18 +154,33 @@ export function defaultConfig(repoRoot: string): AuthzConfig {
       checkPathPrefix: "/check",
       maxBodyBytes: 1024 * 1024,
       principalFromXfcc: false,
+      requestTimeoutMs: 10_000,
     },
-    bundle: { source: `${repoRoot}/build/policy/default.tar.gz`, pollIntervalMs: 0 },
+    bundle: {
+      source: `${repoRoot}/build/policy/default.tar.gz`,
+      pollIntervalMs: 0,
+      limits: { maxDownloadBytes: 8 * 1024 * 1024, maxUnpackedBytes: 8 * 1024 * 1024, maxEntries: 4096 },
+    },
     policy: {
       defaultEntrypoint: "envoy/authz/allow",
       entrypointContextKey: "meshward_entrypoint",
       dryRun: false,
       skipBodyParse: false,
-      maxBodyParseBytes: 1024 * 1024,
+      // Parsing is what a large body costs: ~75 ms of CPU per MiB of JSON (decoded, parsed, handed to
+      // the policy), so bodies above 64 KiB are left unparsed (truncated_body: true) unless raised.
+      maxBodyParseBytes: 64 * 1024,
     },
-    check: { timeoutMs: 1000, errorStatus: 403, requestParseErrorStatus: 400 },
+    check: {
+      timeoutMs: 1000,
+      errorStatus: 403,
+      requestParseErrorStatus: 400,
+      maxInFlight: 512,
+      maxBytesInFlight: 16 * 1024 * 1024,
+      largeCheckBytes: 64 * 1024,
+      largeConcurrency: 1,
+    },
     identity: { spiffe: { enabled: true } },
-    logging: { level: "info", decisions: { enabled: true, sampleRate: 1, redactPaths: [] } },
+    logging: { level: "info", decisions: { enabled: true, sampleRate: 1, redactPaths: [], bodyPaths: [] } },
     dashboard: { enabled: false },
   };
 }
@@ -163,6 +213,7 @@ function jwt(r: Reader): JwtConfig {
     "jwksCacheMs",
     "jwksMinRefetchMs",
     "jwksTimeoutMs",
+    "jwksMaxBytes",
   ]);
   const jwksUrl = r.string("jwksUrl", "");
   if (!/^https?:\/\//.test(jwksUrl)) throw invalid(r.at("jwksUrl"), "must be an http(s) URL");
@@ -180,6 +231,7 @@ function jwt(r: Reader): JwtConfig {
     jwksCacheMs: r.int("jwksCacheMs", 300_000, 0),
     jwksMinRefetchMs: r.int("jwksMinRefetchMs", 30_000, 0),
     jwksTimeoutMs: r.int("jwksTimeoutMs", 2000, 1),
+    jwksMaxBytes: r.int("jwksMaxBytes", 256 * 1024, 1024),
   };
   const cookie = r.optionalString("cookie");
   if (cookie) out.cookie = cookie;
@@ -232,6 +284,11 @@ function dashboard(root: Reader): AuthzConfig["dashboard"] {
   return out;
 }
 
+/** The live page and its control forwarding trust the local machine only. */
+function isLoopbackHost(host: string): boolean {
+  return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
 /** Upper bound on `workers` (a typo such as 400 must not fork 400 processes). */
 export const MAX_WORKERS = 64;
 
@@ -250,6 +307,10 @@ function adminConfig(a: Reader): NonNullable<NonNullable<AuthzConfig["risk"]>["a
 
 /** Validates a parsed config document over `defaults`; throws MW_CONFIG naming the field. */
 export function validateConfig(document: unknown, defaults: AuthzConfig): AuthzConfig {
+  // Fields are read by name, but `risk.config` and the signing keys are iterated: a key that names a
+  // prototype is refused anywhere rather than reasoned about per section.
+  const prototypeKey = findPrototypeKey(document);
+  if (prototypeKey !== undefined) throw invalid(prototypeKey, "is not an allowed field name");
   const root = Reader.of(document ?? {}, "").only([
     "workers",
     "grpc",
@@ -262,7 +323,12 @@ export function validateConfig(document: unknown, defaults: AuthzConfig): AuthzC
     "logging",
     "dashboard",
   ]);
-  const grpc = listener(root.section("grpc").only(["host", "port", "tls"]), defaults.grpc);
+  const g = root.section("grpc").only(["host", "port", "tls", "maxMessageBytes", "maxConcurrentStreams"]);
+  const grpc = {
+    ...listener(g, defaults.grpc),
+    maxMessageBytes: g.int("maxMessageBytes", defaults.grpc.maxMessageBytes, 4096, 64 * 1024 * 1024),
+    maxConcurrentStreams: g.int("maxConcurrentStreams", defaults.grpc.maxConcurrentStreams, 1, 100_000),
+  };
   const h = root
     .section("http")
     .only([
@@ -274,6 +340,7 @@ export function validateConfig(document: unknown, defaults: AuthzConfig): AuthzC
       "maxBodyBytes",
       "entrypointHeader",
       "principalFromXfcc",
+      "requestTimeoutMs",
     ]);
   const checkPathPrefix = h.string("checkPathPrefix", defaults.http.checkPathPrefix);
   if (!/^\/[^?#]*$/.test(checkPathPrefix) || checkPathPrefix.endsWith("/")) {
@@ -285,13 +352,21 @@ export function validateConfig(document: unknown, defaults: AuthzConfig): AuthzC
     checkPathPrefix,
     maxBodyBytes: h.int("maxBodyBytes", defaults.http.maxBodyBytes, 0),
     principalFromXfcc: h.bool("principalFromXfcc", defaults.http.principalFromXfcc),
+    requestTimeoutMs: h.int("requestTimeoutMs", defaults.http.requestTimeoutMs, 100, 600_000),
   };
   const entrypointHeader = h.optionalString("entrypointHeader");
   if (entrypointHeader) http.entrypointHeader = entrypointHeader.toLowerCase();
-  const b = root.section("bundle").only(["source", "pollIntervalMs", "signing"]);
+  const b = root.section("bundle").only(["source", "pollIntervalMs", "signing", "limits"]);
+  const bl = b.section("limits").only(["maxDownloadBytes", "maxUnpackedBytes", "maxEntries"]);
+  const dl = defaults.bundle.limits;
   const bundle: AuthzConfig["bundle"] = {
     source: b.string("source", defaults.bundle.source),
     pollIntervalMs: b.int("pollIntervalMs", defaults.bundle.pollIntervalMs, 0),
+    limits: {
+      maxDownloadBytes: bl.int("maxDownloadBytes", dl.maxDownloadBytes, 1024),
+      maxUnpackedBytes: bl.int("maxUnpackedBytes", dl.maxUnpackedBytes, 1024),
+      maxEntries: bl.int("maxEntries", dl.maxEntries, 1),
+    },
   };
   if (bundle.pollIntervalMs > 0 && bundle.pollIntervalMs < 100)
     throw invalid(b.at("pollIntervalMs"), "must be 0 (off) or >= 100");
@@ -307,11 +382,25 @@ export function validateConfig(document: unknown, defaults: AuthzConfig): AuthzC
     skipBodyParse: p.bool("skipBodyParse", dp.skipBodyParse),
     maxBodyParseBytes: p.int("maxBodyParseBytes", dp.maxBodyParseBytes, 0),
   };
-  const c = root.section("check").only(["timeoutMs", "errorStatus", "requestParseErrorStatus"]);
+  const c = root
+    .section("check")
+    .only([
+      "timeoutMs",
+      "errorStatus",
+      "requestParseErrorStatus",
+      "maxInFlight",
+      "maxBytesInFlight",
+      "largeCheckBytes",
+      "largeConcurrency",
+    ]);
   const check = {
     timeoutMs: c.int("timeoutMs", defaults.check.timeoutMs, 1),
     errorStatus: c.int("errorStatus", defaults.check.errorStatus, 400, 599),
     requestParseErrorStatus: c.int("requestParseErrorStatus", defaults.check.requestParseErrorStatus, 400, 599),
+    maxInFlight: c.int("maxInFlight", defaults.check.maxInFlight, 1),
+    maxBytesInFlight: c.int("maxBytesInFlight", defaults.check.maxBytesInFlight, 4096),
+    largeCheckBytes: c.int("largeCheckBytes", defaults.check.largeCheckBytes, 1024),
+    largeConcurrency: c.int("largeConcurrency", defaults.check.largeConcurrency, 1, 1024),
   };
   const i = root.section("identity").only(["jwt", "spiffe"]);
   const identity: AuthzConfig["identity"] = {
@@ -322,7 +411,7 @@ export function validateConfig(document: unknown, defaults: AuthzConfig): AuthzC
   const level = l.string("level", defaults.logging.level);
   if (!(LEVELS as readonly string[]).includes(level))
     throw invalid(l.at("level"), `must be one of ${LEVELS.join(", ")}`);
-  const d = l.section("decisions").only(["enabled", "sampleRate", "redactPaths"]);
+  const d = l.section("decisions").only(["enabled", "sampleRate", "redactPaths", "bodyPaths"]);
   const dd = defaults.logging.decisions;
   const logging = {
     level: level as AuthzConfig["logging"]["level"],
@@ -330,8 +419,14 @@ export function validateConfig(document: unknown, defaults: AuthzConfig): AuthzC
       enabled: d.bool("enabled", dd.enabled),
       sampleRate: d.fraction("sampleRate", dd.sampleRate),
       redactPaths: d.strings("redactPaths", dd.redactPaths),
+      bodyPaths: d.strings("bodyPaths", dd.bodyPaths),
     },
   };
+  // Large checks may use three quarters of the byte cap (transport/admission.ts): the largest
+  // accepted must fit there.
+  const largest = Math.max(grpc.maxMessageBytes, http.enabled ? http.maxBodyBytes : 0);
+  if (check.maxBytesInFlight * 0.75 < largest)
+    throw invalid(c.at("maxBytesInFlight"), `must be at least 4/3 of the largest check accepted (${largest} bytes)`);
   const workers = root.int("workers", defaults.workers, 0, MAX_WORKERS);
   const out: AuthzConfig = {
     workers,
@@ -344,6 +439,8 @@ export function validateConfig(document: unknown, defaults: AuthzConfig): AuthzC
     logging,
     dashboard: dashboard(root),
   };
+  if (out.dashboard.enabled && !isLoopbackHost(http.host))
+    throw invalid("dashboard.enabled", `the live page is for loopback listeners only (http.host is ${http.host})`);
   if (root.has("risk")) {
     const r = root.section("risk").only(["config", "redisUrl", "redisCommandTimeoutMs", "failedLoginHeader", "admin"]);
     const engineConfig = r.raw("config") ?? {};

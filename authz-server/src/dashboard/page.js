@@ -107,6 +107,7 @@ function pills(s) {
     );
   source("envoy", s.sources.envoy);
   source("sandbox", s.sources.sandbox);
+  if (s.sources.prometheus !== "not configured") source("prometheus", s.sources.prometheus);
   for (const f of s.filters)
     out.push(
       el(
@@ -290,6 +291,83 @@ function row(cells) {
   return tr;
 }
 
+/** Alerts pending or firing, rule health and scrape targets of the sandbox's Prometheus. It is built
+ *  without its web UI, so its HTTP API views are linked here. */
+function prometheusPanel(s) {
+  const p = s.prometheus;
+  if (!p) {
+    const why =
+      s.sources.prometheus === "not configured"
+        ? "No Prometheus runs with this page (npm start brings one up)."
+        : `Prometheus is ${s.sources.prometheus}.`;
+    $("prometheus").replaceChildren(el("p", { class: "muted" }, why));
+    return;
+  }
+  const links = el("div", { class: "links" });
+  const link = (path, text, testId) => {
+    const a = el("a", { href: `${p.url}${path}`, target: "_blank", rel: "noopener" }, text);
+    if (testId) a.dataset.testid = testId;
+    return a;
+  };
+  links.append(
+    link("", p.url, "prometheus-link"),
+    link("/api/v1/alerts", "alerts"),
+    link("/api/v1/rules", "rules"),
+    link("/api/v1/targets", "targets"),
+    link(`/api/v1/query?query=${encodeURIComponent("ALERTS")}`, "query ALERTS"),
+    el("span", { class: "muted" }, "(HTTP API: this Prometheus has no web UI)"),
+  );
+  if (p.timeScale > 1)
+    links.append(
+      el(
+        "span",
+        { class: "muted" },
+        `· rules run ${p.timeScale}× faster than in production; descriptions name production durations`,
+      ),
+    );
+  const bad = p.rules.unhealthy;
+  const health = el(
+    "p",
+    { "data-testid": "prometheus-rules" },
+    `${p.rules.recording + p.rules.alerting} rules in ${p.rules.groups} groups (${p.rules.recording} recording, ${p.rules.alerting} alerting): ` +
+      (bad.length
+        ? `${bad.length} failing — ${bad.map((r) => `${r.name}: ${r.lastError}`).join("; ")}`
+        : "all evaluate"),
+  );
+  const targets = el("p", { "data-testid": "prometheus-targets" });
+  targets.append("Scraped: ");
+  for (const t of p.targets) {
+    targets.append(
+      el(
+        "span",
+        { class: `tag ${t.health === "up" ? "healthy" : "failing"}`, title: t.lastError },
+        `${t.job} ${t.health}`,
+      ),
+      " ",
+    );
+  }
+  const table = el("table");
+  const head = el("tr");
+  for (const h of ["state", "alert", "severity", "description", "since", "runbook"]) head.append(el("th", {}, h));
+  table.append(head);
+  for (const a of p.alerts) {
+    const tr = row([
+      el("span", { class: `tag ${a.state}` }, a.state),
+      a.name,
+      el("span", { class: `tag ${a.severity}` }, a.severity),
+      a.description || a.summary,
+      a.activeAt ? new Date(a.activeAt).toLocaleTimeString() : "–",
+      el("span", { class: "mono" }, a.runbook),
+    ]);
+    tr.dataset.testid = "alert-row";
+    tr.dataset.alert = a.name;
+    tr.dataset.state = a.state;
+    table.append(tr);
+  }
+  const none = el("p", { class: "muted" }, "No alert is pending or firing.");
+  $("prometheus").replaceChildren(links, health, targets, p.alerts.length ? table : none);
+}
+
 function recentTable(s) {
   $("recent").replaceChildren(
     ...s.recent.slice(0, 12).map((d) => {
@@ -317,7 +395,7 @@ async function poll() {
     const s = await response.json();
     history.push(s);
     if (history.length > WINDOW) history.shift();
-    for (const part of [pills, kpis, charts, endpointsTable, filterTables, recentTable]) {
+    for (const part of [pills, kpis, charts, endpointsTable, filterTables, prometheusPanel, recentTable]) {
       try {
         part(s);
       } catch (err) {

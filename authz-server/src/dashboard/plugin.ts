@@ -1,15 +1,21 @@
 // The live page as a fastify plugin on the authz server's HTTP listener (registered by server.ts when
 // `dashboard.enabled`):
 //   GET  /dashboard                     the page (page.html + page.js, no external resources)
-//   GET  /dashboard/api/snapshot        Snapshot JSON (snapshot.ts), polled by the page every second
+//   GET  /dashboard/api/snapshot        Snapshot JSON (snapshot.ts), polled by the page every second; it
+//                                       includes the sandbox Prometheus's alerts when the sandbox has one
 //   POST /dashboard/api/endpoints/:name {"mode": "healthy"|"slow"|"failing"} → the sandbox control API
 //   POST /dashboard/api/traffic         {"running": bool} → the sandbox control API
 // Sources are fetched per snapshot with a short timeout; one that fails is reported in `sources` and
 // left out, so the page keeps showing the authz numbers when Envoy is down. Control requests are
-// validated here and only forwarded, as canonical JSON, to the configured control URL.
+// validated here and only forwarded, as canonical JSON, to the configured control URL. Every route
+// answers same-origin loopback requests only (local-only.ts): no other site, through the visitor's
+// browser or DNS rebinding, can read the snapshot or change the sandbox.
 import { readFileSync } from "node:fs";
 import type { FastifyInstance, FastifyReply } from "fastify";
+import { parseJsonStrict } from "../json/untrusted-json.ts";
 import type { DecisionFeed } from "./decision-feed.ts";
+import { localRequestProblem } from "./local-only.ts";
+import { type PrometheusView, prometheusView } from "./prometheus-api.ts";
 import { parsePrometheusText } from "./prometheus-text.ts";
 import { buildSnapshot, type SandboxView } from "./snapshot.ts";
 
@@ -40,7 +46,7 @@ const describe = (err: unknown) => `unavailable (${err instanceof Error ? err.me
 async function sandboxView(controlUrl: string | undefined): Promise<{ view?: SandboxView; state: string }> {
   if (!controlUrl) return { state: "not configured" };
   try {
-    return { view: JSON.parse(await fetchText(`${controlUrl}/state`)) as SandboxView, state: "ok" };
+    return { view: parseJsonStrict(await fetchText(`${controlUrl}/state`)) as SandboxView, state: "ok" };
   } catch (err) {
     return { state: describe(err) };
   }
@@ -59,10 +65,24 @@ async function envoyStats(adminUrl: string | undefined): Promise<{ stats?: strin
   }
 }
 
+/** Alerts, rule health and targets of the sandbox's Prometheus (its HTTP API). */
+async function prometheusStatus(url: string | undefined): Promise<{ view?: PrometheusView; state: string }> {
+  if (!url) return { state: "not configured" };
+  try {
+    const [rules, targets] = await Promise.all([
+      fetchText(`${url}/api/v1/rules`),
+      fetchText(`${url}/api/v1/targets?state=active`),
+    ]);
+    return { view: prometheusView(url, JSON.parse(rules), JSON.parse(targets)), state: "ok" };
+  } catch (err) {
+    return { state: describe(err) };
+  }
+}
+
 /** The JSON object in a request body (the HTTP listener hands every body over as raw bytes). */
 function jsonBody(body: unknown): Record<string, unknown> | undefined {
   try {
-    const value: unknown = JSON.parse(Buffer.isBuffer(body) ? body.toString("utf8") : String(body));
+    const value: unknown = parseJsonStrict(Buffer.isBuffer(body) ? body.toString("utf8") : String(body));
     return typeof value === "object" && value !== null && !Array.isArray(value)
       ? (value as Record<string, unknown>)
       : undefined;
@@ -93,6 +113,24 @@ export function dashboardPlugin(options: DashboardOptions) {
   const html = asset("./page.html");
   const script = asset("./page.js");
   return async (app: FastifyInstance): Promise<void> => {
+    app.addHook("onRequest", async (req, reply) => {
+      const header = (name: string) => {
+        const value = req.headers[name];
+        return Array.isArray(value) ? value.join(",") : value;
+      };
+      const problem = localRequestProblem(
+        {
+          method: req.method,
+          host: header("host"),
+          origin: header("origin"),
+          contentType: header("content-type"),
+          secFetchSite: header("sec-fetch-site"),
+        },
+        req.socket.localPort ?? 0,
+        { allowBrowser: true },
+      );
+      if (problem) return reply.code(403).send({ error: problem });
+    });
     app.get("/dashboard", async (_req, reply) =>
       reply
         .type("text/html; charset=utf-8")
@@ -105,7 +143,10 @@ export function dashboardPlugin(options: DashboardOptions) {
     app.get("/dashboard/page.js", async (_req, reply) => reply.type("text/javascript; charset=utf-8").send(script));
     app.get("/dashboard/api/snapshot", async (_req, reply) => {
       const sandbox = await sandboxView(options.controlUrl);
-      const envoy = await envoyStats(options.envoyAdminUrl ?? (sandbox.view?.envoyAdminUrl || undefined));
+      const [envoy, prometheus] = await Promise.all([
+        envoyStats(options.envoyAdminUrl ?? (sandbox.view?.envoyAdminUrl || undefined)),
+        prometheusStatus(sandbox.view?.prometheusUrl || undefined),
+      ]);
       const snapshot = buildSnapshot({
         atMs: options.nowMs(),
         authz: parsePrometheusText(await options.authzMetrics()),
@@ -114,6 +155,8 @@ export function dashboardPlugin(options: DashboardOptions) {
         envoyState: envoy.state,
         ...(sandbox.view ? { sandbox: sandbox.view } : {}),
         sandboxState: sandbox.state,
+        ...(prometheus.view ? { prometheus: prometheus.view } : {}),
+        prometheusState: prometheus.state,
         recent: options.feed.recent(RECENT_SHOWN),
         cluster: UPSTREAM_CLUSTER,
       });

@@ -1,6 +1,7 @@
 // One snapshot of everything the live page draws, from the sources it reads: the authz server's own
 // Prometheus metrics, Envoy's admin `/stats/prometheus` and `/clusters`, the sandbox's control API
-// state, and the recent decisions. Counters are cumulative; the page turns them into rates by
+// state, the sandbox Prometheus's alerts and rule health (prometheus-api.ts), and the recent
+// decisions. Counters are cumulative; the page turns them into rates by
 // differencing successive snapshots. A source that is missing gives nulls, never an error. Pure.
 //
 // Filter metric names as Envoy exposes them on /stats/prometheus (docs/host-quirks.md: no `envoy_`
@@ -9,6 +10,7 @@
 // `meshward_traffic_shaper_rule_<rule>_{allowed,limited,shadow_limited}`,
 // `meshward_traffic_shaper_class_<class>_{admitted,shed}`, `…_in_flight`, `…_concurrency_limit`.
 import type { RecentDecision } from "./decision-feed.ts";
+import type { PrometheusView } from "./prometheus-api.ts";
 import { histogramQuantile, type Sample, sumBy, sumOf } from "./prometheus-text.ts";
 
 export const RISK_LEVELS = ["low", "medium", "high", "critical"] as const;
@@ -16,6 +18,10 @@ export const RISK_LEVELS = ["low", "medium", "high", "critical"] as const;
 /** What the page needs from the sandbox control API's /state (scripts/sandbox/control-api.ts). */
 export interface SandboxView {
   envoyAdminUrl: string;
+  /** The sandbox's Prometheus; empty when it runs without one. */
+  prometheusUrl?: string;
+  /** How much faster than in production its alert rules run. */
+  alertTimeScale?: number;
   filters: { name: string; loaded: boolean; note: string }[];
   endpoints: { name: string; address: string; mode: string; requests: number }[];
   traffic: { running: boolean; ratePerSecond: number; sent: number; answers: Record<string, number> };
@@ -36,7 +42,7 @@ export interface EndpointView {
 
 export interface Snapshot {
   atMs: number;
-  sources: { envoy: string; sandbox: string };
+  sources: { envoy: string; sandbox: string; prometheus: string };
   decisions: { allow: number; deny: number; byReason: Record<string, number> };
   latencyMs: { p50?: number; p99?: number; count: number };
   risk: Record<(typeof RISK_LEVELS)[number], number>;
@@ -50,6 +56,8 @@ export interface Snapshot {
   } | null;
   filters: SandboxView["filters"];
   traffic: SandboxView["traffic"] | null;
+  /** With the time scale its rules run at (descriptions name production durations). */
+  prometheus: (PrometheusView & { timeScale: number }) | null;
   recent: RecentDecision[];
 }
 
@@ -62,6 +70,9 @@ export interface SnapshotSources {
   envoyState: string;
   sandbox?: SandboxView;
   sandboxState: string;
+  /** Undefined when the sandbox runs no Prometheus or it did not answer (`prometheusState`). */
+  prometheus?: PrometheusView;
+  prometheusState: string;
   recent: RecentDecision[];
   /** The Envoy cluster whose endpoints are shown. */
   cluster: string;
@@ -163,7 +174,7 @@ export function buildSnapshot(s: SnapshotSources): Snapshot {
   if (p99 !== undefined) latency.p99 = p99;
   return {
     atMs: s.atMs,
-    sources: { envoy: s.envoyState, sandbox: s.sandboxState },
+    sources: { envoy: s.envoyState, sandbox: s.sandboxState, prometheus: s.prometheusState },
     decisions: {
       allow: sumOf(s.authz, checks, { result: "allow" }),
       deny: sumOf(s.authz, checks, { result: "deny" }),
@@ -181,6 +192,7 @@ export function buildSnapshot(s: SnapshotSources): Snapshot {
     trafficShaper: s.envoy ? trafficShaper(s.envoy) : null,
     filters: s.sandbox?.filters ?? [],
     traffic: s.sandbox?.traffic ?? null,
+    prometheus: s.prometheus ? { ...s.prometheus, timeScale: s.sandbox?.alertTimeScale ?? 1 } : null,
     recent: s.recent,
   };
 }

@@ -7,6 +7,7 @@
 // the presented token is (length included) and leaks nothing about the secret. Anything else is a
 // 401 with `WWW-Authenticate: Bearer realm="meshward-admin"` and no detail.
 import { createHash, timingSafeEqual } from "node:crypto";
+import { parseJsonStrict } from "../json/untrusted-json.ts";
 
 export const ADMIN_EVENTS_PATH = "/admin/v1/events";
 
@@ -71,7 +72,7 @@ export class AdminEvents {
     }
     let body: unknown;
     try {
-      body = JSON.parse((rawBody ?? Buffer.alloc(0)).toString("utf8"));
+      body = parseJsonStrict((rawBody ?? Buffer.alloc(0)).toString("utf8"));
     } catch (err) {
       options.onResult?.("invalid", "unknown", "body is not JSON");
       return {

@@ -17,6 +17,7 @@
 // Messages come from Redis, trusted as much as the shared state itself; they are still validated
 // and a bad one is dropped and reported.
 import { Redis, type RedisOptions } from "ioredis";
+import { parseJsonStrict } from "../json/untrusted-json.ts";
 import { eventUpdate, parseSecurityEvent, type SecurityEvent } from "../risk/events.ts";
 import type { EventState, EventTarget } from "../risk/store/types.ts";
 
@@ -120,7 +121,7 @@ export class EventBroadcast {
     const { options } = this;
     let kind: "event" | "failure" = "event";
     try {
-      const raw = JSON.parse(text) as { origin?: unknown; event?: unknown; failure?: unknown };
+      const raw = parseJsonStrict(text) as { origin?: unknown; event?: unknown; failure?: unknown };
       if (raw.failure !== undefined) {
         kind = "failure";
         const f = parseFailure(raw.failure);

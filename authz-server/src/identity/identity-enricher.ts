@@ -7,11 +7,12 @@
 
 import type { JwtConfig } from "../config/schema.ts";
 import type { EnrichContext, Enrichment, InputEnricher } from "../enrich.ts";
+import { UpstreamHeaders } from "../headers.ts";
 import type { JwksStatus } from "./jwks-cache.ts";
 import { extractToken, type JwtVerifier } from "./jwt-verifier.ts";
 import { parseSpiffeId } from "./spiffe.ts";
 
-export const SUBJECT_HEADER = "x-meshward-subject";
+export const SUBJECT_HEADER = UpstreamHeaders.subject;
 
 export interface Identity {
   subject: string | null;

@@ -1,9 +1,11 @@
 // Decision logs: one JSON line (pino) per logged check, with the decision id, the redacted input,
-// the policy's result, the outcome and the timing. Sampling keeps volume bounded; failed checks and
+// the policy's result and the error message (both redacted too: a policy may echo its input, a
+// parse error quotes the request), the outcome and the timing. Sampling keeps volume bounded; failed checks and
 // dry-run would-be denies are always logged because they are what operators look for.
 // A sampled-out decision costs one random draw: nothing is redacted or built.
 import type { Logger } from "pino";
 import type { CheckRecord } from "../check-service.ts";
+import { redactMessage, redactValue } from "./redact.ts";
 
 export interface DecisionLogOptions {
   /** 0..1: fraction of ordinary decisions logged. */
@@ -32,8 +34,8 @@ export function decisionLogger(logger: Logger, options: DecisionLogOptions): (re
         revision: record.revision,
         http_status: record.httpStatus,
         reason: record.errorCode,
-        error: record.errorMessage,
-        result: record.result,
+        error: record.errorMessage === undefined ? undefined : redactMessage(record.errorMessage),
+        result: redactValue(record.result),
         input: options.redact(record.input),
         timings:
           record.evalMs === undefined

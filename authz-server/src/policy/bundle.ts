@@ -1,7 +1,9 @@
-// OPA bundle (.tar.gz) → the parts Meshward evaluates: manifest, merged data document, policy.wasm.
-// Format: OPA docs "Bundles" (management-bundles); summary in reference ext-authz-and-traffic-anchors A.4.
+// A bundle's files (unpack.ts, already signature-checked) → the parts Meshward evaluates: manifest,
+// merged data document, policy.wasm. Format: OPA docs "Bundles" (management-bundles).
+// Bundle JSON is data a hostile author chose: it is parsed into objects without a prototype and
+// merged into such objects (json/untrusted-json.ts), so `__proto__` is an ordinary key there.
 import { ErrorCodes, MeshwardError } from "../errors.ts";
-import { readTarGz } from "./tar.ts";
+import { parseJsonData } from "../json/untrusted-json.ts";
 
 export interface WasmEntrypointRef {
   entrypoint: string;
@@ -28,7 +30,7 @@ function invalid(message: string): MeshwardError {
 
 function parseJson(bytes: Uint8Array, name: string): unknown {
   try {
-    return JSON.parse(new TextDecoder().decode(bytes));
+    return parseJsonData(new TextDecoder().decode(bytes));
   } catch (err) {
     throw invalid(`${name}: not valid JSON (${(err as Error).message})`);
   }
@@ -75,22 +77,17 @@ function mergeAt(target: Record<string, unknown>, path: string[], value: unknown
     }
     return;
   }
-  if (target[head] === undefined) target[head] = {};
+  if (target[head] === undefined) target[head] = Object.create(null);
   const next = target[head];
   if (typeof next !== "object" || Array.isArray(next)) throw invalid(`${file}: data path conflicts at ${head}`);
   mergeAt(next as Record<string, unknown>, rest, value, file);
 }
 
-export function parseBundle(archive: Uint8Array): Bundle {
-  let files: Map<string, Uint8Array>;
-  try {
-    files = readTarGz(archive);
-  } catch (err) {
-    throw invalid(`not a readable .tar.gz bundle: ${(err as Error).message}`);
-  }
+/** The bundle in `files` (bundle path → bytes, as unpackBundleArchive returns them). */
+export function parseBundle(files: Map<string, Uint8Array>): Bundle {
   const manifestBytes = files.get("/.manifest");
   const manifest = manifestBytes ? parseManifest(parseJson(manifestBytes, ".manifest")) : parseManifest({});
-  const data: Record<string, unknown> = {};
+  const data = Object.create(null) as Record<string, unknown>;
   for (const [path, bytes] of files) {
     if (path === "/data.json" || path.endsWith("/data.json")) {
       const segments = path.split("/").slice(1, -1);

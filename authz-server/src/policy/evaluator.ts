@@ -79,6 +79,8 @@ export async function createEvaluator(bundle: Bundle, options: EvaluatorOptions 
       cause: err,
     });
   }
+  // A Map, not the SDK's plain object: a route may name any entrypoint, and `__proto__` or
+  // `constructor` must be unknown names, not Object.prototype's members.
   const entrypointIds = new Map(Object.entries(policy.policy.entrypoints as Record<string, number>));
   return {
     revision: bundle.manifest.revision,

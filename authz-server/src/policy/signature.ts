@@ -6,6 +6,7 @@
 // and configured-but-unsigned both fail, as in OPA.
 import { type CryptoKey, compactVerify, type KeyObject } from "jose";
 import { ErrorCodes, MeshwardError } from "../errors.ts";
+import { parseJsonData } from "../json/untrusted-json.ts";
 import { fileDigest, SIGNATURES_FILE, signedFileNames } from "./file-hashes.ts";
 
 export interface VerificationKey {
@@ -36,7 +37,7 @@ function readSignature(files: Map<string, Uint8Array>): string {
   if (!bytes) fail("bundle is not signed (no .signatures.json) but signing is configured");
   let parsed: unknown;
   try {
-    parsed = JSON.parse(Buffer.from(bytes).toString("utf8"));
+    parsed = parseJsonData(Buffer.from(bytes).toString("utf8"));
   } catch {
     fail(".signatures.json is not valid JSON");
   }
@@ -49,7 +50,9 @@ function readSignature(files: Map<string, Uint8Array>): string {
 
 function headerKid(jwt: string): string | undefined {
   try {
-    const header = JSON.parse(Buffer.from(jwt.split(".")[0] ?? "", "base64url").toString("utf8")) as { kid?: unknown };
+    const header = parseJsonData(Buffer.from(jwt.split(".")[0] ?? "", "base64url").toString("utf8")) as {
+      kid?: unknown;
+    };
     return typeof header.kid === "string" ? header.kid : undefined;
   } catch {
     return undefined;
@@ -67,12 +70,12 @@ export async function verifyBundleSignature(
   }
   const jwt = readSignature(files);
   const keyId = options.keyId ?? headerKid(jwt) ?? "default";
-  const key = options.keys[keyId];
+  const key = Object.hasOwn(options.keys, keyId) ? options.keys[keyId] : undefined; // kid is the signer's choice
   if (!key) fail(`no verification key with id ${JSON.stringify(keyId)}`);
   let payload: { files?: unknown; scope?: unknown };
   try {
     const verified = await compactVerify(jwt, key.key, { algorithms: [key.algorithm] });
-    payload = JSON.parse(new TextDecoder().decode(verified.payload));
+    payload = parseJsonData(new TextDecoder().decode(verified.payload)) as typeof payload;
   } catch (err) {
     fail(`signature does not verify with key ${JSON.stringify(keyId)}: ${(err as Error).message}`);
   }

@@ -1,10 +1,11 @@
 // How an assessment leaves the engine: the upstream headers on allow (the header contract in
 // docs/headers.md) and the ext_authz dynamic metadata the traffic shaper and Envoy's rate limiting
 // key on. `input.meshward.risk` is the RiskAssessment object itself.
+import { UpstreamHeaders } from "../headers.ts";
 import type { RiskAssessment } from "./types.ts";
 
-export const RISK_SCORE_HEADER = "x-meshward-risk-score";
-export const RISK_LEVEL_HEADER = "x-meshward-risk-level";
+export const RISK_SCORE_HEADER = UpstreamHeaders.riskScore;
+export const RISK_LEVEL_HEADER = UpstreamHeaders.riskLevel;
 
 /** Headers added to the upstream request on allow: the integer score and the level. */
 export function riskHeaders(a: RiskAssessment): Record<string, string> {

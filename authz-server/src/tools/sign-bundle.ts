@@ -4,7 +4,8 @@
 import { createPrivateKey, createSecretKey } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { signBundleFiles } from "../policy/sign.ts";
-import { readTarGz, writeTarGz } from "../policy/tar.ts";
+import { writeTarGz } from "../policy/tar.ts";
+import { unpackBundleArchive } from "../policy/unpack.ts";
 
 const USAGE =
   "usage: meshward-authz-sign --key <private.pem|secret file> [--alg RS256] [--kid default] [--scope s] --in <bundle.tar.gz> --out <signed.tar.gz>";
@@ -27,7 +28,7 @@ async function main(argv: string[]): Promise<void> {
   const algorithm = args.get("--alg") ?? "RS256";
   const keyBytes = readFileSync(args.get("--key") as string);
   const key = algorithm.startsWith("HS") ? createSecretKey(keyBytes) : createPrivateKey(keyBytes);
-  const files = readTarGz(new Uint8Array(readFileSync(args.get("--in") as string)));
+  const files = await unpackBundleArchive(new Uint8Array(readFileSync(args.get("--in") as string)));
   const signed = await signBundleFiles(files, {
     algorithm,
     key,

@@ -11,6 +11,7 @@ import {
   DeniedHttpResponseSchema,
   OkHttpResponseSchema,
 } from "../gen/envoy/service/auth/v3/external_auth_pb.ts";
+import { DownstreamHeaders } from "../headers.ts";
 import { type Decision, emptyDecision, type HeaderPair } from "./decision.ts";
 
 /** gRPC status codes used in CheckResponse.status (google.rpc.Code). */
@@ -57,7 +58,7 @@ export function toCheckResponse(decision: Decision, decisionId: string): CheckRe
 }
 
 /** The header that carries the coded reason of a deny Meshward itself produced. */
-export const REASON_HEADER = "x-meshward-reason";
+export const REASON_HEADER = DownstreamHeaders.reason;
 
 /** The deny sent when the check itself failed: fail closed, with the coded reason in a header and
  *  in the dynamic metadata. */

@@ -1,9 +1,13 @@
 // gRPC listener: envoy.service.auth.v3.Authorization/Check and grpc.health.v1.Health, served by
 // h2-grpc-server.ts (gRPC directly on node:http2). Only transport concerns live here; decisions
 // come from CheckService.
+// Bounds: a CheckRequest above `maxReceiveBytes` is refused from its length prefix, before it is
+// buffered (RESOURCE_EXHAUSTED, which Envoy answers with `status_on_error`); Check receives the
+// request's bytes undecoded, and admission control (admission.ts) refuses a check beyond the
+// in-flight caps before decoding it, with a coded deny; large checks wait their turn in its lane.
 import { create, type DescMessage, fromBinary, type MessageShape, toBinary } from "@bufbuild/protobuf";
 import type { CheckOutcome, CheckService } from "../check-service.ts";
-import { Authorization, type CheckRequest, CheckRequestSchema } from "../gen/envoy/service/auth/v3/external_auth_pb.ts";
+import { Authorization, CheckRequestSchema } from "../gen/envoy/service/auth/v3/external_auth_pb.ts";
 import {
   Health,
   type HealthCheckRequest,
@@ -13,6 +17,7 @@ import {
   HealthCheckResponseSchema,
 } from "../gen/grpc/health/v1/health_pb.ts";
 import { encodeCheckResponse } from "../translate/response-binary.ts";
+import type { Admission } from "./admission.ts";
 import { GrpcError, GrpcStatus } from "./grpc-wire.ts";
 import { H2GrpcServer, type TlsFiles } from "./h2-grpc-server.ts";
 
@@ -25,8 +30,12 @@ export interface GrpcListenOptions {
 }
 
 export interface GrpcTransportOptions {
-  /** Largest CheckRequest accepted, bytes (default 8 MiB). */
+  /** Largest CheckRequest accepted, bytes (default 1 MiB). */
   maxReceiveBytes?: number;
+  /** HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS per connection. */
+  maxConcurrentStreams?: number;
+  /** In-flight caps shared with the HTTP listener; none = every check admitted (tests). */
+  admission?: Admission;
   /** Ping each connection this often, ms (default: never; clients such as Envoy ping themselves). */
   keepaliveTimeMs?: number;
   keepaliveTimeoutMs?: number;
@@ -34,6 +43,14 @@ export interface GrpcTransportOptions {
 
 /** The service names this server reports health for; "" is the whole server. */
 const HEALTH_SERVICES = new Set(["", Authorization.typeName]);
+
+function decodeCheck(bytes: Uint8Array) {
+  try {
+    return fromBinary(CheckRequestSchema, bytes);
+  } catch (err) {
+    throw new GrpcError(GrpcStatus.INVALID_ARGUMENT, `request not decoded: ${(err as Error).message}`);
+  }
+}
 
 function decoder<T extends DescMessage>(schema: T): (bytes: Uint8Array) => MessageShape<T> {
   return (bytes) => fromBinary(schema, bytes);
@@ -61,19 +78,50 @@ export class GrpcTransport {
 
   private build(tls: TlsFiles | undefined): H2GrpcServer {
     const server = new H2GrpcServer({
-      maxReceiveBytes: this.options.maxReceiveBytes ?? 8 * 1024 * 1024,
+      maxReceiveBytes: this.options.maxReceiveBytes ?? 1024 * 1024,
+      ...(this.options.maxConcurrentStreams !== undefined
+        ? { maxConcurrentStreams: this.options.maxConcurrentStreams }
+        : {}),
       ...(this.options.keepaliveTimeMs !== undefined ? { keepaliveTimeMs: this.options.keepaliveTimeMs } : {}),
       ...(this.options.keepaliveTimeoutMs !== undefined ? { keepaliveTimeoutMs: this.options.keepaliveTimeoutMs } : {}),
       ...(tls ? { tls } : {}),
     });
     const checks = this.checks;
+    const admission = this.options.admission;
     server.add(`/${Authorization.typeName}/Check`, {
       kind: "unary",
-      decode: decoder(CheckRequestSchema),
+      // Undecoded: admission looks at the size before anything is decoded.
+      decode: (bytes: Uint8Array) => bytes,
       encode: (outcome: CheckOutcome) => encodeCheckResponse(outcome.decision, outcome.record.decisionId),
-      // CheckService never rejects: failures are coded denies. Were it to, the call fails INTERNAL
-      // and Envoy applies status_on_error (a deny unless failure_mode_allow is set).
-      handle: (request: CheckRequest, call) => checks.check(request, call.deadlineMs),
+      // CheckService never rejects: failures are coded denies. A request that does not decode, or a
+      // rejection, fails the call (INVALID_ARGUMENT, INTERNAL) and Envoy applies status_on_error (a
+      // deny unless failure_mode_allow is set).
+      handle: (bytes: Uint8Array, call) => {
+        const decide = () => checks.check(decodeCheck(bytes), call.deadlineMs);
+        if (!admission) return decide();
+        const size = bytes.length;
+        if (!admission.tryAdmit(size)) return checks.overloaded();
+        // A large check may wait in the lane: if the caller's deadline passed meanwhile, nobody
+        // reads the answer, so it is not decoded.
+        const late = () => call.deadlineMs !== undefined && performance.now() > call.deadlineMs;
+        let pending: Promise<CheckOutcome>;
+        try {
+          pending = admission.schedule(size, () => (late() ? Promise.resolve(checks.abandoned()) : decide()));
+        } catch (err) {
+          admission.release(size); // a small check that did not decode
+          throw err;
+        }
+        return pending.then(
+          (outcome) => {
+            admission.release(size);
+            return outcome;
+          },
+          (err: unknown) => {
+            admission.release(size);
+            throw err;
+          },
+        );
+      },
     });
     server.add(`/${Health.typeName}/Check`, {
       kind: "unary",

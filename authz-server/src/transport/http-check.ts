@@ -14,6 +14,7 @@ import {
   CheckRequestSchema,
   type CheckResponse,
 } from "../gen/envoy/service/auth/v3/external_auth_pb.ts";
+import { UpstreamHeaders } from "../headers.ts";
 import { xfccPeerUri } from "./xfcc.ts";
 
 export interface HttpCheckRequest {
@@ -33,7 +34,7 @@ export interface HttpCheckReply {
 
 /** The header Envoy reads, in HTTP mode, for request headers to strip before the upstream. */
 export const HEADERS_TO_REMOVE = "x-envoy-auth-headers-to-remove";
-export const DECISION_ID_HEADER = "x-meshward-decision-id";
+export const DECISION_ID_HEADER = UpstreamHeaders.decisionId;
 
 export interface HttpCheckMapping {
   checkPathPrefix: string;

@@ -1,9 +1,12 @@
 // HTTP listener (fastify): Envoy's HTTP ext_authz mode under `checkPathPrefix`, and the operations
 // endpoints /healthz (process up), /readyz (a bundle is active), /metrics (Prometheus) and /status
 // (bundle and identity state, with the last error). Only transport concerns live here.
-import type { IncomingHttpHeaders } from "node:http";
+import { createServer as createHttpServer, type IncomingHttpHeaders } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import Fastify, { type FastifyInstance, type FastifyPluginAsync } from "fastify";
 import type { CheckService } from "../check-service.ts";
+import type { CheckResponse } from "../gen/envoy/service/auth/v3/external_auth_pb.ts";
+import type { Admission } from "./admission.ts";
 import type { TlsFiles } from "./grpc-server.ts";
 import { toCheckRequest, toHttpReply } from "./http-check.ts";
 
@@ -16,7 +19,10 @@ export interface HttpTransportOptions {
   entrypointContextKey: string;
   principalFromXfcc: boolean;
   maxBodyBytes: number;
+  /** A request (headers and body) must arrive within this time, or the connection is closed. */
+  requestTimeoutMs: number;
   checkTimeoutMs: number;
+  admission: Admission;
   isReady: () => boolean;
   metrics: () => Promise<string>;
   status: () => unknown;
@@ -38,18 +44,29 @@ export class HttpTransport {
     private readonly options: HttpTransportOptions,
   ) {
     const tls = options.tls;
+    // Slow clients hold a connection and a buffer each: a whole request (headers and body) must
+    // arrive within requestTimeoutMs. Node checks that on an interval (30 s by default), so the
+    // server is made here with an interval that matches the timeout.
+    const timeouts = {
+      requestTimeout: options.requestTimeoutMs,
+      headersTimeout: options.requestTimeoutMs,
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(options.requestTimeoutMs / 4))),
+    };
     this.app = Fastify({
       logger: false,
       bodyLimit: Math.max(1, options.maxBodyBytes),
-      ...(tls
-        ? {
-            https: {
-              cert: tls.cert,
-              key: tls.key,
-              ...(tls.clientCa ? { ca: tls.clientCa, requestCert: true, rejectUnauthorized: true } : {}),
-            },
-          }
-        : {}),
+      serverFactory: (handler) =>
+        tls
+          ? createHttpsServer(
+              {
+                ...timeouts,
+                cert: tls.cert,
+                key: tls.key,
+                ...(tls.clientCa ? { ca: tls.clientCa, requestCert: true, rejectUnauthorized: true } : {}),
+              },
+              handler,
+            )
+          : createHttpServer(timeouts, handler),
     }) as unknown as FastifyInstance;
     // Checks must see the body exactly as sent, whatever its type: no JSON parsing here.
     this.app.removeAllContentTypeParsers();
@@ -81,26 +98,20 @@ export class HttpTransport {
       req: { method: string; url: string; headers: IncomingHttpHeaders; body: unknown; raw: { httpVersion: string } },
       reply: import("fastify").FastifyReply,
     ) => {
-      const request = toCheckRequest(
-        {
-          method: req.method,
-          url: req.url,
-          headers: req.headers,
-          body: Buffer.isBuffer(req.body) ? req.body : undefined,
-          protocol: `HTTP/${req.raw.httpVersion}`,
-        },
-        {
-          checkPathPrefix: options.checkPathPrefix,
-          entrypointContextKey: options.entrypointContextKey,
-          principalFromXfcc: options.principalFromXfcc,
-          ...(options.entrypointHeader ? { entrypointHeader: options.entrypointHeader } : {}),
-        },
-      );
-      const outcome = await this.checks.check(request, performance.now() + options.checkTimeoutMs);
-      const answer = toHttpReply(outcome.response, outcome.record.decisionId);
-      reply.code(answer.status);
-      for (const [name, value] of answer.headers) reply.header(name, value);
-      return reply.send(answer.body);
+      // The body is already buffered (at most maxBodyBytes); admission bounds how many such
+      // buffers are being decided at once, counting the body and the request line.
+      const size = (Buffer.isBuffer(req.body) ? req.body.length : 0) + req.url.length;
+      if (!options.admission.tryAdmit(size)) {
+        const refused = this.checks.overloaded();
+        return this.send(reply, refused.response, refused.record.decisionId);
+      }
+      const deadline = performance.now() + options.checkTimeoutMs;
+      try {
+        const outcome = await options.admission.schedule(size, () => this.decide(req, deadline));
+        return this.send(reply, outcome.response, outcome.record.decisionId);
+      } finally {
+        options.admission.release(size);
+      }
     };
     this.app.route({
       method: ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"],
@@ -112,6 +123,36 @@ export class HttpTransport {
       url: `${options.checkPathPrefix}/*`,
       handler,
     });
+  }
+
+  private decide(
+    req: { method: string; url: string; headers: IncomingHttpHeaders; body: unknown; raw: { httpVersion: string } },
+    deadline: number,
+  ) {
+    const { options } = this;
+    const request = toCheckRequest(
+      {
+        method: req.method,
+        url: req.url,
+        headers: req.headers,
+        body: Buffer.isBuffer(req.body) ? req.body : undefined,
+        protocol: `HTTP/${req.raw.httpVersion}`,
+      },
+      {
+        checkPathPrefix: options.checkPathPrefix,
+        entrypointContextKey: options.entrypointContextKey,
+        principalFromXfcc: options.principalFromXfcc,
+        ...(options.entrypointHeader ? { entrypointHeader: options.entrypointHeader } : {}),
+      },
+    );
+    return this.checks.check(request, deadline);
+  }
+
+  private send(reply: import("fastify").FastifyReply, response: CheckResponse, decisionId: string) {
+    const answer = toHttpReply(response, decisionId);
+    reply.code(answer.status);
+    for (const [name, value] of answer.headers) reply.header(name, value);
+    return reply.send(answer.body);
   }
 
   async listen(): Promise<number> {

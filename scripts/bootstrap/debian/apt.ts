@@ -19,6 +19,10 @@ const APT_CONF = `// Written by scripts/bootstrap: apt on .tools/apt, never on t
 Acquire::IndexTargets::deb::DEP-11::DefaultEnabled "false";
 Acquire::IndexTargets::deb::DEP-11-icons::DefaultEnabled "false";
 Acquire::Languages "none";
+// Some images switch apt's binary cache off; without it every apt-cache call re-parses all lists
+// (seconds each on a loaded machine). Ours lives in .tools/apt/cache.
+Dir::Cache::pkgcache "pkgcache.bin";
+Dir::Cache::srcpkgcache "srcpkgcache.bin";
 `;
 
 export class Apt {
@@ -86,21 +90,31 @@ export class Apt {
   }
 
   /**
-   * Downloads exactly `name=version` into .tools/apt/debs. A version gone from the mirror since the
-   * lists were fetched gets one retry after refreshing them.
+   * Downloads exactly these `name=version`s into .tools/apt/debs (one apt-get call) and returns
+   * their paths in order. A version gone from the mirror since the lists were fetched gets one
+   * retry after refreshing them.
    */
-  async download(name: string, version: string): Promise<string> {
-    const file = join(this.debs, `${name}_${version.replace(/:/g, "%3a")}_${await this.arch()}.deb`);
-    const fileAll = file.replace(/_[^_]+\.deb$/, "_all.deb");
-    for (const f of [file, fileAll]) if (existsSync(f)) return f;
-    let r = await run("apt-get", [...this.args(), "download", `${name}=${version}`], { cwd: this.debs });
-    if (!r.ok && !this.listsFresh) {
-      await this.update();
-      r = await run("apt-get", [...this.args(), "download", `${name}=${version}`], { cwd: this.debs });
+  async download(wanted: { package: string; version: string }[]): Promise<string[]> {
+    const arch = await this.arch();
+    const paths = (w: { package: string; version: string }) => {
+      const file = join(this.debs, `${w.package}_${w.version.replace(/:/g, "%3a")}_${arch}.deb`);
+      return [file, file.replace(/_[^_]+\.deb$/, "_all.deb")];
+    };
+    const found = () => wanted.map((w) => paths(w).find((f) => existsSync(f)));
+    const missing = wanted.filter((_, i) => found()[i] === undefined);
+    if (missing.length) {
+      const specs = missing.map((w) => `${w.package}=${w.version}`);
+      let r = await run("apt-get", [...this.args(), "download", ...specs], { cwd: this.debs });
+      if (!r.ok && !this.listsFresh) {
+        await this.update();
+        r = await run("apt-get", [...this.args(), "download", ...specs], { cwd: this.debs });
+      }
+      if (!r.ok) throw new ProvisionError(`apt-get download ${specs.join(" ")} failed:\n${tail(r)}`);
     }
-    const got = [file, fileAll].find((f) => existsSync(f));
-    if (!r.ok || !got) throw new ProvisionError(`apt-get download ${name}=${version} failed:\n${tail(r)}`);
-    return got;
+    return found().map((f, i) => {
+      if (!f) throw new ProvisionError(`apt-get download left no .deb for ${wanted[i]?.package}`);
+      return f;
+    });
   }
 
   /** Names among `packages` that dpkg has installed on this machine. */

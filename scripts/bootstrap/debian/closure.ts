@@ -67,7 +67,8 @@ function newest(stanzas: Stanza[]): Map<string, Stanza> {
   return best;
 }
 
-export type Fetch = (stanza: Stanza, sha256: string) => Promise<string>;
+/** Downloads the given versions, checks each against its SHA256, returns the .deb paths in order. */
+export type Fetch = (wanted: { stanza: Stanza; sha256: string }[]) => Promise<string[]>;
 
 /**
  * Unpacks into `root` the packages that supply what `elfs` cannot load; returns them. `unpacked`
@@ -111,15 +112,18 @@ export async function completeLibraries(
     );
     const batch = guessed.length ? guessed : frontier;
     const offered = newest(await apt.show(batch));
-    for (const name of batch) {
-      inspected.add(name);
+    for (const name of batch) inspected.add(name); // names without a stanza are virtual packages
+    const candidates = batch.flatMap((name) => {
       const stanza = offered.get(name);
-      if (!stanza) continue; // a virtual package: nothing to download under that name
-      const deb = await fetch(stanza, stanza.sha256);
+      return stanza ? [stanza] : [];
+    });
+    const debs = await fetch(candidates.map((stanza) => ({ stanza, sha256: stanza.sha256 })));
+    for (const [i, deb] of debs.entries()) {
+      const stanza = candidates[i] as Stanza;
       const files = (await contents(deb)).map((f) => basename(f));
       if (!files.some((f) => missing.includes(f))) continue;
       await unpack(deb, root);
-      have.set(name, stanza);
+      have.set(stanza.package, stanza);
       added.push(stanza);
     }
   }

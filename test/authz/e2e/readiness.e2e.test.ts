@@ -1,6 +1,6 @@
 // Readiness follows the bundle: a server whose bundle URL is down starts, answers checks with a
 // coded deny, reports not ready on /readyz and gRPC health, and becomes ready once polling loads
-// a bundle.
+// a bundle; /metrics says so (ready, last bundle failure and success).
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { create } from "@bufbuild/protobuf";
@@ -34,6 +34,7 @@ beforeAll(async () => {
   config.grpc.port = 0;
   config.http.port = 0;
   config.bundle = {
+    ...config.bundle,
     source: `http://127.0.0.1:${(bundleServer.address() as AddressInfo).port}/b.tar.gz`,
     pollIntervalMs: 100,
   };
@@ -45,6 +46,14 @@ afterAll(async () => {
   await server?.close();
   await new Promise<void>((resolve) => bundleServer.close(() => resolve()));
 });
+
+/** Unlabelled samples of /metrics by name. */
+async function metricSamples(): Promise<Map<string, number>> {
+  const text = await (await fetch(`http://127.0.0.1:${server?.httpPort}/metrics`)).text();
+  const out = new Map<string, number>();
+  for (const m of text.matchAll(/^(meshward_authz_\w+) (\S+)$/gm)) out.set(m[1] as string, Number(m[2]));
+  return out;
+}
 
 function grpcHealth(): Promise<HealthCheckResponse> {
   const Client = grpc.makeGenericClientConstructor(toGrpcServiceDefinition(Health), "Health");
@@ -60,16 +69,21 @@ function grpcHealth(): Promise<HealthCheckResponse> {
 }
 
 describe("readiness", () => {
-  it("is live but not ready without a bundle, and denies with MW_NO_BUNDLE", async () => {
+  it("is live but not ready without a bundle, and denies with the fetch failure's code", async () => {
     const base = `http://127.0.0.1:${server?.httpPort}`;
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     expect((await fetch(`${base}/readyz`)).status).toBe(503);
     expect((await grpcHealth()).status).toBe(HealthCheckResponse_ServingStatus.NOT_SERVING);
     const check = await fetch(`${base}/check/public/x`);
     expect(check.status).toBe(403);
-    expect(check.headers.get("x-meshward-reason")).toBe("MW_NO_BUNDLE");
+    expect(check.headers.get("x-meshward-reason")).toBe("MW_BUNDLE_FETCH");
     const status = (await (await fetch(`${base}/status`)).json()) as { bundle: { lastError?: string } };
     expect(status.bundle.lastError).toMatch(/HTTP 503/);
+    const metrics = await metricSamples();
+    expect(metrics.get("meshward_authz_ready")).toBe(0);
+    expect(metrics.get("meshward_authz_bundle_last_success_timestamp_seconds")).toBe(0);
+    expect(metrics.get("meshward_authz_bundle_last_failure_timestamp_seconds")).toBeGreaterThan(Date.now() / 1000 - 60);
+    expect(metrics.get("meshward_authz_bundle_poll_interval_seconds")).toBe(0.1);
   });
 
   it("becomes ready once polling activates a bundle", async () => {
@@ -80,5 +94,10 @@ describe("readiness", () => {
     expect((await fetch(`${base}/readyz`)).status).toBe(200);
     expect((await grpcHealth()).status).toBe(HealthCheckResponse_ServingStatus.SERVING);
     expect((await fetch(`${base}/check/public/x`)).status).toBe(200);
+    const metrics = await metricSamples();
+    expect(metrics.get("meshward_authz_ready")).toBe(1);
+    expect(metrics.get("meshward_authz_bundle_last_success_timestamp_seconds")).toBeGreaterThanOrEqual(
+      metrics.get("meshward_authz_bundle_last_failure_timestamp_seconds") ?? Number.POSITIVE_INFINITY,
+    );
   });
 });

@@ -1,5 +1,6 @@
 // The CLI with a bundle signed by `opa build --signing-key` (ES256 key made here): refused without a
-// verification key (as OPA does), served with `--verification-key` (algorithm inferred from the key).
+// verification key (as OPA does) — the server stays up, not ready, denying every check with
+// MW_BUNDLE_SIGNATURE — and served with `--verification-key` (algorithm inferred from the key).
 import { generateKeyPairSync } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -19,7 +20,16 @@ describe("signed bundle through the CLI", () => {
       revision: "signed-es256",
       extraArgs: ["--bundle", "--signing-key", join(dir, "signing.pem"), "--signing-alg", "ES256"],
     });
-    await expect(startAuthzProcess(["--bundle", bundle])).rejects.toThrow(/MW_BUNDLE_SIGNATURE/);
+    const refusing = await startAuthzProcess(["--bundle", bundle]);
+    try {
+      const base = `http://127.0.0.1:${refusing.httpPort}`;
+      expect((await fetch(`${base}/readyz`)).status).toBe(503);
+      const check = await fetch(`${base}/check/public/x`);
+      expect(check.status).toBe(403);
+      expect(check.headers.get("x-meshward-reason")).toBe("MW_BUNDLE_SIGNATURE");
+    } finally {
+      await refusing.stop();
+    }
     const authz = await startAuthzProcess(["--bundle", bundle, "--verification-key", join(dir, "verification.pem")]);
     try {
       const status = (await (await fetch(`http://127.0.0.1:${authz.httpPort}/status`)).json()) as {

@@ -2,6 +2,8 @@
 // the gRPC and HTTP ports, both serve checks arriving on separate connections, /metrics (served by
 // whichever worker gets the scrape) counts every worker's checks, a killed worker is replaced, and
 // SIGTERM stops them all.
+
+import { readFileSync } from "node:fs";
 import { create } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -52,7 +54,16 @@ async function checksTotal(): Promise<number> {
   return Number(/^meshward_authz_checks_total\{result="allow"[^}]*\} (\d+)$/m.exec(text)?.[1] ?? 0);
 }
 
-const workerPids = () => descendants(authz.process.pid);
+/** The worker processes: the server's children that run main.ts. Other descendants exist too (tsx's
+ * esbuild service, which a cold transform cache starts under each Node process) and are not workers. */
+const workerPids = () =>
+  descendants(authz.process.pid).filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("authz-server/src/main.ts");
+    } catch {
+      return false; // exited meanwhile
+    }
+  });
 
 async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
   const end = Date.now() + ms;

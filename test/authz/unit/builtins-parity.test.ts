@@ -13,6 +13,7 @@ import { meshwardBuiltins, REFUSED } from "../../../authz-server/src/policy/buil
 import { runtimeInfo } from "../../../authz-server/src/policy/builtins/runtime.ts";
 import { parseBundle } from "../../../authz-server/src/policy/bundle.ts";
 import { createEvaluator, type PolicyEvaluator } from "../../../authz-server/src/policy/evaluator.ts";
+import { unpackBundleArchive } from "../../../authz-server/src/policy/unpack.ts";
 import { SDK_BUILTIN_NAMES } from "../../../authz-server/src/policy/wasm-host.ts";
 import { opaBinary } from "../../../scripts/lib/tools.ts";
 import { type Arg, BUILTIN_CASES, type BuiltinCase } from "../builtin-cases.ts";
@@ -105,7 +106,7 @@ beforeAll(async () => {
   execFileSync(opaBinary(), ["build", "-t", "wasm", "-e", "parity", "-o", bundlePath, join(dir, "parity.rego")], {
     cwd: dir,
   });
-  evaluator = await createEvaluator(parseBundle(readBundle(bundlePath)));
+  evaluator = await createEvaluator(parseBundle(await unpackBundleArchive(readBundle(bundlePath))));
 }, 120_000);
 
 describe("builtins Meshward provides, against the OPA CLI", () => {
@@ -162,7 +163,9 @@ describe("builtins that are not deterministic or not bounded", () => {
     );
     const bundle = join(dir, "b.tar.gz");
     execFileSync(opaBinary(), ["build", "-t", "wasm", "-e", "nd", "-o", bundle, join(dir, "p.rego")], { cwd: dir });
-    policy = await createEvaluator(parseBundle(readBundle(bundle)), { nowMs: () => 1_764_864_000_123.456 });
+    policy = await createEvaluator(parseBundle(await unpackBundleArchive(readBundle(bundle))), {
+      nowMs: () => 1_764_864_000_123.456,
+    });
   }, 60_000);
 
   it("keeps time.now_ns, rand.intn and uuid.rfc4122 constant within one evaluation, as OPA does", () => {
@@ -219,7 +222,9 @@ describe("opa.runtime", () => {
     ) as { result: { expressions: { value: Record<string, unknown> }[] }[] };
     const bundle = join(dir, "b.tar.gz");
     execFileSync(opaBinary(), ["build", "-t", "wasm", "-e", "rt", "-o", bundle, join(dir, "p.rego")], { cwd: dir });
-    const policy = await createEvaluator(parseBundle(readBundle(bundle)), { runtime: runtimeInfo(env, "9.9.9") });
+    const policy = await createEvaluator(parseBundle(await unpackBundleArchive(readBundle(bundle))), {
+      runtime: runtimeInfo(env, "9.9.9"),
+    });
     const ours = (policy.evaluate({}, "rt") as { rt: Record<string, unknown> }).rt;
     const theirs = opa.result[0]?.expressions[0]?.value as Record<string, unknown>;
     expect(ours.version).toBe("9.9.9");

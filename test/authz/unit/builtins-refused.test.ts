@@ -8,9 +8,10 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ErrorCodes, MeshwardError } from "../../../authz-server/src/errors.ts";
 import { meshwardBuiltins, REFUSED } from "../../../authz-server/src/policy/builtins/index.ts";
-import { parseBundle } from "../../../authz-server/src/policy/bundle.ts";
+import { type Bundle, parseBundle } from "../../../authz-server/src/policy/bundle.ts";
 import { createEvaluator } from "../../../authz-server/src/policy/evaluator.ts";
 import { requiredBuiltins } from "../../../authz-server/src/policy/required-builtins.ts";
+import { unpackBundleArchive } from "../../../authz-server/src/policy/unpack.ts";
 import { SDK_BUILTIN_NAMES } from "../../../authz-server/src/policy/wasm-host.ts";
 import { opaBinary } from "../../../scripts/lib/tools.ts";
 import { readBundle } from "../helpers/opa-bundle.ts";
@@ -32,15 +33,15 @@ const CALLS: Record<string, string> = {
   "rego.parse_module": 'rego.parse_module("x.rego", input.module)',
 };
 
-let wasmBundle: Uint8Array;
+let wasmBundle: Bundle;
 
-beforeAll(() => {
+beforeAll(async () => {
   const dir = scratchDir("mw-refused");
   const rules = Object.values(CALLS).map((call, i) => `r${i} := ${call}`);
   writeFileSync(join(dir, "p.rego"), ["package refused", "import rego.v1", ...rules, ""].join("\n"));
   const out = join(dir, "b.tar.gz");
   execFileSync(opaBinary(), ["build", "-t", "wasm", "-e", "refused", "-o", out, join(dir, "p.rego")], { cwd: dir });
-  wasmBundle = readBundle(out);
+  wasmBundle = parseBundle(await unpackBundleArchive(readBundle(out)));
 }, 60_000);
 
 describe("builtins Meshward refuses", () => {
@@ -49,12 +50,12 @@ describe("builtins Meshward refuses", () => {
   });
 
   it("are imported from the host by OPA's Wasm output (so refusing them at load is the only place)", async () => {
-    const needed = await requiredBuiltins(parseBundle(wasmBundle).wasm);
+    const needed = await requiredBuiltins(wasmBundle.wasm);
     for (const name of Object.keys(REFUSED)) expect(needed, name).toContain(name);
   });
 
   it("refuse the bundle at load with MW_BUNDLE_BUILTIN, every name and each reason once", async () => {
-    const failure = await createEvaluator(parseBundle(wasmBundle)).then(
+    const failure = await createEvaluator(wasmBundle).then(
       () => undefined,
       (err: unknown) => err,
     );

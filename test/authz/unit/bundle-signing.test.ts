@@ -10,7 +10,8 @@ import { ActivePolicy } from "../../../authz-server/src/policy/active-policy.ts"
 import { canonicalJson } from "../../../authz-server/src/policy/canonical-json.ts";
 import { signBundleFiles } from "../../../authz-server/src/policy/sign.ts";
 import type { SignatureVerification } from "../../../authz-server/src/policy/signature.ts";
-import { readTarGz, writeTarGz } from "../../../authz-server/src/policy/tar.ts";
+import { writeTarGz } from "../../../authz-server/src/policy/tar.ts";
+import { unpackBundleArchive } from "../../../authz-server/src/policy/unpack.ts";
 import { repoRoot } from "../../../scripts/lib/tools.ts";
 import { buildBundle, readBundle } from "../helpers/opa-bundle.ts";
 import { scratchDir } from "../helpers/scratch.ts";
@@ -65,7 +66,7 @@ describe("bundle signatures", () => {
   it("verifies a bundle signed by Meshward's signer, and OPA accepts it too", async () => {
     const unsigned = readBundle(buildBundle("policy/default", { entrypoints: ["envoy/authz/allow"], data: DATA }));
     const signed = writeTarGz(
-      await signBundleFiles(readTarGz(unsigned), {
+      await signBundleFiles(await unpackBundleArchive(unsigned), {
         algorithm: "RS256",
         key: privateKey,
         keyId: "default",
@@ -90,12 +91,12 @@ describe("bundle signatures", () => {
   it("refuses tampering, a wrong key, unsigned and unexpected signatures; keeps the last good", async () => {
     const policy = new ActivePolicy({ signature: verification() });
     await policy.activateFromBytes(opaSigned("good"), "good");
-    const files = readTarGz(opaSigned("tampered"));
+    const files = await unpackBundleArchive(opaSigned("tampered"));
     files.set("/data.json", new TextEncoder().encode(JSON.stringify({ meta: { note: "evil" } })));
     await expect(policy.activateFromBytes(writeTarGz(files), "tampered")).rejects.toThrow(
       /data\.json: digest does not match/,
     );
-    const extra = readTarGz(opaSigned("extra"));
+    const extra = await unpackBundleArchive(opaSigned("extra"));
     extra.set("/envoy/extra.rego", new TextEncoder().encode("package x"));
     await expect(policy.activateFromBytes(writeTarGz(extra), "extra")).rejects.toThrow(
       /envoy\/extra\.rego is in the bundle but not in the signature/,
@@ -112,7 +113,9 @@ describe("bundle signatures", () => {
   });
 
   it("pins the algorithm to the configured key (an HS256 signature made with the public key fails)", async () => {
-    const files = readTarGz(readBundle(buildBundle("policy/default", { entrypoints: ["envoy/authz/allow"] })));
+    const files = await unpackBundleArchive(
+      readBundle(buildBundle("policy/default", { entrypoints: ["envoy/authz/allow"] })),
+    );
     const pem = publicKey.export({ type: "spki", format: "pem" });
     const forged = await signBundleFiles(files, {
       algorithm: "HS256",
@@ -126,7 +129,9 @@ describe("bundle signatures", () => {
   });
 
   it("checks the scope when one is configured", async () => {
-    const files = readTarGz(readBundle(buildBundle("policy/default", { entrypoints: ["envoy/authz/allow"] })));
+    const files = await unpackBundleArchive(
+      readBundle(buildBundle("policy/default", { entrypoints: ["envoy/authz/allow"] })),
+    );
     const signed = writeTarGz(
       await signBundleFiles(files, {
         algorithm: "RS256",

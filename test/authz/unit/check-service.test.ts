@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { CheckService, type CheckServiceOptions } from "../../../authz-server/src/check-service.ts";
 import { defaultConfig } from "../../../authz-server/src/config/schema.ts";
 import type { InputEnricher } from "../../../authz-server/src/enrich.ts";
+import { RESERVED_HEADERS } from "../../../authz-server/src/headers.ts";
 import { ActivePolicy } from "../../../authz-server/src/policy/active-policy.ts";
 import { checkServiceOptions } from "../../../authz-server/src/server.ts";
 import { repoRoot } from "../../../scripts/lib/tools.ts";
@@ -35,7 +36,8 @@ describe("CheckService with an opa-envoy-plugin style policy", () => {
       ["x-tags", "a"],
       ["x-tags", "b"],
     ]);
-    expect(ok.headersToRemove).toEqual(["x-internal"]);
+    // The policy's removal, then every reserved x-meshward-* header nobody set on this allow.
+    expect(ok.headersToRemove).toEqual(["x-internal", ...RESERVED_HEADERS]);
     expect(headerPairsOf(ok.responseHeadersToAdd)).toEqual([["x-policy", "people"]]);
     expect(ok.queryParametersToSet.map((q) => [q.key, q.value])).toEqual([["via", "opa"]]);
     expect(ok.queryParametersToRemove).toEqual(["debug"]);
@@ -128,7 +130,8 @@ describe("CheckService with an opa-envoy-plugin style policy", () => {
     const { response } = await service({}, [enricher]).check(fixture("get-people-alice"));
     const ok = okOf(response);
     expect(headerPairsOf(ok.headers)).toContainEqual(["x-meshward-subject", "alice"]);
-    expect(ok.headersToRemove).toEqual(["x-internal", "x-meshward-risk-score"]);
+    expect(ok.headersToRemove).toContain("x-meshward-risk-score");
+    expect(ok.headersToRemove).not.toContain("x-meshward-subject"); // set by the enricher
   });
 
   it("honours the deadline while an enricher waits", async () => {
@@ -142,9 +145,11 @@ describe("CheckService with an opa-envoy-plugin style policy", () => {
     expect(record.allowed).toBe(false);
   });
 
-  it("denies with MW_NO_BUNDLE before a bundle is active", async () => {
-    const empty = new CheckService(OPTIONS, { policy: new ActivePolicy() });
-    const { record } = await empty.check(fixture("get-people-alice"));
-    expect(record.errorCode).toBe("MW_NO_BUNDLE");
+  it("denies with MW_BUNDLE_NONE before a bundle is active, with the refusal's code after one", async () => {
+    const inactive = new ActivePolicy();
+    const empty = new CheckService(OPTIONS, { policy: inactive });
+    expect((await empty.check(fixture("get-people-alice"))).record.errorCode).toBe("MW_BUNDLE_NONE");
+    await expect(inactive.activateFromBytes(new Uint8Array([1, 2, 3]), "junk")).rejects.toThrow();
+    expect((await empty.check(fixture("get-people-alice"))).record.errorCode).toBe("MW_BUNDLE_INVALID");
   });
 });

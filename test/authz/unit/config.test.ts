@@ -40,7 +40,12 @@ logging: { decisions: { sampleRate: 0.25, redactPaths: [parsed_body.ssn] } }
     expect(config.policy.dryRun).toBe(true);
     expect(config.bundle.source).toBe(join(dir, "bundles/b.tar.gz"));
     expect(config.identity.jwt).toMatchObject({ audience: ["api"], algorithms: ["ES256"], header: "authorization" });
-    expect(config.logging.decisions).toEqual({ enabled: true, sampleRate: 0.25, redactPaths: ["parsed_body.ssn"] });
+    expect(config.logging.decisions).toEqual({
+      enabled: true,
+      sampleRate: 0.25,
+      redactPaths: ["parsed_body.ssn"],
+      bodyPaths: [],
+    });
     expect(load(["--config", file("b.json", '{"check": {"timeoutMs": 50}}')]).check.timeoutMs).toBe(50);
   });
 

@@ -19,8 +19,9 @@ describe("redaction", () => {
     http.path = "/people/alice?access_token=secret&x=1";
     input.parsed_body = { password: "p", user: "alice", nested: { apiKey: "k" } };
     input.meshward = { identity: { subject: "alice", claims: { sub: "alice", refresh_token: "r" } } };
-    const redact = createRedactor({ headers: ["x-internal"], paths: ["parsed_body.user"] });
+    const redact = createRedactor({ headers: ["x-internal"], paths: ["parsed_body.user"], bodyPaths: ["/people/*"] });
     const out = redact(input) as typeof input & { attributes: typeof input.attributes };
+    expect((createRedactor()(input) as typeof input).parsed_body).toBe(REDACTED); // bodies are opt-in
     const text = JSON.stringify(out);
     for (const secret of [
       "eyJhbGciOiJub25lIn0",
@@ -71,7 +72,10 @@ describe("redaction shares what it does not change", () => {
 
   it("masks a credential in a header, deep in the body and at configured paths, copying only those paths", () => {
     const input = withSecrets();
-    const redact = createRedactor({ paths: ["attributes.request.http.headers.x-pii", "parsed_query.page.0"] });
+    const redact = createRedactor({
+      paths: ["attributes.request.http.headers.x-pii", "parsed_query.page.0"],
+      bodyPaths: ["/**"],
+    });
     const out = redact(input) as typeof input;
     const text = JSON.stringify(out);
     for (const secret of ["nested-header-secret", "eyJhbGciOiJub25lIn0", "555-0100", '"1234"', '"2"'])

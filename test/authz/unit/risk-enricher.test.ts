@@ -7,7 +7,7 @@ import { defaultConfig } from "../../../authz-server/src/config/schema.ts";
 import { IdentityEnricher } from "../../../authz-server/src/identity/identity-enricher.ts";
 import { ActivePolicy } from "../../../authz-server/src/policy/active-policy.ts";
 import { type RiskAssessor, RiskEnricher } from "../../../authz-server/src/risk-enricher.ts";
-import { checkServiceOptions, MESHWARD_UPSTREAM_HEADERS } from "../../../authz-server/src/server.ts";
+import { checkServiceOptions } from "../../../authz-server/src/server.ts";
 import { repoRoot } from "../../../scripts/lib/tools.ts";
 import { fixture } from "../helpers/fixtures.ts";
 import { buildBundle, readBundle } from "../helpers/opa-bundle.ts";
@@ -41,7 +41,6 @@ function serviceWith(engine: RiskAssessor): CheckService {
     policy,
     enrichers: [new IdentityEnricher({ spiffe: true }), risk],
     observers: [risk.observe],
-    reservedHeaders: MESHWARD_UPSTREAM_HEADERS,
   });
 }
 

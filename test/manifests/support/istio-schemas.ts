@@ -1,5 +1,6 @@
-// JSON Schemas for Istio resources, made from the vendored sources in manifests/schemas/:
-// - the openAPIV3Schema of each CRD version in istio-crds.yaml;
+// JSON Schemas for the custom resources Meshward ships, made from the vendored sources in
+// manifests/schemas/:
+// - the openAPIV3Schema of each CRD version in istio-crds.yaml and prometheus-operator-crds.yaml;
 // - meshConfig's ext_authz provider messages, derived from the config.proto excerpt.
 // Both are made strict the way `kubectl apply` (server-side field validation, Strict by default
 // since Kubernetes 1.27) treats objects: a field the schema does not declare is an error, except
@@ -13,12 +14,37 @@ export type JsonSchema = Record<string, unknown>;
 
 const SCHEMA_DIR = join(repoRoot, "manifests/schemas");
 
+/** A Go (RE2) `pattern` as JavaScript reads it: a `(?i)` group, which prometheus-operator's CRDs use
+ *  for whole patterns, becomes case-insensitive letters (`a` → `[aA]`; JavaScript has no inline
+ *  flag). Letters inside a character class or after a backslash are left alone. */
+export function jsPattern(pattern: string): string {
+  if (!pattern.includes("(?i)")) return pattern;
+  let out = "";
+  let inClass = false;
+  const rest = pattern.replace("(?i)", "");
+  for (let i = 0; i < rest.length; i++) {
+    const c = rest[i] as string;
+    if (c === "\\") {
+      out += c + (rest[++i] ?? "");
+      continue;
+    }
+    if (c === "[") inClass = true;
+    else if (c === "]") inClass = false;
+    out += !inClass && /[a-z]/i.test(c) ? `[${c.toLowerCase()}${c.toUpperCase()}]` : c;
+  }
+  return out;
+}
+
 /** Returns a copy in which every object schema with `properties` rejects undeclared fields. */
 export function strictObjects(schema: unknown): unknown {
   if (Array.isArray(schema)) return schema.map(strictObjects);
   if (schema === null || typeof schema !== "object") return schema;
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(schema)) {
+    if (key === "pattern" && typeof value === "string") {
+      out[key] = jsPattern(value);
+      continue;
+    }
     // `properties` maps field names to schemas: recurse into the values, keep the names.
     out[key] =
       key === "properties" && value && typeof value === "object"
@@ -42,11 +68,19 @@ function withObjectMeta(root: JsonSchema): JsonSchema {
   return { ...root, properties };
 }
 
-/** `group/version/Kind` → strict JSON Schema of the whole object, for every served CRD version. */
-export function istioCrdSchemas(): Map<string, JsonSchema> {
-  const text = readFileSync(join(SCHEMA_DIR, "istio-crds.yaml"), "utf8");
+/** `group/version/Kind` → strict JSON Schema of the whole object, for every served version of the
+ *  CRDs in every vendored CRD file. */
+export function crdSchemas(files = ["istio-crds.yaml", "prometheus-operator-crds.yaml"]): Map<string, JsonSchema> {
+  const schemas = new Map<string, JsonSchema>();
+  for (const file of files) for (const [key, schema] of crdFileSchemas(file)) schemas.set(key, schema);
+  return schemas;
+}
+
+function crdFileSchemas(file: string): Map<string, JsonSchema> {
+  const text = readFileSync(join(SCHEMA_DIR, file), "utf8");
   const schemas = new Map<string, JsonSchema>();
   for (const doc of parseAllDocuments(text)) {
+    if (doc.contents === null) continue;
     const crd = doc.toJS() as {
       spec: {
         group: string;

@@ -159,6 +159,7 @@ export async function startAuthzHarness(options: HarnessOptions = {}): Promise<A
     jwksCacheMs: options.jwksCacheMs ?? 300_000,
     jwksMinRefetchMs: options.jwksMinRefetchMs ?? 30_000,
     jwksTimeoutMs: options.jwksTimeoutMs ?? 5000,
+    jwksMaxBytes: 256 * 1024,
   };
   const logger = pino({ level: "info", base: { service: "meshward-authz" } }, sink);
   const server = await startAuthzServer(config, { logger, ...(options.nowMs ? { nowMs: options.nowMs } : {}) });

@@ -8,22 +8,26 @@ method := input.attributes.request.http.method
 # Envoy's :path includes the query string; rules match the path alone.
 path := split(input.attributes.request.http.path, "?")[0]
 
-# A path that a later hop could resolve differently from its text: dot segments, or a slash or
-# backslash hidden by percent-encoding (parsed_path is percent-decoded). Envoy's
-# `normalize_path` and `merge_slashes` should make this rare; the policy refuses it anyway.
+# A path that a later hop could resolve differently from its text (parsed_path is percent-decoded):
+# dot segments, also with `;` parameters (`..;`); empty segments other than a trailing slash; a
+# slash, backslash or NUL hidden by percent-encoding; bytes that are not UTF-8 (overlong `%c0%ae`
+# decodes to U+FFFD); escapes left after decoding (double encoding, `%252e`). Envoy's
+# `normalize_path`, `merge_slashes` and `path_with_escaped_slashes_action` should make this rare;
+# the policy refuses it anyway, since it may sit behind an Envoy configured by someone else.
 path_violation if {
 	some segment in input.parsed_path
-	segment in {".", ".."}
+	split(segment, ";")[0] in {".", ".."}
+}
+
+path_violation if {
+	some i, segment in input.parsed_path
+	segment == ""
+	i < count(input.parsed_path) - 1
 }
 
 path_violation if {
 	some segment in input.parsed_path
-	contains(segment, "/")
-}
-
-path_violation if {
-	some segment in input.parsed_path
-	contains(segment, "\\")
+	regex.match(`[/\\\x00\x{FFFD}]|%[0-9A-Fa-f]{2}|%[uU]`, segment)
 }
 
 # A rule {methods, paths} matches when the method is listed and one path glob matches.

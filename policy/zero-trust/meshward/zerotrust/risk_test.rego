@@ -81,6 +81,31 @@ test_path_tricks_are_refused if {
 	b.http_status == 400
 }
 
+test_ambiguous_decoded_segments_are_refused if {
+	every segments in [
+		["public", "a\\b"],
+		["public", "..;", "admin"],
+		["public", "", "..", "admin"],
+		["public", "x\u0000"],
+		["public", "\ufffd\ufffd", "admin"],
+		["public", "%2e%2e", "admin"],
+		["public", "%u002e"],
+	] {
+		req := object.union(anonymous("GET", "/public/x", "low"), {"parsed_path": segments})
+		d := zerotrust.decision with input as req
+		d.http_status == 400
+		d.headers["x-meshward-reason"] == "path_not_normalized"
+	}
+}
+
+test_trailing_slash_and_parameters_are_fine if {
+	every segments in [["public", "x", ""], ["public", "a;v=1"], ["public", "..."]] {
+		req := object.union(anonymous("GET", "/public/x", "low"), {"parsed_path": segments})
+		d := zerotrust.decision with input as req
+		d.allowed == true
+	}
+}
+
 # The decoded last segment, as the authz server's parsePath would produce it.
 seg("/public/../admin") := ".."
 
