@@ -6,7 +6,7 @@
 // members each type needs present (`k` non-empty; RSA `n`, `e`; EC `crv`, `x`, `y`; OKP `crv`, `x`).
 // Node's key import is the final judge of the numbers themselves.
 import { createPrivateKey, type KeyObject } from "node:crypto";
-import { fail } from "./operands.ts";
+import { fail, parseJsonOrFail } from "./operands.ts";
 
 export type Jwk = Readonly<Record<string, unknown>>;
 
@@ -84,13 +84,7 @@ function asObject(value: unknown, what: string): Jwk {
 
 /** The first key of a JWK or JWK Set text (jwx's jwk.Parse, then Key(0)); every key is checked. */
 export function firstJwk(text: string): Jwk {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    return fail("failed to unmarshal JWK");
-  }
-  const object = asObject(parsed, "JWK");
+  const object = asObject(parseJsonOrFail(text, "failed to unmarshal JWK"), "JWK");
   if (Object.hasOwn(object, "keys")) {
     if (!Array.isArray(object.keys)) fail("failed to parse JWK set");
     const keys = object.keys.map((k) => asObject(k, "JWK set"));

@@ -11,7 +11,7 @@ import type { RegoValue } from "../rego-value.ts";
 import type { Builtin } from "../wasm-host.ts";
 import { goJson } from "./go-json.ts";
 import { firstJwk, type Jwk, jwkPrivateKey, jwkSecret } from "./jwk.ts";
-import { fail, str } from "./operands.ts";
+import { fail, parseJsonOrFail, str } from "./operands.ts";
 
 const HASH: Record<string, string> = { "256": "sha256", "384": "sha384", "512": "sha512" };
 
@@ -77,12 +77,7 @@ const ALGORITHMS = new Set([
 /** The compact JWS of `headerText` and `payloadText` signed with the first key of `jwkText`. */
 export function encodeSign(headerText: string, payloadText: string, jwkText: string): string {
   const jwk = firstJwk(jwkText);
-  let header: unknown;
-  try {
-    header = JSON.parse(headerText);
-  } catch {
-    return fail("missing or invalid 'alg' header");
-  }
+  const header = parseJsonOrFail(headerText, "missing or invalid 'alg' header");
   const alg = headerString(header, "alg");
   if (alg === undefined) fail("missing or invalid 'alg' header");
   if (!ALGORITHMS.has(alg)) fail(`unknown JWS algorithm: ${alg}`);
