@@ -19,6 +19,7 @@ import { displayUrl } from "./ops/display-url.ts";
 import { AuthzMetrics } from "./ops/metrics.ts";
 import { createRedactor } from "./ops/redact.ts";
 import { ActivePolicy } from "./policy/active-policy.ts";
+import { runtimeInfo } from "./policy/builtins/runtime.ts";
 import { BundleSource } from "./policy/bundle-source.ts";
 import type { SignatureVerification } from "./policy/signature.ts";
 import type { RateLimitRuntimeContext } from "./ratelimit/runtime.ts";
@@ -27,6 +28,11 @@ import type { RiskRuntime, RiskRuntimeContext } from "./risk-runtime.ts";
 import { Admission } from "./transport/admission.ts";
 import { GrpcTransport, type TlsFiles } from "./transport/grpc-server.ts";
 import { HttpTransport } from "./transport/http-server.ts";
+
+/** The repository's version: what `opa.runtime().version` answers. */
+const MESHWARD_VERSION = (
+  JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }
+).version;
 
 export interface RunningServer {
   grpcPort: number;
@@ -177,6 +183,7 @@ export async function startAuthzServer(config: AuthzConfig, deps: ServerDependen
   const { limits } = config.bundle;
   const policy = new ActivePolicy({
     nowMs,
+    runtime: runtimeInfo(process.env, MESHWARD_VERSION),
     limits: { maxUnpackedBytes: limits.maxUnpackedBytes, maxEntries: limits.maxEntries },
     defaultEntrypoint: config.policy.defaultEntrypoint,
     ...(signature ? { signature } : {}),

@@ -10,6 +10,8 @@ export interface BuiltinCase {
   name: string;
   args: Arg[];
   exact?: boolean;
+  /** Wraps the call in a Rego expression (for results that are random, compared by a property). */
+  around?: (call: string) => string;
 }
 
 const c = (name: string, ...args: Arg[]): BuiltinCase => ({ name, args });

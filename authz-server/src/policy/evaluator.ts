@@ -12,6 +12,7 @@ import { ErrorCodes, MeshwardError } from "../errors.ts";
 import { inputJsonText } from "../translate/raw-json.ts";
 import { meshwardBuiltins, REFUSED } from "./builtins/index.ts";
 import type { Bundle } from "./bundle.ts";
+import type { RegoValue } from "./rego-value.ts";
 import { missingBuiltins, requiredBuiltins } from "./required-builtins.ts";
 import { instantiatePolicy, SDK_BUILTIN_NAMES, type WasmPolicy } from "./wasm-host.ts";
 
@@ -27,6 +28,8 @@ export interface PolicyEvaluator {
 export interface EvaluatorOptions {
   /** Wall clock in ms since the epoch; `time.now_ns` reads it once per evaluation. */
   nowMs?: () => number;
+  /** What `opa.runtime()` answers (builtins/runtime.ts); {} without it, as OPA without runtime info. */
+  runtime?: RegoValue;
 }
 
 function textBuffer(text: string): ArrayBuffer {
@@ -34,7 +37,13 @@ function textBuffer(text: string): ArrayBuffer {
 }
 
 function missingMessage(missing: string[]): string {
-  const reasons = missing.filter((name) => REFUSED[name]).map((name) => `${name}: ${REFUSED[name]}`);
+  // Builtins refused for one reason (the graphql.* family) share one sentence.
+  const byReason = new Map<string, string[]>();
+  for (const name of missing) {
+    const reason = REFUSED[name];
+    if (reason !== undefined) byReason.set(reason, [...(byReason.get(reason) ?? []), name]);
+  }
+  const reasons = [...byReason].map(([reason, names]) => `${names.join(", ")}: ${reason}`);
   return (
     `policy needs builtin${missing.length > 1 ? "s" : ""} Meshward does not provide: ${missing.join(", ")}` +
     (reasons.length > 0 ? ` (${reasons.join("; ")})` : "")
@@ -43,7 +52,7 @@ function missingMessage(missing: string[]): string {
 
 export async function createEvaluator(bundle: Bundle, options: EvaluatorOptions = {}): Promise<PolicyEvaluator> {
   const nowMs = options.nowMs ?? Date.now;
-  const builtins = meshwardBuiltins();
+  const builtins = meshwardBuiltins(options.runtime === undefined ? {} : { runtime: options.runtime });
   let needed: string[];
   try {
     needed = await requiredBuiltins(bundle.wasm);

@@ -6,20 +6,21 @@
 // properties instead. Which builtins need a host is OPA's own list (builtin_metadata.json entries
 // with "wasm": false); authz-server/README.md says which of them Meshward provides.
 import { execFileSync } from "node:child_process";
-import { sign as cryptoSign, generateKeyPairSync, type KeyObject } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { meshwardBuiltins, REFUSED } from "../../../authz-server/src/policy/builtins/index.ts";
+import { runtimeInfo } from "../../../authz-server/src/policy/builtins/runtime.ts";
 import { parseBundle } from "../../../authz-server/src/policy/bundle.ts";
 import { createEvaluator, type PolicyEvaluator } from "../../../authz-server/src/policy/evaluator.ts";
 import { unpackBundleArchive } from "../../../authz-server/src/policy/unpack.ts";
 import { SDK_BUILTIN_NAMES } from "../../../authz-server/src/policy/wasm-host.ts";
 import { opaBinary } from "../../../scripts/lib/tools.ts";
 import { type Arg, BUILTIN_CASES, type BuiltinCase } from "../builtin-cases.ts";
+import { cryptoCases } from "../builtin-cases-crypto.ts";
+import { WEB_CASES } from "../builtin-cases-web.ts";
 import { readBundle } from "../helpers/opa-bundle.ts";
 import { scratchDir } from "../helpers/scratch.ts";
-import { makeTestPki } from "../helpers/test-pki.ts";
 
 function isSpecial(arg: Arg): boolean {
   if (arg === null || typeof arg !== "object") return false;
@@ -50,85 +51,6 @@ const SET_RESULTS = new Set([
   "graph.reachable_paths",
 ]);
 
-const c = (name: string, ...args: Arg[]): BuiltinCase => ({ name, args });
-
-/** Tokens signed at test time with fresh Ed25519 and RSA keys. */
-function tokenCases(): BuiltinCase[] {
-  const sign = (alg: string, key: KeyObject, payload: object, algorithm: string | null) => {
-    const input = `${Buffer.from(JSON.stringify({ alg, typ: "JWT" })).toString("base64url")}.${Buffer.from(JSON.stringify(payload)).toString("base64url")}`;
-    return `${input}.${cryptoSign(algorithm, Buffer.from(input), key).toString("base64url")}`;
-  };
-  const ed = generateKeyPairSync("ed25519");
-  const other = generateKeyPairSync("ed25519");
-  const rsa = generateKeyPairSync("rsa", { modulusLength: 2048 });
-  const pem = (k: KeyObject) => k.export({ type: "spki", format: "pem" }).toString();
-  const edToken = sign("EdDSA", ed.privateKey, { sub: "alice" }, null);
-  const rsToken = sign("RS256", rsa.privateKey, { sub: "bob", n: 1 }, "sha256");
-  const jwk = JSON.stringify({ keys: [ed.publicKey.export({ format: "jwk" })] });
-  return [
-    c("io.jwt.verify_eddsa", edToken, pem(ed.publicKey)),
-    c("io.jwt.verify_eddsa", edToken, jwk),
-    c("io.jwt.verify_eddsa", edToken, pem(other.publicKey)),
-    c("io.jwt.verify_eddsa", `${edToken}x`, pem(ed.publicKey)),
-    c("io.jwt.verify_eddsa", rsToken, pem(ed.publicKey)),
-    c("io.jwt.verify_rs256", rsToken, pem(rsa.publicKey)),
-    c("io.jwt.verify_rs256", rsToken, pem(ed.publicKey)),
-    c("io.jwt.decode", rsToken),
-    c("io.jwt.decode", edToken),
-  ];
-}
-
-/** Certificates made at test time (openssl): a P-256 CA, a leaf with IP/DNS SANs and serverAuth,
- *  one with a SPIFFE URI SAN and clientAuth, and an RSA one with every name field. */
-function certificateCases(): BuiltinCase[] {
-  const pki = makeTestPki();
-  execFileSync(
-    "openssl",
-    [
-      "req",
-      "-x509",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-keyout",
-      "rsa.key",
-      "-out",
-      "rsa.pem",
-      "-days",
-      "2",
-      "-subj",
-      "/C=DE/ST=Berlin/L=Berlin/O=Example/OU=Mesh/CN=rsa.example/serialNumber=42/postalCode=10115",
-      "-addext",
-      "subjectAltName=DNS:a.example,DNS:b.example,email:ops@example.org,IP:2001:db8::1,URI:https://example.org/a?b=c#d",
-      "-addext",
-      "keyUsage=critical,digitalSignature,keyEncipherment,keyCertSign",
-      "-addext",
-      "extendedKeyUsage=serverAuth,clientAuth,1.2.3.4",
-      "-addext",
-      "basicConstraints=critical,CA:TRUE,pathlen:0",
-    ],
-    { cwd: pki.dir, stdio: "pipe" },
-  );
-  const pem = (file: string) => readFileSync(file, "utf8");
-  const [ca, server, client, rsa] = [pki.caFile, pki.serverCertFile, pki.clientCertFile, join(pki.dir, "rsa.pem")].map(
-    pem,
-  ) as [string, string, string, string];
-  const der = (text: string) => Buffer.from(text.replace(/-----[^-]+-----|\s/g, ""), "base64");
-  return [
-    c("crypto.x509.parse_certificates", ca),
-    c("crypto.x509.parse_certificates", server),
-    c("crypto.x509.parse_certificates", client),
-    c("crypto.x509.parse_certificates", rsa),
-    c("crypto.x509.parse_certificates", ca + client),
-    c("crypto.x509.parse_certificates", der(server).toString("base64")),
-    c("crypto.x509.parse_certificates", Buffer.concat([der(ca), der(rsa)]).toString("base64")),
-    c("crypto.x509.parse_certificates", Buffer.from(client).toString("base64")),
-    c("crypto.x509.parse_certificates", pem(pki.clientKeyFile)),
-    c("crypto.x509.parse_certificates", "not a certificate"),
-    c("crypto.x509.parse_certificates", ""),
-  ];
-}
-
 let cases: BuiltinCase[] = [];
 let module = "";
 let input: Record<string, unknown> = {};
@@ -136,7 +58,8 @@ let input: Record<string, unknown> = {};
 function ruleOf(c: BuiltinCase, i: number): string {
   const args = c.args.map((a, k) => (isSpecial(a) ? literal(a) : `input.c${i}[${k}]`));
   const plain = `${c.name}(${args.join(", ")})`;
-  const call = SET_RESULTS.has(c.name) ? `sort(${plain})` : plain;
+  const sorted = SET_RESULTS.has(c.name) ? `sort(${plain})` : plain;
+  const call = c.around ? c.around(sorted) : sorted;
   // Exact: the nanoseconds split in two halves a double holds (Wasm integer arithmetic is exact).
   return c.exact
     ? `c${i} := [r % 1000000000, (r - (r % 1000000000)) / 1000000000] if r := ${call}`
@@ -160,7 +83,7 @@ let opaAnswers: Record<string, unknown>;
 let evaluator: PolicyEvaluator;
 
 beforeAll(async () => {
-  cases = [...BUILTIN_CASES, ...certificateCases(), ...tokenCases()];
+  cases = [...BUILTIN_CASES, ...WEB_CASES, ...cryptoCases()];
   module = `package parity\n\nimport rego.v1\n\n${cases.map(ruleOf).join("\n")}\n`;
   input = Object.fromEntries(cases.map((c, i) => [`c${i}`, c.args]));
   const dir = scratchDir("mw-parity");
@@ -197,9 +120,17 @@ describe("builtins Meshward provides, against the OPA CLI", () => {
       }))
       .filter((d) => canonical(d.opa) !== canonical(d.meshward));
     expect(differences).toEqual([]);
-    // The certificates parsed (equal, not both undefined): 8 inputs of certificates, and "" (none).
+    // The certificates parsed (equal, not both undefined): 11 inputs of certificates, and "" (none).
     const parsed = cases.filter((c, i) => c.name === "crypto.x509.parse_certificates" && Array.isArray(ours[`c${i}`]));
-    expect(parsed.length).toBe(9);
+    expect(parsed.length).toBe(12);
+  });
+
+  it("has, for every builtin, cases that succeed (agreeing on failures alone would prove little)", () => {
+    const ours = evaluator.evaluate(input, "parity") as Record<string, unknown>;
+    const failed = (v: unknown) => v === undefined || v === false || (Array.isArray(v) && v[0] === false);
+    const names = new Set(cases.map((c) => c.name));
+    const succeeding = new Set(cases.filter((_, i) => !failed(ours[`c${i}`])).map((c) => c.name));
+    expect([...names].filter((n) => !succeeding.has(n))).toEqual([]);
   });
 
   it("provides only builtins the pinned OPA knows, and none it refuses", () => {
@@ -226,6 +157,7 @@ describe("builtins that are not deterministic or not bounded", () => {
         'random := [rand.intn("a", 10), rand.intn("a", 10), rand.intn("b", 1000000)]',
         'ids := [uuid.rfc4122("a"), uuid.rfc4122("a"), uuid.rfc4122("b")]',
         "expanded := count(net.cidr_expand(input.cidr))",
+        "globs := regex.globs_match(input.glob1, input.glob2)",
         "",
       ].join("\n"),
     );
@@ -255,4 +187,48 @@ describe("builtins that are not deterministic or not bounded", () => {
     expect((policy.evaluate({ cidr: "10.0.0.0/16" }, "nd") as { expanded: number }).expanded).toBe(65_536);
     expect(() => policy.evaluate({ cidr: "10.0.0.0/8" }, "nd")).toThrow(/more than 65536 addresses/);
   });
+
+  it("stops regex.globs_match on globs whose intersection would take OPA minutes", () => {
+    const globs = (glob1: string, glob2: string) => {
+      const started = performance.now();
+      const run = () => policy.evaluate({ cidr: "10.0.0.0/32", glob1, glob2 }, "nd");
+      return { run, elapsed: () => performance.now() - started };
+    };
+    // OPA: n=7 takes 5 s, n=8 47 s, n=9 over 2 minutes. Remembered answers: milliseconds.
+    const nine = globs(".+a+".repeat(9), `${"a+.*".repeat(9)}b`);
+    expect((nine.run() as { globs: boolean }).globs).toBe(false);
+    expect(nine.elapsed()).toBeLessThan(5_000);
+    // Beyond the step budget or the recursion limit the evaluation stops (a deny), as for cidr_expand.
+    const wide = globs(".+a+".repeat(100), `${"a+.*".repeat(100)}b`);
+    expect(wide.run).toThrow(/regex.globs_match: more than 1000000 steps/);
+    expect(wide.elapsed()).toBeLessThan(10_000);
+    const deep = globs(`${"a*b*".repeat(5000)}c`, `${"b*a*".repeat(5000)}c`);
+    expect(deep.run).toThrow(/regex.globs_match: recursion deeper than 1000/);
+    // Linear work is never cut short.
+    expect((globs("a".repeat(200_000), "a*").run() as { globs: boolean }).globs).toBe(true);
+  });
+});
+
+describe("opa.runtime", () => {
+  it("answers OPA's shape with the process environment, and Meshward's version", async () => {
+    const dir = scratchDir("mw-runtime");
+    writeFileSync(join(dir, "p.rego"), "package rt\n\nimport rego.v1\n\nrt := opa.runtime()\n");
+    const env = { PATH: process.env.PATH ?? "", MW_RUNTIME_PROBE: 'a "quoted" value\u00e9', EMPTY: "" };
+    const opa = JSON.parse(
+      execFileSync(opaBinary(), ["eval", "-f", "json", "-d", join(dir, "p.rego"), "data.rt.rt"], {
+        encoding: "utf8",
+        env,
+      }),
+    ) as { result: { expressions: { value: Record<string, unknown> }[] }[] };
+    const bundle = join(dir, "b.tar.gz");
+    execFileSync(opaBinary(), ["build", "-t", "wasm", "-e", "rt", "-o", bundle, join(dir, "p.rego")], { cwd: dir });
+    const policy = await createEvaluator(parseBundle(await unpackBundleArchive(readBundle(bundle))), {
+      runtime: runtimeInfo(env, "9.9.9"),
+    });
+    const ours = (policy.evaluate({}, "rt") as { rt: Record<string, unknown> }).rt;
+    const theirs = opa.result[0]?.expressions[0]?.value as Record<string, unknown>;
+    expect(ours.version).toBe("9.9.9");
+    expect(canonical({ ...ours, version: "" })).toBe(canonical({ ...theirs, version: "" }));
+    expect((ours.env as Record<string, string>).MW_RUNTIME_PROBE).toBe(env.MW_RUNTIME_PROBE);
+  }, 60_000);
 });

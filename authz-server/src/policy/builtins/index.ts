@@ -5,19 +5,27 @@
 // semantics (topdown/*.go) and checked against the OPA CLI (test/authz/unit/builtins-parity.test.ts).
 // A bundle whose module needs a builtin in neither list is refused at load (evaluator.ts) with the
 // reason REFUSED gives, never at request time.
-import { toJsonValue } from "../rego-value.ts";
+import { type RegoValue, toJsonValue } from "../rego-value.ts";
 import type { Builtin, BuiltinSpec } from "../wasm-host.ts";
+import { awsBuiltins } from "./aws-sigv4.ts";
 import { cryptoBuiltins } from "./crypto.ts";
 import { encodingBuiltins } from "./encoding.ts";
 import { jsonPatchBuiltins } from "./json-patch.ts";
 import { decodeVerify, jwtBuiltins } from "./jwt.ts";
+import { jwtSignBuiltins } from "./jwt-sign.ts";
 import { miscBuiltins } from "./misc.ts";
 import { netBuiltins } from "./net.ts";
+import { privateKeyBuiltins } from "./private-keys.ts";
 import { regexBuiltins } from "./regex.ts";
+import { runtimeBuiltins } from "./runtime.ts";
 import { stringBuiltins } from "./strings.ts";
 import { parseRfc3339Ns, timeBuiltins } from "./time.ts";
+import { uriBuiltins } from "./uri.ts";
 import { versionBuiltins } from "./versions.ts";
 import { x509Builtins } from "./x509.ts";
+import { x509KeyPairBuiltins } from "./x509-keypair.ts";
+import { x509RequestBuiltins } from "./x509-request.ts";
+import { x509VerifyBuiltins } from "./x509-verify.ts";
 
 /** Builtins Meshward does not provide, and why: named in the load error. */
 export const REFUSED: Readonly<Record<string, string>> = {
@@ -25,10 +33,42 @@ export const REFUSED: Readonly<Record<string, string>> = {
     "a Wasm builtin runs synchronously on the check's thread, and a blocking HTTP call would stall every check; " +
     "fetch the data outside the policy (bundle data, or an enricher that adds it under input.meshward)",
   "net.lookup_ip_addr": "DNS lookups cannot run synchronously without blocking every check; resolve outside the policy",
+  ...refusedAlike(
+    ["json.match_schema", "json.verify_schema"],
+    "OPA answers with its own JSON Schema validator (draft 4/6/7 detection, format checks, RE2 patterns, " +
+      "its error types, fields, texts and order); no validator here answers identically, and one that agrees " +
+      "on most schemas would let a policy allow what OPA denies. Write the checks as Rego rules",
+  ),
+  ...refusedAlike(
+    [
+      "graphql.parse",
+      "graphql.parse_and_verify",
+      "graphql.parse_query",
+      "graphql.parse_schema",
+      "graphql.is_valid",
+      "graphql.schema_is_valid",
+    ],
+    "OPA parses and validates GraphQL with gqlparser and answers its AST; another parser gives another AST " +
+      "and other validation edge cases. Parse GraphQL outside the policy (an InputEnricher) or evaluate with OPA",
+  ),
+  "strings.render_template":
+    "it runs Go's text/template (actions, pipelines, Go's formatting of values), which has no faithful " +
+    "JavaScript counterpart; build the string with sprintf, concat or format_int",
+  "rego.parse_module":
+    "it answers OPA's Rego AST, which only OPA's own parser produces, and no OPA runs beside the server; " +
+    "parse modules when the bundle is built",
 };
+
+function refusedAlike(names: readonly string[], reason: string): Record<string, string> {
+  return Object.fromEntries(names.map((name) => [name, reason]));
+}
 
 const plain = (table: Record<string, Builtin>): Record<string, BuiltinSpec> =>
   Object.fromEntries(Object.entries(table).map(([name, impl]) => [name, { impl }]));
+
+/** Builtins that take nanosecond timestamps: integers arrive as bigints, digit for digit. */
+const exactIntegers = (table: Record<string, Builtin>): Record<string, BuiltinSpec> =>
+  Object.fromEntries(Object.entries(table).map(([name, impl]) => [name, { impl, bigIntegers: true }]));
 
 /** The io.jwt.* builtins take JSON values and throw on failure (→ undefined). */
 function jwt(): Record<string, BuiltinSpec> {
@@ -47,7 +87,12 @@ function jwt(): Record<string, BuiltinSpec> {
   return table;
 }
 
-export function meshwardBuiltins(): Record<string, BuiltinSpec> {
+export interface BuiltinOptions {
+  /** What opa.runtime() answers (runtime.ts); OPA's answer without runtime information is {}. */
+  runtime?: RegoValue;
+}
+
+export function meshwardBuiltins(options: BuiltinOptions = {}): Record<string, BuiltinSpec> {
   return {
     ...jwt(),
     ...timeBuiltins,
@@ -60,6 +105,14 @@ export function meshwardBuiltins(): Record<string, BuiltinSpec> {
     ...plain(miscBuiltins),
     ...plain(x509Builtins),
     ...plain(regexBuiltins),
+    ...plain(uriBuiltins),
+    ...plain(jwtSignBuiltins),
+    ...plain(privateKeyBuiltins),
+    ...exactIntegers(x509VerifyBuiltins),
+    ...plain(x509RequestBuiltins),
+    ...plain(x509KeyPairBuiltins),
+    ...exactIntegers(awsBuiltins),
+    ...plain(runtimeBuiltins(options.runtime)),
   };
 }
 

@@ -8,6 +8,15 @@ export function fail(message: string): never {
   throw new BuiltinError(message);
 }
 
+/** `text` parsed as JSON, or a builtin failure with `message`. */
+export function parseJsonOrFail(text: string, message: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return fail(message);
+  }
+}
+
 export function str(value: RegoValue | undefined, name: string): string {
   if (typeof value !== "string") fail(`${name}: operand must be a string`);
   return value;

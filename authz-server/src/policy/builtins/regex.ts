@@ -3,8 +3,10 @@
 // Go's FindAll rule (an empty match right after the previous match is skipped) and Go's Expand
 // template ($1, ${1}, $name, ${name}, $$; a name is the longest run of letters, digits and `_`,
 // so `$1x` names group "1x"; an unknown or unmatched group is empty; a malformed `$` is kept).
+// regex.globs_match is glob-intersection.ts.
 import { RE2JS } from "re2js";
 import type { Builtin } from "../wasm-host.ts";
+import { globsIntersect } from "./glob-intersection.ts";
 import { fail, int, str } from "./operands.ts";
 
 interface Match {
@@ -138,6 +140,7 @@ function delimiter(value: Parameters<Builtin>[0][number] | undefined, which: str
 }
 
 export const regexBuiltins: Record<string, Builtin> = {
+  "regex.globs_match": ([a, b]) => globsIntersect(str(a, "regex.globs_match"), str(b, "regex.globs_match")),
   "regex.template_match": ([template, value, open, close]) => {
     const text = str(value, "regex.template_match");
     const pattern = templatePattern(
