@@ -7,7 +7,8 @@
 // check, counted by the server (INFO commandstats) over the measured checks.
 //   npm run bench:authz [-- --rounds 5 --iterations 20000 --only <variant name part> --no-redis]
 import { create } from "@bufbuild/protobuf";
-import { CheckService, type CheckServiceOptions } from "../authz-server/src/check-service.ts";
+import { checkServiceOptions } from "../authz-server/src/app/server.ts";
+import { CheckService, type CheckServiceOptions } from "../authz-server/src/check/check-service.ts";
 import { defaultConfig } from "../authz-server/src/config/schema.ts";
 import {
   type CheckRequest,
@@ -17,8 +18,7 @@ import { IdentityEnricher } from "../authz-server/src/identity/identity-enricher
 import { AuthzMetrics } from "../authz-server/src/ops/metrics.ts";
 import { ActivePolicy } from "../authz-server/src/policy/active-policy.ts";
 import { createRiskEngine, type FallbackStore, type RiskEngine } from "../authz-server/src/risk/index.ts";
-import { RiskEnricher } from "../authz-server/src/risk-enricher.ts";
-import { checkServiceOptions } from "../authz-server/src/server.ts";
+import { RiskEnricher } from "../authz-server/src/risk/risk-enricher.ts";
 import { toPolicyInput } from "../authz-server/src/translate/input.ts";
 import { type RunningRedis, startRedis } from "../scripts/lib/redis.ts";
 import { repoRoot } from "../scripts/lib/tools.ts";

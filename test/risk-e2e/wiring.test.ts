@@ -4,13 +4,13 @@
 import { createHash } from "node:crypto";
 import { generateKeyPair, SignJWT } from "jose";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { CheckRecord } from "../../authz-server/src/check-service.ts";
-import { claimedPrincipalReader, MAX_NAME_LENGTH } from "../../authz-server/src/claimed-principal.ts";
+import type { CheckRecord } from "../../authz-server/src/check/check-service.ts";
 import { loadConfig } from "../../authz-server/src/config/load.ts";
 import { defaultConfig, validateConfig } from "../../authz-server/src/config/schema.ts";
 import { AdminEvents, bearerMatches } from "../../authz-server/src/events/admin-events.ts";
+import { claimedPrincipalReader, MAX_NAME_LENGTH } from "../../authz-server/src/identity/claimed-principal.ts";
 import { createRiskEngine, handleSecurityEvent } from "../../authz-server/src/risk/index.ts";
-import { outcomeOf } from "../../authz-server/src/risk-enricher.ts";
+import { outcomeOf } from "../../authz-server/src/risk/risk-enricher.ts";
 import { repoRoot } from "../../scripts/lib/tools.ts";
 import { context, T0 } from "../risk/fixtures.ts";
 

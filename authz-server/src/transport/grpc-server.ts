@@ -7,7 +7,7 @@
 // request's bytes undecoded, and admission control (admission.ts) refuses a check beyond the
 // in-flight caps before decoding it, with a coded deny; large checks wait their turn in its lane.
 import { create, type DescMessage, fromBinary, type MessageShape, toBinary } from "@bufbuild/protobuf";
-import type { CheckOutcome, CheckService } from "../check-service.ts";
+import type { CheckOutcome, CheckService } from "../check/check-service.ts";
 import { Authorization, CheckRequestSchema } from "../gen/envoy/service/auth/v3/external_auth_pb.ts";
 import {
   Health,

@@ -4,7 +4,7 @@
 import { createServer as createHttpServer, type IncomingHttpHeaders } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import Fastify, { type FastifyInstance, type FastifyPluginAsync } from "fastify";
-import type { CheckService } from "../check-service.ts";
+import type { CheckService } from "../check/check-service.ts";
 import type { CheckResponse } from "../gen/envoy/service/auth/v3/external_auth_pb.ts";
 import type { Admission } from "./admission.ts";
 import type { TlsFiles } from "./grpc-server.ts";

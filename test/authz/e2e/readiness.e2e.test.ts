@@ -7,6 +7,7 @@ import { create } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningServer, startAuthzServer } from "../../../authz-server/src/app/server.ts";
 import { defaultConfig } from "../../../authz-server/src/config/schema.ts";
 import {
   Health,
@@ -14,7 +15,6 @@ import {
   type HealthCheckResponse,
   HealthCheckResponse_ServingStatus,
 } from "../../../authz-server/src/gen/grpc/health/v1/health_pb.ts";
-import { type RunningServer, startAuthzServer } from "../../../authz-server/src/server.ts";
 import { toGrpcServiceDefinition } from "../../../authz-server/src/transport/grpc-adapter.ts";
 import { repoRoot } from "../../../scripts/lib/tools.ts";
 import { buildBundle, readBundle } from "../helpers/opa-bundle.ts";

@@ -6,6 +6,7 @@ import { create } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningServer, startAuthzServer } from "../../../authz-server/src/app/server.ts";
 import { defaultConfig } from "../../../authz-server/src/config/schema.ts";
 import {
   Authorization,
@@ -13,7 +14,6 @@ import {
   CheckRequestSchema,
   type CheckResponse,
 } from "../../../authz-server/src/gen/envoy/service/auth/v3/external_auth_pb.ts";
-import { type RunningServer, startAuthzServer } from "../../../authz-server/src/server.ts";
 import { toGrpcServiceDefinition } from "../../../authz-server/src/transport/grpc-adapter.ts";
 import { type RunningEnvoy, startEnvoy } from "../../../scripts/lib/envoy.ts";
 import { meshEnvoyConfig } from "../../../scripts/lib/envoy-config.ts";

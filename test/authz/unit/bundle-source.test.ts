@@ -3,8 +3,8 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CheckService } from "../../../authz-server/src/check-service.ts";
-import type { InputEnricher } from "../../../authz-server/src/enrich.ts";
+import { CheckService } from "../../../authz-server/src/check/check-service.ts";
+import type { InputEnricher } from "../../../authz-server/src/check/enricher.ts";
 import { ActivePolicy } from "../../../authz-server/src/policy/active-policy.ts";
 import { BundleSource, type LoadOutcome } from "../../../authz-server/src/policy/bundle-source.ts";
 import { fixture } from "../helpers/fixtures.ts";

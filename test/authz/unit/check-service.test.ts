@@ -1,11 +1,11 @@
 // CheckService end to end in-process, with opa-envoy-style test policies built by the real OPA CLI.
 import { beforeAll, describe, expect, it } from "vitest";
-import { CheckService, type CheckServiceOptions } from "../../../authz-server/src/check-service.ts";
+import { checkServiceOptions } from "../../../authz-server/src/app/server.ts";
+import { CheckService, type CheckServiceOptions } from "../../../authz-server/src/check/check-service.ts";
+import type { InputEnricher } from "../../../authz-server/src/check/enricher.ts";
 import { defaultConfig } from "../../../authz-server/src/config/schema.ts";
-import type { InputEnricher } from "../../../authz-server/src/enrich.ts";
-import { RESERVED_HEADERS } from "../../../authz-server/src/headers.ts";
+import { RESERVED_HEADERS } from "../../../authz-server/src/contract/headers.ts";
 import { ActivePolicy } from "../../../authz-server/src/policy/active-policy.ts";
-import { checkServiceOptions } from "../../../authz-server/src/server.ts";
 import { repoRoot } from "../../../scripts/lib/tools.ts";
 import { fixture } from "../helpers/fixtures.ts";
 import { buildBundle, readBundle } from "../helpers/opa-bundle.ts";

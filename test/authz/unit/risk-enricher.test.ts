@@ -2,12 +2,12 @@
 // headers go upstream on allow, risk metadata goes to Envoy, outcomes flow back. The engine itself
 // lives in authz-server/src/risk/ (tested there); here a recording stand-in of its two methods.
 import { beforeAll, describe, expect, it } from "vitest";
-import { CheckService } from "../../../authz-server/src/check-service.ts";
+import { checkServiceOptions } from "../../../authz-server/src/app/server.ts";
+import { CheckService } from "../../../authz-server/src/check/check-service.ts";
 import { defaultConfig } from "../../../authz-server/src/config/schema.ts";
 import { IdentityEnricher } from "../../../authz-server/src/identity/identity-enricher.ts";
 import { ActivePolicy } from "../../../authz-server/src/policy/active-policy.ts";
-import { type RiskAssessor, RiskEnricher } from "../../../authz-server/src/risk-enricher.ts";
-import { checkServiceOptions } from "../../../authz-server/src/server.ts";
+import { type RiskAssessor, RiskEnricher } from "../../../authz-server/src/risk/risk-enricher.ts";
 import { repoRoot } from "../../../scripts/lib/tools.ts";
 import { fixture } from "../helpers/fixtures.ts";
 import { buildBundle, readBundle } from "../helpers/opa-bundle.ts";

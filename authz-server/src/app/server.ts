@@ -4,34 +4,34 @@
 import { createPublicKey, createSecretKey, type KeyObject } from "node:crypto";
 import { readFileSync } from "node:fs";
 import pino, { type Logger } from "pino";
-import { CheckService, type CheckServiceOptions } from "./check-service.ts";
-import { claimedPrincipalReader } from "./claimed-principal.ts";
-import { type AuthzConfig, MIN_ADMIN_TOKEN_LENGTH, type TlsConfig } from "./config/schema.ts";
-import { DecisionFeed } from "./dashboard/decision-feed.ts";
-import { dashboardPlugin } from "./dashboard/plugin.ts";
-import type { InputEnricher } from "./enrich.ts";
-import { ADMIN_EVENTS_PATH, AdminEvents } from "./events/admin-events.ts";
-import { IdentityEnricher } from "./identity/identity-enricher.ts";
-import { JwksCache } from "./identity/jwks-cache.ts";
-import { JwtVerifier } from "./identity/jwt-verifier.ts";
-import { decisionLogger } from "./ops/decision-log.ts";
-import { displayUrl } from "./ops/display-url.ts";
-import { AuthzMetrics } from "./ops/metrics.ts";
-import { createRedactor } from "./ops/redact.ts";
-import { ActivePolicy } from "./policy/active-policy.ts";
-import { runtimeInfo } from "./policy/builtins/runtime.ts";
-import { BundleSource } from "./policy/bundle-source.ts";
-import type { SignatureVerification } from "./policy/signature.ts";
-import type { RateLimitRuntimeContext } from "./ratelimit/runtime.ts";
-import { type RiskAssessor, RiskEnricher } from "./risk-enricher.ts";
+import { CheckService, type CheckServiceOptions } from "../check/check-service.ts";
+import type { InputEnricher } from "../check/enricher.ts";
+import { type AuthzConfig, MIN_ADMIN_TOKEN_LENGTH, type TlsConfig } from "../config/schema.ts";
+import { DecisionFeed } from "../dashboard/decision-feed.ts";
+import { dashboardPlugin } from "../dashboard/plugin.ts";
+import { ADMIN_EVENTS_PATH, AdminEvents } from "../events/admin-events.ts";
+import { claimedPrincipalReader } from "../identity/claimed-principal.ts";
+import { IdentityEnricher } from "../identity/identity-enricher.ts";
+import { JwksCache } from "../identity/jwks-cache.ts";
+import { JwtVerifier } from "../identity/jwt-verifier.ts";
+import { decisionLogger } from "../ops/decision-log.ts";
+import { displayUrl } from "../ops/display-url.ts";
+import { AuthzMetrics } from "../ops/metrics.ts";
+import { createRedactor } from "../ops/redact.ts";
+import { ActivePolicy } from "../policy/active-policy.ts";
+import { runtimeInfo } from "../policy/builtins/runtime.ts";
+import { BundleSource } from "../policy/bundle-source.ts";
+import type { SignatureVerification } from "../policy/signature.ts";
+import type { RateLimitRuntimeContext } from "../ratelimit/runtime.ts";
+import { type RiskAssessor, RiskEnricher } from "../risk/risk-enricher.ts";
+import { Admission } from "../transport/admission.ts";
+import { GrpcTransport, type TlsFiles } from "../transport/grpc-server.ts";
+import { HttpTransport } from "../transport/http-server.ts";
 import type { RiskRuntime, RiskRuntimeContext } from "./risk-runtime.ts";
-import { Admission } from "./transport/admission.ts";
-import { GrpcTransport, type TlsFiles } from "./transport/grpc-server.ts";
-import { HttpTransport } from "./transport/http-server.ts";
 
 /** The repository's version: what `opa.runtime().version` answers. */
 const MESHWARD_VERSION = (
-  JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }
+  JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string }
 ).version;
 
 export interface RunningServer {
@@ -144,9 +144,9 @@ async function startRateLimit(
   maxConcurrentStreams: number,
 ) {
   const [{ createRateLimitRuntime }, methods, { H2GrpcServer }] = await Promise.all([
-    import("./ratelimit/runtime.ts"),
-    import("./transport/ratelimit-grpc.ts"),
-    import("./transport/h2-grpc-server.ts"),
+    import("../ratelimit/runtime.ts"),
+    import("../transport/ratelimit-grpc.ts"),
+    import("../transport/h2-grpc-server.ts"),
   ]);
   const runtime = createRateLimitRuntime(config, context);
   const own = config.grpc;

@@ -4,11 +4,11 @@
 // `risk_level` dynamic metadata; after a check, `recordOutcome` for failed authentication (an
 // invalid token was presented, or a 401 from the policy) and policy denials (`outcomeOf`). Typed structurally against the engine's API so
 // this file does not depend on the engine's modules; composition happens in server.ts.
-import type { CheckRecord } from "./check-service.ts";
-import type { ClaimedPrincipalReader } from "./claimed-principal.ts";
-import type { EnrichContext, Enrichment, InputEnricher } from "./enrich.ts";
-import { UpstreamHeaders } from "./headers.ts";
-import type { Identity } from "./identity/identity-enricher.ts";
+import type { CheckRecord } from "../check/check-service.ts";
+import type { EnrichContext, Enrichment, InputEnricher } from "../check/enricher.ts";
+import { UpstreamHeaders } from "../contract/headers.ts";
+import type { ClaimedPrincipalReader } from "../identity/claimed-principal.ts";
+import type { Identity } from "../identity/identity-enricher.ts";
 
 export const RISK_SCORE_HEADER = UpstreamHeaders.riskScore;
 export const RISK_LEVEL_HEADER = UpstreamHeaders.riskLevel;

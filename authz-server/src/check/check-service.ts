@@ -5,16 +5,16 @@
 // would have happened; failures still deny, as in opa-envoy-plugin.
 import { randomUUID } from "node:crypto";
 import type { JsonObject } from "@bufbuild/protobuf";
-import type { InputEnricher } from "./enrich.ts";
+import { isReservedHeader, RESERVED_HEADERS } from "../contract/headers.ts";
+import { type ErrorCode, ErrorCodes, errorCodeOf, MeshwardError } from "../errors.ts";
+import type { CheckRequest, CheckResponse } from "../gen/envoy/service/auth/v3/external_auth_pb.ts";
+import type { ActivePolicy } from "../policy/active-policy.ts";
+import type { PolicyEvaluator } from "../policy/evaluator.ts";
+import { type Decision, emptyDecision, type HeaderPair, toDecision } from "../translate/decision.ts";
+import { type PolicyInput, type TranslateOptions, toPolicyInput } from "../translate/input.ts";
+import { errorDecision, toCheckResponse } from "../translate/response.ts";
+import type { InputEnricher } from "./enricher.ts";
 import { EnricherRun } from "./enricher-run.ts";
-import { type ErrorCode, ErrorCodes, errorCodeOf, MeshwardError } from "./errors.ts";
-import type { CheckRequest, CheckResponse } from "./gen/envoy/service/auth/v3/external_auth_pb.ts";
-import { isReservedHeader, RESERVED_HEADERS } from "./headers.ts";
-import type { ActivePolicy } from "./policy/active-policy.ts";
-import type { PolicyEvaluator } from "./policy/evaluator.ts";
-import { type Decision, emptyDecision, type HeaderPair, toDecision } from "./translate/decision.ts";
-import { type PolicyInput, type TranslateOptions, toPolicyInput } from "./translate/input.ts";
-import { errorDecision, toCheckResponse } from "./translate/response.ts";
 
 export interface CheckServiceOptions {
   /** Rego rule evaluated when a route names none (opa-envoy's default `envoy/authz/allow`). */

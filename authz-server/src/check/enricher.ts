@@ -5,9 +5,9 @@
 // Headers an enricher *owns* are always removed from the client's request unless the enricher set
 // them, so a client cannot forge `x-meshward-subject` and the like.
 import type { JsonObject } from "@bufbuild/protobuf";
-import type { CheckRequest } from "./gen/envoy/service/auth/v3/external_auth_pb.ts";
-import type { HeaderPair } from "./translate/decision.ts";
-import type { PolicyInput } from "./translate/input.ts";
+import type { CheckRequest } from "../gen/envoy/service/auth/v3/external_auth_pb.ts";
+import type { HeaderPair } from "../translate/decision.ts";
+import type { PolicyInput } from "../translate/input.ts";
 
 export interface EnrichContext {
   readonly request: CheckRequest;

@@ -4,12 +4,12 @@
 // fallback state (events/event-broadcast.ts). server.ts receives it through `riskRuntime`.
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
-import type { AuthzConfig } from "./config/schema.ts";
-import type { EventApplyResult } from "./events/admin-events.ts";
-import { EventBroadcast } from "./events/event-broadcast.ts";
-import type { AuthzMetrics } from "./ops/metrics.ts";
-import { createRiskEngine, FallbackStore, handleSecurityEvent, type SecurityEvent } from "./risk/index.ts";
-import type { RiskAssessor } from "./risk-enricher.ts";
+import type { AuthzConfig } from "../config/schema.ts";
+import type { EventApplyResult } from "../events/admin-events.ts";
+import { EventBroadcast } from "../events/event-broadcast.ts";
+import type { AuthzMetrics } from "../ops/metrics.ts";
+import { createRiskEngine, FallbackStore, handleSecurityEvent, type SecurityEvent } from "../risk/index.ts";
+import type { RiskAssessor } from "../risk/risk-enricher.ts";
 
 export interface RiskRuntime {
   engine: RiskAssessor;

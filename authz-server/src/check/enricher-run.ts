@@ -2,11 +2,11 @@
 // the first one that returns a promise, bounded by the check's deadline. Headers the enrichers
 // contribute are validated here (a JWT `sub` must not be able to split headers).
 import type { JsonObject } from "@bufbuild/protobuf";
-import type { EnrichContext, Enrichment, InputEnricher } from "./enrich.ts";
-import { ErrorCodes, MeshwardError } from "./errors.ts";
-import type { CheckRequest } from "./gen/envoy/service/auth/v3/external_auth_pb.ts";
-import { checkHeaderName, checkHeaderValue, type HeaderPair } from "./translate/decision.ts";
-import type { PolicyInput } from "./translate/input.ts";
+import { ErrorCodes, MeshwardError } from "../errors.ts";
+import type { CheckRequest } from "../gen/envoy/service/auth/v3/external_auth_pb.ts";
+import { checkHeaderName, checkHeaderValue, type HeaderPair } from "../translate/decision.ts";
+import type { PolicyInput } from "../translate/input.ts";
+import type { EnrichContext, Enrichment, InputEnricher } from "./enricher.ts";
 
 /** Monotonic clock (ms) and wall clock (ms since the epoch). */
 export interface RunClock {

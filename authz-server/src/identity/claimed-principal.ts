@@ -18,8 +18,8 @@
 // capped at MAX_NAME_LENGTH characters and must be free of control characters, so a forged token
 // cannot create unbounded or header-splitting keys.
 import { decodeJwt } from "jose";
-import type { JwtConfig } from "./config/schema.ts";
-import { extractToken } from "./identity/jwt-verifier.ts";
+import type { JwtConfig } from "../config/schema.ts";
+import { extractToken } from "./jwt-verifier.ts";
 
 export const MAX_NAME_LENGTH = 256;
 
