@@ -7,7 +7,14 @@ import { join } from "node:path";
 import { node24Binary, repoRoot, toolVersions } from "./lib/tools.ts";
 
 /** The authz server's unit, e2e, risk-in-server and fault suites. */
-export const AUTHZ_SUITES = ["test/authz", "test/compat", "test/risk-e2e", "test/reliability/authz-faults.test.ts"];
+export const AUTHZ_SUITES = [
+  "test/authz",
+  "test/compat",
+  "test/risk/server-wiring.test.ts",
+  "test/risk/server-replicas.e2e.test.ts",
+  "test/risk/envoy.e2e.test.ts",
+  "test/reliability/authz-faults.test.ts",
+];
 
 const node = node24Binary();
 const major = toolVersions.node24.version.split(".")[0] ?? "24";
