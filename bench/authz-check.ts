@@ -7,7 +7,7 @@
 // check, counted by the server (INFO commandstats) over the measured checks.
 //   npm run bench:authz [-- --rounds 5 --iterations 20000 --only <variant name part> --no-redis]
 import { create } from "@bufbuild/protobuf";
-import { checkServiceOptions } from "../authz-server/src/app/server.ts";
+import { checkServiceOptions } from "../authz-server/src/app/check-options.ts";
 import { CheckService, type CheckServiceOptions } from "../authz-server/src/check/check-service.ts";
 import { defaultConfig } from "../authz-server/src/config/schema.ts";
 import {

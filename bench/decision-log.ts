@@ -15,8 +15,9 @@
 // The log goes to /dev/null through pino's synchronous destination, as the server writes stdout.
 import { fromJson, type JsonValue } from "@bufbuild/protobuf";
 import pino from "pino";
-import { checkServiceOptions } from "../authz-server/src/app/server.ts";
-import { type CheckRecord, CheckService } from "../authz-server/src/check/check-service.ts";
+import { checkServiceOptions } from "../authz-server/src/app/check-options.ts";
+import type { CheckRecord } from "../authz-server/src/check/check-record.ts";
+import { CheckService } from "../authz-server/src/check/check-service.ts";
 import { defaultConfig } from "../authz-server/src/config/schema.ts";
 import { CheckRequestSchema } from "../authz-server/src/gen/envoy/service/auth/v3/external_auth_pb.ts";
 import { IdentityEnricher } from "../authz-server/src/identity/identity-enricher.ts";

@@ -1,6 +1,6 @@
 // CheckService end to end in-process, with opa-envoy-style test policies built by the real OPA CLI.
 import { beforeAll, describe, expect, it } from "vitest";
-import { checkServiceOptions } from "../../authz-server/src/app/server.ts";
+import { checkServiceOptions } from "../../authz-server/src/app/check-options.ts";
 import { CheckService, type CheckServiceOptions } from "../../authz-server/src/check/check-service.ts";
 import type { InputEnricher } from "../../authz-server/src/check/enricher.ts";
 import { defaultConfig } from "../../authz-server/src/config/schema.ts";

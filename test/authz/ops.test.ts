@@ -2,7 +2,7 @@
 import { Writable } from "node:stream";
 import pino from "pino";
 import { describe, expect, it } from "vitest";
-import type { CheckRecord } from "../../authz-server/src/check/check-service.ts";
+import type { CheckRecord } from "../../authz-server/src/check/check-record.ts";
 import { decisionLogger } from "../../authz-server/src/ops/decision-log.ts";
 import { AuthzMetrics } from "../../authz-server/src/ops/metrics.ts";
 import { createRedactor, REDACTED } from "../../authz-server/src/ops/redact.ts";

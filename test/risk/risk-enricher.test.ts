@@ -2,7 +2,7 @@
 // headers go upstream on allow, risk metadata goes to Envoy, outcomes flow back. The engine itself
 // lives in authz-server/src/risk/ (tested there); here a recording stand-in of its two methods.
 import { beforeAll, describe, expect, it } from "vitest";
-import { checkServiceOptions } from "../../authz-server/src/app/server.ts";
+import { checkServiceOptions } from "../../authz-server/src/app/check-options.ts";
 import { CheckService } from "../../authz-server/src/check/check-service.ts";
 import { defaultConfig } from "../../authz-server/src/config/schema.ts";
 import { IdentityEnricher } from "../../authz-server/src/identity/identity-enricher.ts";

@@ -4,7 +4,7 @@
 import { createHash } from "node:crypto";
 import { generateKeyPair, SignJWT } from "jose";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { CheckRecord } from "../../authz-server/src/check/check-service.ts";
+import type { CheckRecord } from "../../authz-server/src/check/check-record.ts";
 import { loadConfig } from "../../authz-server/src/config/load.ts";
 import { defaultConfig, validateConfig } from "../../authz-server/src/config/schema.ts";
 import { AdminEvents, bearerMatches } from "../../authz-server/src/events/admin-events.ts";

@@ -11,7 +11,7 @@ import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { checkServiceOptions } from "../../authz-server/src/app/server.ts";
+import { checkServiceOptions } from "../../authz-server/src/app/check-options.ts";
 import { CheckService } from "../../authz-server/src/check/check-service.ts";
 import { defaultConfig } from "../../authz-server/src/config/schema.ts";
 import { AuthzMetrics } from "../../authz-server/src/ops/metrics.ts";

@@ -5,7 +5,7 @@
 // (bundle-hardening.test.ts, jwks-refresh.test.ts).
 import { create } from "@bufbuild/protobuf";
 import { beforeAll, describe, expect, it } from "vitest";
-import { checkServiceOptions } from "../../authz-server/src/app/server.ts";
+import { checkServiceOptions } from "../../authz-server/src/app/check-options.ts";
 import { CheckService } from "../../authz-server/src/check/check-service.ts";
 import { defaultConfig, validateConfig } from "../../authz-server/src/config/schema.ts";
 import { AdminEvents } from "../../authz-server/src/events/admin-events.ts";

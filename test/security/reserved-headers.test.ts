@@ -4,7 +4,7 @@
 // ext_authz modes, with no enricher configured. (Through real Envoy: test/security/edge.e2e.test.ts.)
 import { create } from "@bufbuild/protobuf";
 import { beforeAll, describe, expect, it } from "vitest";
-import { checkServiceOptions } from "../../authz-server/src/app/server.ts";
+import { checkServiceOptions } from "../../authz-server/src/app/check-options.ts";
 import { CheckService } from "../../authz-server/src/check/check-service.ts";
 import { defaultConfig } from "../../authz-server/src/config/schema.ts";
 import { RESERVED_HEADERS } from "../../authz-server/src/contract/headers.ts";

@@ -13,6 +13,8 @@ import type { PolicyEvaluator } from "../policy/evaluator.ts";
 import { type Decision, emptyDecision, type HeaderPair, toDecision } from "../translate/decision.ts";
 import { type PolicyInput, type TranslateOptions, toPolicyInput } from "../translate/input.ts";
 import { errorDecision, toCheckResponse } from "../translate/response.ts";
+import type { CheckObserver, CheckRecord } from "./check-record.ts";
+import { type CheckClock, systemClock } from "./clock.ts";
 import type { InputEnricher } from "./enricher.ts";
 import { EnricherRun } from "./enricher-run.ts";
 
@@ -31,34 +33,6 @@ export interface CheckServiceOptions {
   /** Upper bound on one check, also when the caller sent no deadline. */
   checkTimeoutMs: number;
   translate: TranslateOptions;
-}
-
-export interface CheckClock {
-  /** Wall clock, ms since the epoch. */
-  nowMs(): number;
-  /** Monotonic clock for durations, ms. */
-  monotonicMs(): number;
-}
-
-/** Everything a decision log or metric needs about one check. */
-export interface CheckRecord {
-  decisionId: string;
-  /** What the client got. */
-  allowed: boolean;
-  /** What the policy (or the failure) decided; differs from `allowed` only in dry-run. */
-  decidedAllow: boolean;
-  dryRun: boolean;
-  entrypoint: string;
-  revision?: string;
-  input?: PolicyInput;
-  /** The policy's raw result. */
-  result?: unknown;
-  httpStatus?: number;
-  errorCode?: ErrorCode;
-  errorMessage?: string;
-  durationMs: number;
-  /** Time spent evaluating the Rego policy, ms (the rest is translation, enrichers, response). */
-  evalMs?: number;
 }
 
 export interface CheckOutcome {
@@ -88,7 +62,7 @@ export interface CheckDependencies {
   policy: ActivePolicy;
   enrichers?: readonly InputEnricher[];
   /** Called after every check (decision log, metrics); an observer that throws is ignored. */
-  observers?: readonly ((record: CheckRecord) => void)[];
+  observers?: readonly CheckObserver[];
   clock?: CheckClock;
   newDecisionId?: () => string;
   /** Called for every check refused by admission control (`overloaded`). */
@@ -98,14 +72,12 @@ export interface CheckDependencies {
 /** HTTP status of a check refused because the server is at its in-flight caps: retry elsewhere. */
 export const OVERLOADED_STATUS = 503;
 
-const systemClock: CheckClock = { nowMs: Date.now, monotonicMs: () => performance.now() };
-
 const OVERLOADED = errorDecision(ErrorCodes.overloaded, OVERLOADED_STATUS);
 
 export class CheckService {
   private readonly enrichers: readonly InputEnricher[];
   private readonly ownedHeaders: string[];
-  private readonly observers: readonly ((record: CheckRecord) => void)[];
+  private readonly observers: readonly CheckObserver[];
   private readonly clock: CheckClock;
   private readonly newDecisionId: () => string;
 
@@ -233,12 +205,7 @@ export class CheckService {
     const upstream = run.next(this.enrichers, 0);
     if (upstream instanceof Promise) {
       return upstream
-        .then(
-          (headers) => this.evaluate(evaluator, input, record, deadline, headers, run.metadata),
-          (err) => {
-            throw err;
-          },
-        )
+        .then((headers) => this.evaluate(evaluator, input, record, deadline, headers, run.metadata))
         .finally(() => run.dispose());
     }
     run.dispose();

@@ -6,13 +6,8 @@ import { ErrorCodes, MeshwardError } from "../errors.ts";
 import type { CheckRequest } from "../gen/envoy/service/auth/v3/external_auth_pb.ts";
 import { checkHeaderName, checkHeaderValue, type HeaderPair } from "../translate/decision.ts";
 import type { PolicyInput } from "../translate/input.ts";
+import type { CheckClock } from "./clock.ts";
 import type { EnrichContext, Enrichment, InputEnricher } from "./enricher.ts";
-
-/** Monotonic clock (ms) and wall clock (ms since the epoch). */
-export interface RunClock {
-  nowMs(): number;
-  monotonicMs(): number;
-}
 
 /** One check's pass over the enrichers: synchronous while they are, async from the first promise.
  *  It is itself the EnrichContext the enrichers see. The deadline signal (and its timer) exists
@@ -31,7 +26,7 @@ export class EnricherRun implements EnrichContext {
     readonly request: CheckRequest,
     readonly input: PolicyInput,
     readonly meshward: Record<string, unknown>,
-    private readonly clock: RunClock,
+    private readonly clock: CheckClock,
     private readonly deadline: number,
   ) {
     this.nowMs = clock.nowMs();
@@ -121,7 +116,7 @@ function deadlineError(): MeshwardError {
 
 interface Waiter {
   deadline: number;
-  clock: RunClock;
+  clock: CheckClock;
   expire(): void;
 }
 

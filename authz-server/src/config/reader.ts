@@ -1,6 +1,6 @@
 // Reads one section of a config document with typed getters that name the field in every error
 // (`grpc.tls.certFile: is required with tls`) and reject unknown keys. Pure.
-import { ErrorCodes, MeshwardError } from "../errors.ts";
+import { ConfigError } from "../errors.ts";
 
 export type Obj = Record<string, unknown>;
 
@@ -77,6 +77,6 @@ export class Reader {
   }
 }
 
-export function invalid(path: string, message: string): MeshwardError {
-  return new MeshwardError(ErrorCodes.config, `${path}: ${message}`);
+export function invalid(path: string, message: string): ConfigError {
+  return new ConfigError(path, message);
 }

@@ -3,6 +3,7 @@
 // so a typo never silently falls back to a default. Pure.
 import { findPrototypeKey } from "../json/untrusted-json.ts";
 import { type RateLimitConfig, rateLimitSection } from "../ratelimit/config.ts";
+import { checkAdminTokenLength } from "./admin-token.ts";
 import { invalid, type Obj, Reader } from "./reader.ts";
 
 export interface TlsConfig {
@@ -295,17 +296,14 @@ function isLoopbackHost(host: string): boolean {
 /** Upper bound on `workers` (a typo such as 400 must not fork 400 processes). */
 export const MAX_WORKERS = 64;
 
-/** Shortest accepted admin token: 16 characters (e.g. 12 random bytes in base64) resist guessing. */
-export const MIN_ADMIN_TOKEN_LENGTH = 16;
-
 function adminConfig(a: Reader): NonNullable<NonNullable<AuthzConfig["risk"]>["admin"]> {
   const token = a.optionalString("token");
   const tokenFile = a.optionalString("tokenFile");
   if (token !== undefined && tokenFile !== undefined) throw invalid(a.at("token"), "set either token or tokenFile");
   if (token === undefined && tokenFile === undefined) throw invalid(a.at("token"), "token or tokenFile is required");
-  if (token !== undefined && token.length < MIN_ADMIN_TOKEN_LENGTH)
-    throw invalid(a.at("token"), `must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters`);
-  return token !== undefined ? { token } : { tokenFile: tokenFile as string };
+  return token !== undefined
+    ? { token: checkAdminTokenLength(a.at("token"), token) }
+    : { tokenFile: tokenFile as string };
 }
 
 /** Validates a parsed config document over `defaults`; throws MW_CONFIG naming the field. */

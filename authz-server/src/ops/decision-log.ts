@@ -4,7 +4,7 @@
 // dry-run would-be denies are always logged because they are what operators look for.
 // A sampled-out decision costs one random draw: nothing is redacted or built.
 import type { Logger } from "pino";
-import type { CheckRecord } from "../check/check-service.ts";
+import type { CheckRecord } from "../check/check-record.ts";
 import { redactMessage, redactValue } from "./redact.ts";
 
 export interface DecisionLogOptions {

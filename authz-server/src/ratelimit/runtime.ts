@@ -4,7 +4,7 @@
 import { Cluster, Redis, type RedisOptions } from "ioredis";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
-import { ErrorCodes, MeshwardError } from "../errors.ts";
+import { ConfigError } from "../errors.ts";
 import type { RateLimitConfig, RateLimitRedisConfig } from "./config.ts";
 import { FailoverDecider, MemoryDecider, type RateDecider } from "./failover-store.ts";
 import { epochUs } from "./gcra.ts";
@@ -112,7 +112,7 @@ export function createRateLimitRuntime(config: RateLimitConfig, context: RateLim
   const first = rules.load();
   if (first.result === "error") {
     void decider.close();
-    throw new MeshwardError(ErrorCodes.config, `rateLimit.rulesFile: ${first.message}`);
+    throw new ConfigError("rateLimit.rulesFile", first.message);
   }
   rules.start();
   let refusals = 0;

@@ -4,7 +4,7 @@
 // `risk_level` dynamic metadata; after a check, `recordOutcome` for failed authentication (an
 // invalid token was presented, or a 401 from the policy) and policy denials (`outcomeOf`). Typed structurally against the engine's API so
 // this file does not depend on the engine's modules; composition happens in server.ts.
-import type { CheckRecord } from "../check/check-service.ts";
+import type { CheckRecord } from "../check/check-record.ts";
 import type { EnrichContext, Enrichment, InputEnricher } from "../check/enricher.ts";
 import { UpstreamHeaders } from "../contract/headers.ts";
 import type { ClaimedPrincipalReader } from "../identity/claimed-principal.ts";

@@ -1,5 +1,5 @@
-// The live page as a fastify plugin on the authz server's HTTP listener (registered by server.ts when
-// `dashboard.enabled`):
+// The live page as a route group on the authz server's HTTP listener (transport/route-group.ts,
+// mounted by the composition root when `dashboard.enabled`):
 //   GET  /dashboard                     the page (page.html + page.js, no external resources)
 //   GET  /dashboard/api/snapshot        Snapshot JSON (snapshot.ts), polled by the page every second; it
 //                                       includes the sandbox Prometheus's alerts when the sandbox has one
@@ -11,8 +11,8 @@
 // answers same-origin loopback requests only (local-only.ts): no other site, through the visitor's
 // browser or DNS rebinding, can read the snapshot or change the sandbox.
 import { readFileSync } from "node:fs";
-import type { FastifyInstance, FastifyReply } from "fastify";
 import { parseJsonStrict } from "../json/untrusted-json.ts";
+import type { RouteGroup, RouteReply, RouteRequest } from "../transport/route-group.ts";
 import type { DecisionFeed } from "./decision-feed.ts";
 import { localRequestProblem } from "./local-only.ts";
 import { type PrometheusView, prometheusView } from "./prometheus-api.ts";
@@ -80,9 +80,10 @@ async function prometheusStatus(url: string | undefined): Promise<{ view?: Prome
 }
 
 /** The JSON object in a request body (the HTTP listener hands every body over as raw bytes). */
-function jsonBody(body: unknown): Record<string, unknown> | undefined {
+function jsonBody(body: Buffer | undefined): Record<string, unknown> | undefined {
+  if (!body) return undefined;
   try {
-    const value: unknown = parseJsonStrict(Buffer.isBuffer(body) ? body.toString("utf8") : String(body));
+    const value: unknown = parseJsonStrict(body.toString("utf8"));
     return typeof value === "object" && value !== null && !Array.isArray(value)
       ? (value as Record<string, unknown>)
       : undefined;
@@ -91,8 +92,8 @@ function jsonBody(body: unknown): Record<string, unknown> | undefined {
   }
 }
 
-async function forward(reply: FastifyReply, controlUrl: string | undefined, path: string, body: unknown) {
-  if (!controlUrl) return reply.code(501).send({ error: "no sandbox control API configured (dashboard.controlUrl)" });
+async function forward(controlUrl: string | undefined, path: string, body: unknown): Promise<RouteReply> {
+  if (!controlUrl) return { status: 501, body: { error: "no sandbox control API configured (dashboard.controlUrl)" } };
   try {
     const response = await fetch(`${controlUrl}${path}`, {
       method: "POST",
@@ -100,78 +101,94 @@ async function forward(reply: FastifyReply, controlUrl: string | undefined, path
       body: JSON.stringify(body),
       signal: AbortSignal.timeout(SOURCE_TIMEOUT_MS),
     });
-    return reply
-      .code(response.status)
-      .type("application/json")
-      .send(await response.text());
+    return { status: response.status, type: "application/json", body: await response.text() };
   } catch (err) {
-    return reply.code(502).send({ error: describe(err) });
+    return { status: 502, body: { error: describe(err) } };
   }
 }
 
-export function dashboardPlugin(options: DashboardOptions) {
+/** Every route answers same-origin loopback requests only. */
+function localOnly(req: RouteRequest): RouteReply | undefined {
+  const problem = localRequestProblem(
+    {
+      method: req.method,
+      host: req.header("host"),
+      origin: req.header("origin"),
+      contentType: req.header("content-type"),
+      secFetchSite: req.header("sec-fetch-site"),
+    },
+    req.localPort,
+    { allowBrowser: true },
+  );
+  return problem ? { status: 403, body: { error: problem } } : undefined;
+}
+
+async function snapshot(options: DashboardOptions): Promise<RouteReply> {
+  const sandbox = await sandboxView(options.controlUrl);
+  const [envoy, prometheus] = await Promise.all([
+    envoyStats(options.envoyAdminUrl ?? (sandbox.view?.envoyAdminUrl || undefined)),
+    prometheusStatus(sandbox.view?.prometheusUrl || undefined),
+  ]);
+  const body = buildSnapshot({
+    atMs: options.nowMs(),
+    authz: parsePrometheusText(await options.authzMetrics()),
+    ...(envoy.stats !== undefined ? { envoy: parsePrometheusText(envoy.stats) } : {}),
+    ...(envoy.clusters !== undefined ? { clusters: envoy.clusters } : {}),
+    envoyState: envoy.state,
+    ...(sandbox.view ? { sandbox: sandbox.view } : {}),
+    sandboxState: sandbox.state,
+    ...(prometheus.view ? { prometheus: prometheus.view } : {}),
+    prometheusState: prometheus.state,
+    recent: options.feed.recent(RECENT_SHOWN),
+    cluster: UPSTREAM_CLUSTER,
+  });
+  return { status: 200, headers: { "cache-control": "no-store" }, body };
+}
+
+export function dashboardRoutes(options: DashboardOptions): RouteGroup {
   const html = asset("./page.html");
   const script = asset("./page.js");
-  return async (app: FastifyInstance): Promise<void> => {
-    app.addHook("onRequest", async (req, reply) => {
-      const header = (name: string) => {
-        const value = req.headers[name];
-        return Array.isArray(value) ? value.join(",") : value;
-      };
-      const problem = localRequestProblem(
-        {
-          method: req.method,
-          host: header("host"),
-          origin: header("origin"),
-          contentType: header("content-type"),
-          secFetchSite: header("sec-fetch-site"),
+  return {
+    guard: localOnly,
+    routes: [
+      {
+        method: "GET",
+        path: "/dashboard",
+        handle: async () => ({
+          status: 200,
+          type: "text/html; charset=utf-8",
+          headers: {
+            "content-security-policy":
+              "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:",
+          },
+          body: html,
+        }),
+      },
+      {
+        method: "GET",
+        path: "/dashboard/page.js",
+        handle: async () => ({ status: 200, type: "text/javascript; charset=utf-8", body: script }),
+      },
+      { method: "GET", path: "/dashboard/api/snapshot", handle: () => snapshot(options) },
+      {
+        method: "POST",
+        path: "/dashboard/api/endpoints/:name",
+        handle: async (req) => {
+          const mode = jsonBody(req.body)?.mode;
+          if (typeof mode !== "string" || !MODES.includes(mode))
+            return { status: 400, body: { error: 'mode must be "healthy", "slow" or "failing"' } };
+          return forward(options.controlUrl, `/endpoints/${encodeURIComponent(req.params.name ?? "")}`, { mode });
         },
-        req.socket.localPort ?? 0,
-        { allowBrowser: true },
-      );
-      if (problem) return reply.code(403).send({ error: problem });
-    });
-    app.get("/dashboard", async (_req, reply) =>
-      reply
-        .type("text/html; charset=utf-8")
-        .header(
-          "content-security-policy",
-          "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:",
-        )
-        .send(html),
-    );
-    app.get("/dashboard/page.js", async (_req, reply) => reply.type("text/javascript; charset=utf-8").send(script));
-    app.get("/dashboard/api/snapshot", async (_req, reply) => {
-      const sandbox = await sandboxView(options.controlUrl);
-      const [envoy, prometheus] = await Promise.all([
-        envoyStats(options.envoyAdminUrl ?? (sandbox.view?.envoyAdminUrl || undefined)),
-        prometheusStatus(sandbox.view?.prometheusUrl || undefined),
-      ]);
-      const snapshot = buildSnapshot({
-        atMs: options.nowMs(),
-        authz: parsePrometheusText(await options.authzMetrics()),
-        ...(envoy.stats !== undefined ? { envoy: parsePrometheusText(envoy.stats) } : {}),
-        ...(envoy.clusters !== undefined ? { clusters: envoy.clusters } : {}),
-        envoyState: envoy.state,
-        ...(sandbox.view ? { sandbox: sandbox.view } : {}),
-        sandboxState: sandbox.state,
-        ...(prometheus.view ? { prometheus: prometheus.view } : {}),
-        prometheusState: prometheus.state,
-        recent: options.feed.recent(RECENT_SHOWN),
-        cluster: UPSTREAM_CLUSTER,
-      });
-      return reply.header("cache-control", "no-store").send(snapshot);
-    });
-    app.post<{ Params: { name: string } }>("/dashboard/api/endpoints/:name", async (req, reply) => {
-      const mode = jsonBody(req.body)?.mode;
-      if (typeof mode !== "string" || !MODES.includes(mode))
-        return reply.code(400).send({ error: 'mode must be "healthy", "slow" or "failing"' });
-      return forward(reply, options.controlUrl, `/endpoints/${encodeURIComponent(req.params.name)}`, { mode });
-    });
-    app.post("/dashboard/api/traffic", async (req, reply) => {
-      const running = jsonBody(req.body)?.running;
-      if (typeof running !== "boolean") return reply.code(400).send({ error: "running must be true or false" });
-      return forward(reply, options.controlUrl, "/traffic", { running });
-    });
+      },
+      {
+        method: "POST",
+        path: "/dashboard/api/traffic",
+        handle: async (req) => {
+          const running = jsonBody(req.body)?.running;
+          if (typeof running !== "boolean") return { status: 400, body: { error: "running must be true or false" } };
+          return forward(options.controlUrl, "/traffic", { running });
+        },
+      },
+    ],
   };
 }

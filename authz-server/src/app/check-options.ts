@@ -1,0 +1,27 @@
+// The Check use case's settings and the admission caps, as the config implies them (also used by
+// the benchmarks and tests that build a CheckService without the server).
+import type { CheckServiceOptions } from "../check/check-service.ts";
+import type { AuthzConfig } from "../config/schema.ts";
+import type { AdmissionLimits } from "../transport/admission.ts";
+
+export function checkServiceOptions(config: AuthzConfig): CheckServiceOptions {
+  return {
+    defaultEntrypoint: config.policy.defaultEntrypoint,
+    entrypointContextKey: config.policy.entrypointContextKey,
+    errorStatus: config.check.errorStatus,
+    requestParseErrorStatus: config.check.requestParseErrorStatus,
+    dryRun: config.policy.dryRun,
+    checkTimeoutMs: config.check.timeoutMs,
+    translate: { skipBodyParse: config.policy.skipBodyParse, maxBodyParseBytes: config.policy.maxBodyParseBytes },
+  };
+}
+
+/** One admission control for both listeners: the caps bound the whole process. */
+export function admissionOptions(config: AuthzConfig): AdmissionLimits {
+  return {
+    maxChecks: config.check.maxInFlight,
+    maxBytes: config.check.maxBytesInFlight,
+    largeCheckBytes: config.check.largeCheckBytes,
+    largeConcurrency: config.check.largeConcurrency,
+  };
+}

@@ -1,0 +1,28 @@
+// Who hears about every finished check, in order: the metrics, the risk engine's outcome feed, the
+// live page's recent decisions, and the decision log (redacted, sampled) when enabled.
+import type { CheckObserver } from "../check/check-record.ts";
+import type { DecisionFeed } from "../dashboard/decision-feed.ts";
+import { decisionLogger } from "../ops/decision-log.ts";
+import { createRedactor } from "../ops/redact.ts";
+import type { RiskEnricher } from "../risk/risk-enricher.ts";
+import type { Wiring } from "./wiring.ts";
+
+export function checkObservers(
+  { config, logger, metrics }: Wiring,
+  parts: { risk: RiskEnricher | undefined; feed: DecisionFeed | undefined },
+): CheckObserver[] {
+  const observers: CheckObserver[] = [metrics.observeCheck];
+  if (parts.risk) observers.push(parts.risk.observe);
+  if (parts.feed) observers.push(parts.feed.observe);
+  const decisions = config.logging.decisions;
+  if (decisions.enabled) {
+    const jwt = config.identity.jwt;
+    const redact = createRedactor({
+      headers: jwt ? [jwt.header] : [],
+      paths: decisions.redactPaths,
+      bodyPaths: decisions.bodyPaths,
+    });
+    observers.push(decisionLogger(logger, { sampleRate: decisions.sampleRate, redact }));
+  }
+  return observers;
+}
