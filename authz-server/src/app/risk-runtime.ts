@@ -1,7 +1,7 @@
 // Builds the risk engine for a running server (config `risk:` section): the engine with the
 // in-memory or Redis store, its hooks wired to the metrics and the log, the admin endpoint's event
 // handler, and (with Redis) the broadcast that mirrors security events into every replica's local
-// fallback state (events/event-broadcast.ts). server.ts receives it through `riskRuntime`.
+// fallback state (events/event-broadcast.ts). app/server.ts receives it through `riskRuntime`.
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import type { AuthzConfig } from "../config/schema.ts";

@@ -235,7 +235,7 @@ export class CheckService {
     return decision;
   }
 
-  /** Reserved headers (headers.ts) the client sent, or might have sent unseen, that Meshward did not
+  /** Reserved headers (contract/headers.ts) the client sent, or might have sent unseen, that Meshward did not
    *  set on this allow go into `headers_to_remove`. */
   private removeForgedHeaders(decision: Decision, request: CheckRequest): void {
     const set = new Set(decision.headers.map(([name]) => name.toLowerCase()));

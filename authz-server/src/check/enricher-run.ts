@@ -1,4 +1,4 @@
-// One check's pass over the input enrichers (enrich.ts): synchronous while they are, async from
+// One check's pass over the input enrichers (enricher.ts): synchronous while they are, async from
 // the first one that returns a promise, bounded by the check's deadline. Headers the enrichers
 // contribute are validated here (a JWT `sub` must not be able to split headers).
 import type { JsonObject } from "@bufbuild/protobuf";

@@ -127,7 +127,7 @@ export interface AuthzConfig {
     redisUrl?: string;
     /** A Redis command slower than this (ms) is served from local state instead (default 100). */
     redisCommandTimeoutMs?: number;
-    /** Lower-case header naming the user a failed login was for (see claimed-principal.ts). */
+    /** Lower-case header naming the user a failed login was for (see identity/claimed-principal.ts). */
     failedLoginHeader?: string;
     /** Admin endpoint `POST /admin/v1/events` (HTTP listener): present = mounted. The bearer token
      *  comes from `token` (env MESHWARD_AUTHZ_RISK_ADMIN_TOKEN) or `tokenFile` (read at start). */

@@ -1,6 +1,6 @@
 // Builds the RateLimitService for a running authz server (config `rateLimit:`): the rules file
 // with hot reload, the buckets on Redis with the local fallback (or in memory), metrics and log
-// lines. server.ts mounts the service on a gRPC listener.
+// lines. The composition root (app/ratelimit-wiring.ts) mounts the service on a gRPC listener.
 import { Cluster, Redis, type RedisOptions } from "ioredis";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";

@@ -3,7 +3,7 @@
 // `x-meshward-risk-score` / `-level` upstream headers (docs/headers.md) and `risk_score` /
 // `risk_level` dynamic metadata; after a check, `recordOutcome` for failed authentication (an
 // invalid token was presented, or a 401 from the policy) and policy denials (`outcomeOf`). Typed structurally against the engine's API so
-// this file does not depend on the engine's modules; composition happens in server.ts.
+// this file does not depend on the engine's modules; composition happens in app/risk-wiring.ts.
 import type { CheckRecord } from "../check/check-record.ts";
 import type { EnrichContext, Enrichment, InputEnricher } from "../check/enricher.ts";
 import { UpstreamHeaders } from "../contract/headers.ts";
@@ -48,7 +48,7 @@ function sourceIpOf(context: Pick<EnrichContext, "request">): string | null {
 export type OutcomeKind = "auth-failed" | "denied";
 
 export interface RiskEnricherOptions {
-  /** Whom a failed login was for (claimed-principal.ts); without it only the source IP is charged. */
+  /** Whom a failed login was for (identity/claimed-principal.ts); without it only the source IP is charged. */
   claimedPrincipal?: ClaimedPrincipalReader;
   /** Called for every outcome reported to the engine (a metric). */
   onOutcome?: (kind: OutcomeKind) => void;
@@ -58,7 +58,7 @@ export interface RiskEnricherOptions {
  * What a finished check tells the engine, or undefined for nothing:
  * - `auth-failed`: a token was presented and failed verification (invalid, expired, unknown key…),
  *   or the policy denied with 401 (authentication required / step-up). The principal is the
- *   verified one if any, else the name the request claimed (see claimed-principal.ts).
+ *   verified one if any, else the name the request claimed (see identity/claimed-principal.ts).
  * - `denied`: any other policy denial, charged to the verified principal only.
  * Internal failures (an MW_* code) are the server's fault, not the client's: not reported.
  */

@@ -7,7 +7,7 @@
 // JSON slots on the input (raw-json.ts): the evaluator hands the policy their exact digits.
 //   version             {encoding: "protojson", ext_authz: "v3"}
 //   source_principal    only when Envoy sent attributes.source.principal
-// Meshward's additions go under `input.meshward` (see enrich.ts), added after this step.
+// Meshward's additions go under `input.meshward` (see check/enricher.ts), added after this step.
 // Pure: no I/O, no clock.
 import { ErrorCodes, MeshwardError } from "../errors.ts";
 import { type CheckRequest, CheckRequestSchema } from "../gen/envoy/service/auth/v3/external_auth_pb.ts";
