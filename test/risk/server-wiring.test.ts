@@ -10,7 +10,7 @@ import { defaultConfig, validateConfig } from "../../authz-server/src/config/sch
 import { AdminEvents, bearerMatches } from "../../authz-server/src/events/admin-events.ts";
 import { claimedPrincipalReader, MAX_NAME_LENGTH } from "../../authz-server/src/identity/claimed-principal.ts";
 import { createRiskEngine, handleSecurityEvent } from "../../authz-server/src/risk/index.ts";
-import { outcomeOf } from "../../authz-server/src/risk/risk-enricher.ts";
+import { outcomeOf, type RiskFacts } from "../../authz-server/src/risk/risk-enricher.ts";
 import { repoRoot } from "../../scripts/lib/tools.ts";
 import { context, T0 } from "./fixtures.ts";
 
@@ -49,54 +49,55 @@ describe("claimed principal of a failed login", () => {
 });
 
 describe("outcomes fed back to the engine", () => {
-  const record = (over: Partial<CheckRecord>, identity: Record<string, unknown>, headers = {}): CheckRecord => ({
-    decisionId: "d",
-    allowed: false,
-    decidedAllow: false,
-    dryRun: false,
-    entrypoint: "e",
-    durationMs: 0,
-    input: {
-      attributes: {
-        source: { address: { socketAddress: { address: "192.0.2.9", portValue: 1 } } },
-        request: { http: { headers } },
-      },
-      meshward: { identity },
-    } as unknown as CheckRecord["input"],
-    ...over,
-  });
+  /** A finished check and the facts the risk enricher recorded for it. */
+  const check = (
+    over: Partial<CheckRecord>,
+    identity: Partial<RiskFacts["identity"]>,
+    headers = {},
+  ): [CheckRecord, RiskFacts] => [
+    { decisionId: "d", allowed: false, decidedAllow: false, dryRun: false, entrypoint: "e", durationMs: 0, ...over },
+    {
+      identity: { subject: null, issuer: null, claims: null, spiffe_id: null, authenticated: false, ...identity },
+      sourceIp: "192.0.2.9",
+      headers,
+    },
+  ];
   const claimed = claimedPrincipalReader({ jwt: { header: "authorization", issuer: ISSUER } });
 
   it("charges an invalid token to the name it claims, and the source IP", () => {
-    const r = record(
+    const r = check(
       { httpStatus: 403 },
       { authenticated: false, error: "bad_signature" },
       {
         authorization: `Bearer ${forged}`,
       },
     );
-    expect(outcomeOf(r, claimed)).toEqual({ kind: "auth-failed", principal: "alice", sourceIp: "192.0.2.9" });
-    expect(outcomeOf(r, undefined)).toEqual({ kind: "auth-failed", principal: null, sourceIp: "192.0.2.9" });
+    expect(outcomeOf(...r, claimed)).toEqual({ kind: "auth-failed", principal: "alice", sourceIp: "192.0.2.9" });
+    expect(outcomeOf(...r, undefined)).toEqual({ kind: "auth-failed", principal: null, sourceIp: "192.0.2.9" });
   });
 
   it("treats a policy 401 as a failed authentication, other denials as denials", () => {
     const alice = { authenticated: true, subject: "alice" };
-    expect(outcomeOf(record({ httpStatus: 401 }, alice), claimed)).toMatchObject({
+    expect(outcomeOf(...check({ httpStatus: 401 }, alice), claimed)).toMatchObject({
       kind: "auth-failed",
       principal: "alice",
     });
-    expect(outcomeOf(record({ httpStatus: 403 }, alice), claimed)).toMatchObject({
+    expect(outcomeOf(...check({ httpStatus: 403 }, alice), claimed)).toMatchObject({
       kind: "denied",
       principal: "alice",
     });
     // A denial without a verified identity is not charged to a claimed name.
-    const anon = record({ httpStatus: 403 }, { authenticated: false }, { authorization: `Bearer ${forged}` });
-    expect(outcomeOf(anon, claimed)).toMatchObject({ kind: "denied", principal: null });
+    const anon = check({ httpStatus: 403 }, { authenticated: false }, { authorization: `Bearer ${forged}` });
+    expect(outcomeOf(...anon, claimed)).toMatchObject({ kind: "denied", principal: null });
   });
 
   it("reports nothing for allows and for the server's own failures", () => {
-    expect(outcomeOf(record({ allowed: true, decidedAllow: true }, { authenticated: true }), claimed)).toBeUndefined();
-    expect(outcomeOf(record({ errorCode: "MW_POLICY_EVAL" }, { authenticated: false }), claimed)).toBeUndefined();
+    expect(
+      outcomeOf(...check({ allowed: true, decidedAllow: true }, { authenticated: true }), claimed),
+    ).toBeUndefined();
+    expect(outcomeOf(...check({ errorCode: "MW_POLICY_EVAL" }, { authenticated: false }), claimed)).toBeUndefined();
+    // A denial the risk enricher never scored (no facts recorded) is not charged to anyone.
+    expect(outcomeOf(check({ httpStatus: 401 }, {})[0], undefined, claimed)).toBeUndefined();
   });
 });
 

@@ -38,7 +38,17 @@ export interface RiskAssessor {
   ): Promise<void>;
 }
 
-const ANONYMOUS = { subject: null, issuer: null, claims: null, spiffe_id: null, authenticated: false };
+type RiskIdentity = Pick<Identity, "subject" | "issuer" | "claims" | "spiffe_id" | "authenticated" | "error">;
+
+const ANONYMOUS: RiskIdentity = { subject: null, issuer: null, claims: null, spiffe_id: null, authenticated: false };
+
+/** What the enricher learnt about a check while scoring it, kept for the check's outcome. */
+export interface RiskFacts {
+  identity: RiskIdentity;
+  sourceIp: string | null;
+  /** Lower-case request headers (the claimed principal is read from them). */
+  headers: Readonly<Record<string, string>>;
+}
 
 function sourceIpOf(context: Pick<EnrichContext, "request">): string | null {
   const address = context.request.attributes?.source?.address?.address;
@@ -60,27 +70,22 @@ export interface RiskEnricherOptions {
  *   or the policy denied with 401 (authentication required / step-up). The principal is the
  *   verified one if any, else the name the request claimed (see identity/claimed-principal.ts).
  * - `denied`: any other policy denial, charged to the verified principal only.
- * Internal failures (an MW_* code) are the server's fault, not the client's: not reported.
+ * Internal failures (an MW_* code) are the server's fault, not the client's: not reported; nor is a
+ * check the enricher never saw (no facts).
  */
 export function outcomeOf(
-  record: CheckRecord,
+  record: Pick<CheckRecord, "errorCode" | "decidedAllow" | "httpStatus">,
+  facts: RiskFacts | undefined,
   claimed: ClaimedPrincipalReader | undefined,
 ): { kind: OutcomeKind; principal: string | null; sourceIp: string | null } | undefined {
-  if (record.errorCode !== undefined || !record.input) return undefined;
-  const meshward = record.input.meshward as { identity?: Identity } | undefined;
-  const identity = meshward?.identity;
+  if (record.errorCode !== undefined || !facts) return undefined;
+  const { identity, sourceIp } = facts;
   let kind: OutcomeKind | undefined;
-  if (identity?.error) kind = "auth-failed";
+  if (identity.error) kind = "auth-failed";
   else if (!record.decidedAllow) kind = record.httpStatus === 401 ? "auth-failed" : "denied";
   if (!kind) return undefined;
-  const attributes = record.input.attributes as {
-    source?: { address?: { socketAddress?: { address?: string } } };
-    request?: { http?: { headers?: Record<string, string> } };
-  };
-  const sourceIp = attributes?.source?.address?.socketAddress?.address || null;
-  let principal = identity?.authenticated ? (identity.subject ?? identity.spiffe_id) : null;
-  if (principal === null && kind === "auth-failed" && claimed)
-    principal = claimed(attributes?.request?.http?.headers ?? {});
+  let principal = identity.authenticated ? (identity.subject ?? identity.spiffe_id) : null;
+  if (principal === null && kind === "auth-failed" && claimed) principal = claimed(facts.headers);
   return { kind, principal, sourceIp };
 }
 
@@ -94,17 +99,25 @@ export class RiskEnricher implements InputEnricher {
     private readonly options: RiskEnricherOptions = {},
   ) {}
 
+  /** Facts per check, keyed by the check's policy input (the record's `input`); gone with it. */
+  private readonly facts = new WeakMap<object, RiskFacts>();
+
   enrich(context: EnrichContext): Promise<Enrichment> {
     const http = context.request.attributes?.request?.http;
-    const identity = (context.meshward.identity as Identity | undefined) ?? ANONYMOUS;
+    const facts: RiskFacts = {
+      identity: (context.meshward.identity as Identity | undefined) ?? ANONYMOUS,
+      sourceIp: sourceIpOf(context),
+      headers: http?.headers ?? {},
+    };
+    this.facts.set(context.input, facts);
     const path = http?.path ?? "";
     const q = path.indexOf("?");
     return this.engine
       .assess(
         {
-          identity,
-          sourceIp: sourceIpOf(context),
-          headers: http?.headers ?? {},
+          identity: facts.identity,
+          sourceIp: facts.sourceIp,
+          headers: facts.headers,
           method: http?.method ?? "",
           path: q === -1 ? path : path.slice(0, q),
           contextExtensions: context.request.attributes?.contextExtensions ?? null,
@@ -127,7 +140,7 @@ export class RiskEnricher implements InputEnricher {
    *  store call is issued before the check's response is sent (ioredis writes it at once), so on
    *  one Redis connection it is ordered before the next check's read. */
   observe = (record: CheckRecord): void => {
-    const outcome = outcomeOf(record, this.options.claimedPrincipal);
+    const outcome = outcomeOf(record, record.input && this.facts.get(record.input), this.options.claimedPrincipal);
     if (!outcome) return;
     this.options.onOutcome?.(outcome.kind);
     void this.engine.recordOutcome(outcome, this.nowMs()).catch(() => {});
