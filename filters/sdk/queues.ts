@@ -1,4 +1,4 @@
-// Shared queues (reference §1.8). register(name) keys the queue by (vm_id, name) and binds it to
+// Shared queues (proxy-wasm shared queues). register(name) keys the queue by (vm_id, name) and binds it to
 // the calling root context: registering an existing name RE-BINDS it (items kept), so with one VM
 // per worker only the last registrant gets proxy_on_queue_ready. Register in one place and let
 // others resolve(vm_id, name) + enqueue. dequeue gives Empty when there is nothing.

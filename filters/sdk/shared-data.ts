@@ -1,4 +1,4 @@
-// Shared key/value data, visible to every worker VM with the same vm_id (reference §1.8).
+// Shared key/value data, visible to every worker VM with the same vm_id.
 // Envoy's semantics: get → (value, cas) or NotFound; set(key, value, cas) fails with CasMismatch
 // only when the key EXISTS and cas != 0 and cas differs from the current one; for a missing key the
 // cas is ignored (no atomic create-if-absent: two workers racing on a new key both "win", last

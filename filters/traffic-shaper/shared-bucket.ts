@@ -1,7 +1,7 @@
 /**
  * Glue: token buckets in proxy shared data, so every Envoy worker draws from the same bucket.
  *
- * Protocol (reference §1.8): get (value, cas) → `takeTokens` on the decoded copy → set(value, cas);
+ * Protocol (proxy-wasm shared data: a compare-and-swap on a version per key): get (value, cas) → `takeTokens` on the decoded copy → set(value, cas);
  * on CasMismatch re-read and retry, at most `casRetries` attempts. A worker that loses the race
  * recomputes from the winner's state, so no token is taken twice and none is lost.
  *

@@ -4,8 +4,8 @@
  * A bucket holds at most `burst` tokens and refills continuously at `refillPerNs` tokens per ns
  * (= rate / unit). A request costing `cost` tokens is admitted iff the bucket, refilled up to
  * now, holds at least `cost`; then `cost` is removed. A new bucket starts full, so over an
- * interval T from creation at most `burst + rate·T` requests are admitted — the accuracy target
- * of issue 5 (±2% of `rate × seconds + burst`).
+ * interval T from creation at most `burst + rate·T` requests are admitted; the e2e tests hold the
+ * filter to ±2% of `rate × seconds + burst` in real Envoy.
  *
  *   tokens(now) = min(burst, tokens + max(0, now − last) · refillPerNs)
  *
