@@ -11,9 +11,9 @@ import { AuthzMetrics } from "../ops/metrics.ts";
 import type { ActivePolicy } from "../policy/active-policy.ts";
 import type { BundleSource } from "../policy/bundle-source.ts";
 import type { RiskAssessor } from "../risk/risk-enricher.ts";
-import { Admission } from "../transport/admission.ts";
+import type { Admission } from "../transport/admission.ts";
 import { loadBundles } from "./bundles.ts";
-import { admissionOptions, checkServiceOptions } from "./check-options.ts";
+import { admissionControl, checkServiceOptions } from "./check-options.ts";
 import { identityEnricher } from "./identity-wiring.ts";
 import { startListeners } from "./listeners.ts";
 import { checkObservers } from "./observers.ts";
@@ -70,11 +70,7 @@ export async function startAuthzServer(config: AuthzConfig, deps: ServerDependen
   const riskRuntime = deps.riskRuntime ? await deps.riskRuntime({ metrics, logger, nowMs }) : undefined;
   const risk = riskEnricher(wiring, riskRuntime?.engine ?? deps.risk);
   const feed = config.dashboard.enabled ? new DecisionFeed(FEED_SIZE, nowMs) : undefined;
-  const enrichers: InputEnricher[] = [
-    ...(identity ? [identity] : []),
-    ...(risk ? [risk] : []),
-    ...(deps.enrichers ?? []),
-  ];
+  const enrichers = [identity, risk, ...(deps.enrichers ?? [])].filter((e) => e !== undefined);
   const checks = new CheckService(checkServiceOptions(config), {
     policy,
     enrichers,
@@ -82,8 +78,7 @@ export async function startAuthzServer(config: AuthzConfig, deps: ServerDependen
     clock: { nowMs, monotonicMs: () => performance.now() },
     onOverload: () => metrics.overloaded(config.policy.dryRun),
   });
-  const admission = new Admission(admissionOptions(config));
-  metrics.inFlight(() => ({ checks: admission.checksInFlight, bytes: admission.bytesInFlight }));
+  const admission = admissionControl(wiring);
   const isReady = () => policy.evaluator !== undefined;
   metrics.reportReadiness(isReady);
   const rateLimit = await startRateLimit(wiring, deps.workers ?? 1);
