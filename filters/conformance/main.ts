@@ -234,7 +234,10 @@ class ConformanceStream extends HttpContext {
     this.report.add("x-conf-clear-route-cache", statusName(clearRouteCache()));
     callForeignFunction("no_such_function", null);
     this.report.add("x-conf-foreign-unknown", statusName(lastStatus()));
-    const queue = resolveSharedQueue(this.conf.vmConfig.length > 0 ? vmIdOf(this.conf.vmConfig) : "conformance", QUEUE_NAME);
+    const queue = resolveSharedQueue(
+      this.conf.vmConfig.length > 0 ? vmIdOf(this.conf.vmConfig) : "conformance",
+      QUEUE_NAME,
+    );
     this.report.add("x-conf-enqueue", statusName(enqueueSharedQueue(queue, String.UTF8.encode("item"))));
     resolveSharedQueue("no_such_vm", QUEUE_NAME);
     this.report.add("x-conf-resolve-unknown", statusName(lastStatus()));

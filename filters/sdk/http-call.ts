@@ -7,7 +7,16 @@
 // get_status = BrokenConnection; a timeout usually arrives as a normal response with :status 504.
 import { BufferType, MapType, WasmResult } from "./enums";
 import { proxy_get_status, proxy_http_call } from "./imports";
-import { bufferPtr, bufferSize, encodeA, RETURN_PTR, RETURN_SIZE, RETURN_U32, scratchSizeA, takeReturnedString } from "./memory";
+import {
+  bufferPtr,
+  bufferSize,
+  encodeA,
+  RETURN_PTR,
+  RETURN_SIZE,
+  RETURN_U32,
+  scratchSizeA,
+  takeReturnedString,
+} from "./memory";
 import { HeaderPairs } from "./pairs";
 import { getBuffer } from "./buffers";
 import { getHeaderPairs } from "./headers";

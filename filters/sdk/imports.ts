@@ -1,7 +1,8 @@
 // Host functions Envoy registers for a proxy-wasm ABI 0.2.1 module, module "env".
 // This is the only file that declares host imports. AssemblyScript emits an import only for a
 // declared function that is called, so declaring one costs nothing; calling one Envoy lacks would
-// make the module fail to link — scripts/build-filters.ts (scripts/lib/envoy-abi.ts) guards the built output.
+// make the module fail to link — scripts/build-filters.ts (scripts/lib/envoy-abi.ts) guards the
+// built output.
 // Signatures follow proxy-wasm-cpp-host include/proxy-wasm/exports.h: every size, pointer and enum
 // is i32; metric deltas/values are i64.
 
@@ -49,7 +50,18 @@ export declare function proxy_continue_stream(streamType: u32): u32;
 export declare function proxy_close_stream(streamType: u32): u32;
 
 @external("env", "proxy_http_call")
-export declare function proxy_http_call(upstreamPtr: usize, upstreamSize: usize, headersPtr: usize, headersSize: usize, bodyPtr: usize, bodySize: usize, trailersPtr: usize, trailersSize: usize, timeoutMs: u32, returnCallId: usize): u32;
+export declare function proxy_http_call(
+  upstreamPtr: usize,
+  upstreamSize: usize,
+  headersPtr: usize,
+  headersSize: usize,
+  bodyPtr: usize,
+  bodySize: usize,
+  trailersPtr: usize,
+  trailersSize: usize,
+  timeoutMs: u32,
+  returnCallId: usize,
+): u32;
 
 @external("env", "proxy_get_status")
 export declare function proxy_get_status(returnCode: usize, returnMessagePtr: usize, returnMessageSize: usize): u32;

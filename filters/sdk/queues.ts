@@ -9,7 +9,16 @@ import {
   proxy_register_shared_queue,
   proxy_resolve_shared_queue,
 } from "./imports";
-import { encodeA, encodeB, RETURN_PTR, RETURN_SIZE, RETURN_U32, scratchSizeA, scratchSizeB, takeReturnedBytes } from "./memory";
+import {
+  encodeA,
+  encodeB,
+  RETURN_PTR,
+  RETURN_SIZE,
+  RETURN_U32,
+  scratchSizeA,
+  scratchSizeB,
+  takeReturnedBytes,
+} from "./memory";
 import { recordStatus } from "./status";
 
 /** Queue id (never 0 in Envoy), or 0 with lastStatus() set. */

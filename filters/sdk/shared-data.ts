@@ -39,7 +39,9 @@ export function getSharedData(key: string): SharedValue | null {
 /** Writes `value`; `cas` 0 = unconditional. Returns Ok or CasMismatch (see module comment). */
 export function setSharedData(key: string, value: ArrayBuffer, cas: u32): u32 {
   const keyPtr = encodeA(key);
-  return recordStatus(proxy_set_shared_data(keyPtr, scratchSizeA(), changetype<usize>(value), <usize>value.byteLength, cas));
+  return recordStatus(
+    proxy_set_shared_data(keyPtr, scratchSizeA(), changetype<usize>(value), <usize>value.byteLength, cas),
+  );
 }
 
 /** Computes a new value from the current one (null when the key is missing); return null to give

@@ -16,7 +16,15 @@
  * `failureMode` (deny | allow | local). `local` keeps per-worker buckets with the same parameters.
  */
 import { getSharedData, lastStatus, setSharedData, SharedUpdate, WasmResult, casUpdate } from "../sdk";
-import { BucketState, decodeBucket, encodeBucket, isIdleFull, newBucket, takeTokens, TakeResult } from "./lib/token-bucket";
+import {
+  BucketState,
+  decodeBucket,
+  encodeBucket,
+  isIdleFull,
+  newBucket,
+  takeTokens,
+  TakeResult,
+} from "./lib/token-bucket";
 
 /** Prefix of every shared-data key this filter writes (shared data is scoped by vm_id only). */
 export const KEY_PREFIX = "meshward.ts\u001f";
@@ -95,7 +103,12 @@ export class SharedBuckets {
     }
     this.failures++;
     out.failed = true;
-    out.error = u.error.length > 0 ? u.error : "shared data status " + status.toString() + (status == WasmResult.CasMismatch ? " (CAS retries exhausted)" : "");
+    out.error =
+      u.error.length > 0
+        ? u.error
+        : "shared data status " +
+          status.toString() +
+          (status == WasmResult.CasMismatch ? " (CAS retries exhausted)" : "");
     return out;
   }
 

@@ -139,7 +139,13 @@ export class AdaptiveBalancer extends LoadView {
 
   weightOf(e: Endpoint, nowNs: i64): f64 {
     const c = this.config;
-    const ramp = slowStartWeight(nowNs, e.joinedNs, msToNs(<f64>c.slowStartWindowMs), c.slowStartAggression, c.slowStartMinWeight);
+    const ramp = slowStartWeight(
+      nowNs,
+      e.joinedNs,
+      msToNs(<f64>c.slowStartWindowMs),
+      c.slowStartAggression,
+      c.slowStartMinWeight,
+    );
     return ramp * e.trend.weight(this.trendPolicy, nowNs);
   }
 
@@ -179,7 +185,10 @@ export class AdaptiveBalancer extends LoadView {
     }
     e.ewma.observe(sample, nowNs);
     e.trend.observe(rttNs, failed, nowNs, this.trendPolicy);
-    if (e.outlier.record(failed, nowNs, this.outlierPolicy) && this.ejectedCount() < maxEjectable(this.table.size(), this.outlierPolicy.maxEjectionPercent)) {
+    if (
+      e.outlier.record(failed, nowNs, this.outlierPolicy) &&
+      this.ejectedCount() < maxEjectable(this.table.size(), this.outlierPolicy.maxEjectionPercent)
+    ) {
       e.outlier.eject(nowNs, this.outlierPolicy);
       this.ejections++;
     }

@@ -74,7 +74,7 @@ export class TrendTracker {
     let latency: f64 = 0;
     if (this.slowRttNs > 0) latency = clamp01((this.fastRttNs / this.slowRttNs - 1) / (policy.latencyRatioFull - 1));
     const error = clamp01((this.fastErr - this.slowErr) / policy.errorRateFull);
-    const fade = Math.exp(-<f64>elapsedNs(nowNs, this.stampNs) / policy.fastDecayNs);
+    const fade = Math.exp(-(<f64>elapsedNs(nowNs, this.stampNs)) / policy.fastDecayNs);
     return (latency > error ? latency : error) * fade;
   }
 

@@ -38,7 +38,12 @@ export class RuleHit {
  * Every rule matching `req`, in config order, with its bucket key resolved through `table`
  * (bounded cardinality). A request must be admitted by all enforced rules it hits.
  */
-export function matchRules(rules: Array<RateLimitRule>, req: RequestAttributes, table: DescriptorTable, nowNs: i64): Array<RuleHit> {
+export function matchRules(
+  rules: Array<RateLimitRule>,
+  req: RequestAttributes,
+  table: DescriptorTable,
+  nowNs: i64,
+): Array<RuleHit> {
   const hits = new Array<RuleHit>();
   for (let i = 0; i < rules.length; i++) {
     const r = rules[i];
