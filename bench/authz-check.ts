@@ -2,7 +2,7 @@
 // identity enricher → Rego-in-Wasm (default policy) → decision → CheckResponse), the same scope as
 // opa-envoy-plugin's BenchmarkCheck (server.Check called directly, no network). Reports µs per
 // check (wall and CPU), interleaving the variants in rounds so machine noise hits all of them.
-// The risk variants add the risk engine (RiskEnricher + its outcome observer) with the in-memory
+// The risk variants add the risk engine (RiskEnricher, which also feeds outcomes back) with the in-memory
 // store and with a real redis-server on loopback; the Redis variant also reports store commands per
 // check, counted by the server (INFO commandstats) over the measured checks.
 //   npm run bench:authz [-- --rounds 5 --iterations 20000 --only <variant name part> --no-redis]
@@ -117,7 +117,7 @@ async function main(): Promise<void> {
   };
   const withRisk = (engine: RiskEngine) => {
     const risk = new RiskEnricher(engine);
-    const s = new CheckService(options, { policy, enrichers: [identity, risk], observers: [risk.observe] });
+    const s = new CheckService(options, { policy, enrichers: [identity, risk] });
     return () => s.check(request);
   };
   variants["check + risk engine (memory store)"] = withRisk(createRiskEngine());

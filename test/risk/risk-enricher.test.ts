@@ -34,13 +34,12 @@ function recordingEngine(score: number, level: string) {
   return { engine, seen };
 }
 
-/** The server's composition: identity, then risk, with risk observing outcomes. */
+/** The server's composition: identity, then risk, which hears the outcome of each check it scored. */
 function serviceWith(engine: RiskAssessor): CheckService {
   const risk = new RiskEnricher(engine, () => 0);
   return new CheckService(checkServiceOptions(defaultConfig(repoRoot)), {
     policy,
     enrichers: [new IdentityEnricher({ spiffe: true }), risk],
-    observers: [risk.observe],
   });
 }
 

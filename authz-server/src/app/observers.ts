@@ -1,19 +1,15 @@
-// Who hears about every finished check, in order: the metrics, the risk engine's outcome feed, the
-// live page's recent decisions, and the decision log (redacted, sampled) when enabled.
+// Who hears about every finished check, in order: the metrics, the live page's recent decisions,
+// and the decision log (redacted, sampled) when enabled. (The risk enricher hears the outcome of the
+// checks it scored through its enrichment's onFinish.)
 import type { CheckObserver } from "../check/check-record.ts";
 import type { DecisionFeed } from "../dashboard/decision-feed.ts";
 import { decisionLogger } from "../ops/decision-log.ts";
 import { createRedactor } from "../ops/redact.ts";
-import type { RiskEnricher } from "../risk/risk-enricher.ts";
 import type { Wiring } from "./wiring.ts";
 
-export function checkObservers(
-  { config, logger, metrics }: Wiring,
-  parts: { risk: RiskEnricher | undefined; feed: DecisionFeed | undefined },
-): CheckObserver[] {
+export function checkObservers({ config, logger, metrics }: Wiring, feed: DecisionFeed | undefined): CheckObserver[] {
   const observers: CheckObserver[] = [metrics.observeCheck];
-  if (parts.risk) observers.push(parts.risk.observe);
-  if (parts.feed) observers.push(parts.feed.observe);
+  if (feed) observers.push(feed.observe);
   const decisions = config.logging.decisions;
   if (decisions.enabled) {
     const jwt = config.identity.jwt;

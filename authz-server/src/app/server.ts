@@ -74,7 +74,7 @@ export async function startAuthzServer(config: AuthzConfig, deps: ServerDependen
   const checks = new CheckService(checkServiceOptions(config), {
     policy,
     enrichers,
-    observers: checkObservers(wiring, { risk, feed }),
+    observers: checkObservers(wiring, feed),
     clock: { nowMs, monotonicMs: () => performance.now() },
     onOverload: () => metrics.overloaded(config.policy.dryRun),
   });

@@ -69,6 +69,13 @@ export interface CheckDependencies {
   onOverload?: () => void;
 }
 
+/** A check's record while the service works on it: it also carries the enrichers' `onFinish`
+ *  callbacks from the enrichment to the end of the check. Observers are typed against CheckRecord
+ *  and read the fields they name, never this one. */
+interface RunningRecord extends CheckRecord {
+  finishers: CheckObserver[] | undefined;
+}
+
 /** HTTP status of a check refused because the server is at its in-flight caps: retry elsewhere. */
 export const OVERLOADED_STATUS = 503;
 
@@ -98,13 +105,14 @@ export class CheckService {
   check(request: CheckRequest, deadlineMs?: number): Promise<CheckOutcome> {
     const started = this.clock.monotonicMs();
     const deadline = Math.min(deadlineMs ?? Number.POSITIVE_INFINITY, started + this.options.checkTimeoutMs);
-    const record: CheckRecord = {
+    const record: RunningRecord = {
       decisionId: this.newDecisionId(),
       allowed: false,
       decidedAllow: false,
       dryRun: this.options.dryRun,
       entrypoint: this.entrypointFor(request),
       durationMs: 0,
+      finishers: undefined,
     };
     let pending: Decision | Promise<Decision>;
     try {
@@ -157,7 +165,7 @@ export class CheckService {
     return errorDecision(record.errorCode, record.httpStatus);
   }
 
-  private finish(decided: Decision, record: CheckRecord, started: number, request: CheckRequest): CheckOutcome {
+  private finish(decided: Decision, record: RunningRecord, started: number, request: CheckRequest): CheckOutcome {
     let decision = decided;
     if (record.errorCode === undefined) {
       record.decidedAllow = decision.allowed;
@@ -172,13 +180,8 @@ export class CheckService {
     if (decision.allowed) this.removeForgedHeaders(decision, request);
     record.allowed = decision.allowed;
     record.durationMs = this.clock.monotonicMs() - started;
-    for (const observe of this.observers) {
-      try {
-        observe(record);
-      } catch {
-        // Logging or metrics must never change a decision.
-      }
-    }
+    notify(this.observers, record);
+    if (record.finishers) notify(record.finishers, record);
     return new Outcome(decision, record);
   }
 
@@ -187,7 +190,7 @@ export class CheckService {
     return named && named !== "" ? named : this.options.defaultEntrypoint;
   }
 
-  private decide(request: CheckRequest, record: CheckRecord, deadline: number): Decision | Promise<Decision> {
+  private decide(request: CheckRequest, record: RunningRecord, deadline: number): Decision | Promise<Decision> {
     // A check that waited past its deadline (a queue, a slow client) is not translated at all.
     if (this.clock.monotonicMs() > deadline) throw new MeshwardError(ErrorCodes.deadline, "check deadline passed");
     const evaluator = this.deps.policy.evaluator; // an in-flight check keeps the bundle it started with
@@ -205,10 +208,14 @@ export class CheckService {
     const upstream = run.next(this.enrichers, 0);
     if (upstream instanceof Promise) {
       return upstream
-        .then((headers) => this.evaluate(evaluator, input, record, deadline, headers, run.metadata))
+        .then((headers) => {
+          record.finishers = run.finishers;
+          return this.evaluate(evaluator, input, record, deadline, headers, run.metadata);
+        })
         .finally(() => run.dispose());
     }
     run.dispose();
+    record.finishers = run.finishers;
     return this.evaluate(evaluator, input, record, deadline, upstream, run.metadata);
   }
 
@@ -246,6 +253,18 @@ export class CheckService {
     for (const name of Object.keys(sent)) {
       const lower = name.toLowerCase();
       if (isReservedHeader(lower) && !set.has(lower) && !remove.includes(lower)) remove.push(lower);
+    }
+  }
+}
+
+/** Calls each observer with the record; one that throws is ignored: logging, metrics or feedback
+ *  must never change a decision. */
+function notify(observers: readonly CheckObserver[], record: CheckRecord): void {
+  for (const observe of observers) {
+    try {
+      observe(record);
+    } catch {
+      // ignored on purpose (see above)
     }
   }
 }

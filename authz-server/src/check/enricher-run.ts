@@ -6,6 +6,7 @@ import { ErrorCodes, MeshwardError } from "../errors.ts";
 import type { CheckRequest } from "../gen/envoy/service/auth/v3/external_auth_pb.ts";
 import { checkHeaderName, checkHeaderValue, type HeaderPair } from "../translate/decision.ts";
 import type { PolicyInput } from "../translate/input.ts";
+import type { CheckObserver } from "./check-record.ts";
 import type { CheckClock } from "./clock.ts";
 import type { EnrichContext, Enrichment, InputEnricher } from "./enricher.ts";
 
@@ -20,6 +21,8 @@ export class EnricherRun implements EnrichContext {
   private readonly headers: HeaderPair[] = [];
   /** Dynamic metadata the enrichers contributed; undefined while none did. */
   metadata: JsonObject | undefined;
+  /** The enrichers' `onFinish` callbacks; undefined while none asked. */
+  finishers: CheckObserver[] | undefined;
   readonly nowMs: number;
 
   constructor(
@@ -90,6 +93,10 @@ export class EnricherRun implements EnrichContext {
 
   private collect(enricher: InputEnricher, enrichment: Enrichment | undefined): void {
     if (enrichment?.dynamicMetadata) this.metadata = { ...this.metadata, ...enrichment.dynamicMetadata };
+    if (enrichment?.onFinish) {
+      this.finishers ??= [];
+      this.finishers.push(enrichment.onFinish);
+    }
     for (const [name, value] of enrichment?.upstreamHeaders ?? []) {
       // Header values may come from tokens (a JWT `sub`): never let them split headers.
       try {

@@ -8,6 +8,7 @@ import type { JsonObject } from "@bufbuild/protobuf";
 import type { CheckRequest } from "../gen/envoy/service/auth/v3/external_auth_pb.ts";
 import type { HeaderPair } from "../translate/decision.ts";
 import type { PolicyInput } from "../translate/input.ts";
+import type { CheckObserver } from "./check-record.ts";
 
 export interface EnrichContext {
   readonly request: CheckRequest;
@@ -26,6 +27,9 @@ export interface Enrichment {
   upstreamHeaders?: HeaderPair[];
   /** Added to the CheckResponse's dynamic metadata (allow and deny); the policy's own keys win. */
   dynamicMetadata?: JsonObject;
+  /** Called once with the finished check's record, beside the observers: how an enricher hears the
+   *  outcome of the check it enriched, with whatever it learnt while enriching in the closure. */
+  onFinish?: CheckObserver;
 }
 
 export interface InputEnricher {

@@ -99,9 +99,6 @@ export class RiskEnricher implements InputEnricher {
     private readonly options: RiskEnricherOptions = {},
   ) {}
 
-  /** Facts per check, keyed by the check's policy input (the record's `input`); gone with it. */
-  private readonly facts = new WeakMap<object, RiskFacts>();
-
   enrich(context: EnrichContext): Promise<Enrichment> {
     const http = context.request.attributes?.request?.http;
     const facts: RiskFacts = {
@@ -109,7 +106,6 @@ export class RiskEnricher implements InputEnricher {
       sourceIp: sourceIpOf(context),
       headers: http?.headers ?? {},
     };
-    this.facts.set(context.input, facts);
     const path = http?.path ?? "";
     const q = path.indexOf("?");
     return this.engine
@@ -132,17 +128,19 @@ export class RiskEnricher implements InputEnricher {
             [RISK_LEVEL_HEADER, risk.level],
           ],
           dynamicMetadata: { risk_score: risk.score, risk_level: risk.level },
+          onFinish: (record: CheckRecord) => this.report(record, facts),
         };
       });
   }
 
-  /** CheckService observer: feeds failed authentications and denials back to the engine. The
-   *  store call is issued before the check's response is sent (ioredis writes it at once), so on
-   *  one Redis connection it is ordered before the next check's read. */
-  observe = (record: CheckRecord): void => {
-    const outcome = outcomeOf(record, record.input && this.facts.get(record.input), this.options.claimedPrincipal);
+  /** The end of a check this enricher scored: feeds failed authentications and denials back to the
+   *  engine, from the facts recorded while enriching. The store call is issued before the check's
+   *  response is sent (ioredis writes it at once), so on one Redis connection it is ordered before
+   *  the next check's read. */
+  private report(record: CheckRecord, facts: RiskFacts): void {
+    const outcome = outcomeOf(record, facts, this.options.claimedPrincipal);
     if (!outcome) return;
     this.options.onOutcome?.(outcome.kind);
     void this.engine.recordOutcome(outcome, this.nowMs()).catch(() => {});
-  };
+  }
 }
