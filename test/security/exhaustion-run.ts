@@ -39,7 +39,9 @@ export const CAPS = {
   httpBodyBytes: DEFAULTS.http.maxBodyBytes,
 };
 
-const TOKEN = `${Buffer.from('{"alg":"RS256","kid":"k"}').toString("base64url")}.${Buffer.from('{"sub":"x"}').toString("base64url")}.c2ln`;
+/** A JWT-shaped token whose key the never-answering JWKS would have to provide: a check carrying it
+ *  waits until its deadline. */
+export const TOKEN = `${Buffer.from('{"alg":"RS256","kid":"k"}').toString("base64url")}.${Buffer.from('{"sub":"x"}').toString("base64url")}.c2ln`;
 
 export interface ExhaustionTarget {
   authz: AuthzProcess;
@@ -189,10 +191,15 @@ export interface ProbeStats {
 }
 
 /** Sends a normal check (GET /public/x, no token) every `everyMs` from a worker thread of its own
- *  (normal-checks.worker.mjs) until `stop()`, each with the production deadline. */
-export function normalChecks(port: number, everyMs = 25): { stop(): Promise<ProbeStats> } {
+ *  (normal-checks.worker.mjs) until `stop()`, each with the production deadline unless told
+ *  otherwise (`late` always counts answers after the production deadline). */
+export function normalChecks(
+  port: number,
+  everyMs = 25,
+  deadlineMs = CHECK_DEADLINE_MS,
+): { stop(): Promise<ProbeStats> } {
   const worker = new Worker(new URL("./normal-checks.worker.mjs", import.meta.url), {
-    workerData: { port, request: encodedCheck(), everyMs, deadlineMs: CHECK_DEADLINE_MS },
+    workerData: { port, request: encodedCheck(), everyMs, deadlineMs, lateMs: CHECK_DEADLINE_MS },
   });
   return {
     stop: () =>

@@ -1,11 +1,11 @@
 // Normal checks at a steady rate from a thread of their own, so that what the exhaustion suite
 // measures is the server's answer time and not the test process's event loop, busy driving a burst.
-// workerData: { port, request (an encoded CheckRequest), everyMs, deadlineMs }. Post "stop" to end;
+// workerData: { port, request (an encoded CheckRequest), everyMs, deadlineMs, lateMs }. Post "stop" to end;
 // the worker answers with { sent, counts, maxMs, late }.
 import { parentPort, workerData } from "node:worker_threads";
 import * as grpc from "@grpc/grpc-js";
 
-const { port, request, everyMs, deadlineMs } = workerData;
+const { port, request, everyMs, deadlineMs, lateMs } = workerData;
 const bytes = Buffer.from(request);
 const Client = grpc.makeGenericClientConstructor(
   {
@@ -43,7 +43,7 @@ const timer = setInterval(() => {
       const result = err ? (err.code === grpc.status.DEADLINE_EXCEEDED ? "deadline" : "error") : classify(response);
       stats.counts[result] = (stats.counts[result] ?? 0) + 1;
       stats.maxMs = Math.max(stats.maxMs, ms);
-      if (ms > deadlineMs) stats.late++;
+      if (ms > (lateMs ?? deadlineMs)) stats.late++;
       resolve();
     }),
   );

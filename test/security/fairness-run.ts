@@ -1,0 +1,193 @@
+// Admission fairness under a flood (authz-server/src/transport/admission.ts): one caller keeps as
+// many checks in flight as it can — checks carrying a token, which wait on the exhaustion target's
+// JWKS that never answers until the check deadline, as behind a slow dependency — while an honest
+// caller sends plain checks at a steady rate. Over gRPC the flood is one HTTP/2 connection and the
+// honest caller another (a worker thread of its own, normal-checks.worker.mjs); over HTTP the flood
+// is many connections from 127.0.0.1 and the honest caller comes from 127.0.0.2 (HTTP callers are
+// told apart by peer address). Used by test/security/admission-fairness.e2e.test.ts (short) and
+// `npm run soak:exhaustion` (long, scripts/soak-exhaustion.ts).
+import { Agent, request as httpRequest } from "node:http";
+import {
+  CAPS,
+  type CallResult,
+  CHECK_DEADLINE_MS,
+  encodedCheck,
+  grpcCall,
+  grpcClients,
+  normalChecks,
+  type ProbeStats,
+  startExhaustionTarget,
+  TOKEN,
+} from "./exhaustion-run.ts";
+
+export interface FloodStats {
+  sent: number;
+  counts: Record<string, number>;
+}
+
+export interface Flood {
+  stop(): Promise<FloodStats>;
+}
+
+/** After a refusal a flooding lane waits this long before it sends again: the flood stays at the
+ *  cap without spinning the shared machine's CPU on refusals. */
+const REFUSED_PAUSE_MS = 2;
+
+const REFUSED = /overloaded|MW_OVERLOADED|error/;
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** `lanes` loops that each send a check and, once it is answered, the next, until stopped. */
+function flood(lanes: number, send: () => Promise<string>, close: () => void): Flood {
+  const stats: FloodStats = { sent: 0, counts: {} };
+  let stopped = false;
+  const lane = async () => {
+    while (!stopped) {
+      stats.sent++;
+      const result = await send();
+      stats.counts[result] = (stats.counts[result] ?? 0) + 1;
+      if (REFUSED.test(result)) await pause(REFUSED_PAUSE_MS);
+    }
+  };
+  const running = Promise.all(Array.from({ length: lanes }, lane));
+  return {
+    stop: async () => {
+      stopped = true;
+      await running;
+      close();
+      return stats;
+    },
+  };
+}
+
+/** `lanes` waiting checks at a time on one gRPC connection. */
+export function grpcFlood(port: number, lanes: number): Flood {
+  const [client] = grpcClients(port, 1);
+  if (!client) throw new Error("no client");
+  const bytes = encodedCheck({ token: true });
+  return flood(
+    lanes,
+    async (): Promise<CallResult> => (await grpcCall(client, bytes, 10_000)).result,
+    () => client.close(),
+  );
+}
+
+/** `connections` HTTP/1.1 keep-alive connections from `localAddress`, each with a waiting check at
+ *  a time. Answers are counted as `status reason`. */
+export function httpFlood(port: number, connections: number, localAddress = "127.0.0.1"): Flood {
+  const agent = new Agent({ keepAlive: true, maxSockets: connections });
+  return flood(
+    connections,
+    () => httpCheck(port, { agent, localAddress, token: true, timeoutMs: 10_000 }).then((r) => r.result),
+    () => agent.destroy(),
+  );
+}
+
+interface HttpCheckOptions {
+  agent?: Agent;
+  localAddress: string;
+  token: boolean;
+  timeoutMs: number;
+}
+
+function httpCheck(port: number, options: HttpCheckOptions): Promise<{ result: string; ms: number }> {
+  const started = performance.now();
+  return new Promise((resolve) => {
+    const req = httpRequest(
+      {
+        host: "127.0.0.1",
+        port,
+        method: "GET",
+        path: "/check/public/x",
+        localAddress: options.localAddress,
+        headers: options.token ? { authorization: `Bearer ${TOKEN}` } : {},
+        timeout: options.timeoutMs,
+        ...(options.agent ? { agent: options.agent } : { agent: false }),
+      },
+      (res) => {
+        res.resume();
+        res.on("end", () =>
+          resolve({
+            result: `${res.statusCode} ${res.headers["x-meshward-reason"] ?? ""}`.trim(),
+            ms: performance.now() - started,
+          }),
+        );
+      },
+    );
+    req.on("timeout", () => req.destroy(new Error("timeout")));
+    req.on("error", () => resolve({ result: "error", ms: performance.now() - started }));
+    req.end();
+  });
+}
+
+/** Plain HTTP checks from `localAddress` every `everyMs` (a new connection each), until stopped;
+ *  the same figures as the gRPC probe: `late` counts answers after the production deadline. */
+export function httpHonest(port: number, everyMs: number, localAddress = "127.0.0.2"): { stop(): Promise<ProbeStats> } {
+  const stats: ProbeStats = { sent: 0, counts: {}, maxMs: 0, late: 0 };
+  const pending = new Set<Promise<void>>();
+  const timer = setInterval(() => {
+    stats.sent++;
+    const call = httpCheck(port, { localAddress, token: false, timeoutMs: 10_000 }).then(({ result, ms }) => {
+      const kind = result === "200" ? "allow" : result.includes("MW_OVERLOADED") ? "overloaded" : result;
+      stats.counts[kind] = (stats.counts[kind] ?? 0) + 1;
+      stats.maxMs = Math.max(stats.maxMs, ms);
+      if (ms > CHECK_DEADLINE_MS) stats.late++;
+    });
+    pending.add(call);
+    void call.then(() => pending.delete(call));
+  }, everyMs);
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await Promise.all(pending);
+      return stats;
+    },
+  };
+}
+
+export interface FairnessReport {
+  maxInFlight: number;
+  seconds: number;
+  grpc: { flood: FloodStats; honest: ProbeStats };
+  http: { flood: FloodStats; honest: ProbeStats };
+}
+
+export interface FairnessOptions {
+  /** check.maxInFlight of the server (the default configuration's when absent). */
+  maxInFlight?: number;
+  /** How long each phase (gRPC, then HTTP) floods. */
+  seconds: number;
+  /** Checks the flood keeps in flight: a multiple of the cap. */
+  floodLanes: number;
+  /** Honest checks are sent this often... */
+  honestEveryMs: number;
+  /** ...with this gRPC deadline (the production one when absent; the short suite waits longer, since
+   *  it asserts admission, not latency). */
+  honestDeadlineMs?: number;
+}
+
+/** One flood per listener, each with an honest caller beside it, against a fresh server process. */
+export async function runFairness(options: FairnessOptions): Promise<FairnessReport> {
+  const target = await startExhaustionTarget(options.maxInFlight ? { maxInFlight: options.maxInFlight } : {});
+  try {
+    const phase = async (start: () => Flood, probe: () => { stop(): Promise<ProbeStats> }) => {
+      const flooding = start();
+      await pause(CHECK_DEADLINE_MS * 2); // the flood holds every slot it can before the honest caller starts
+      const honest = probe();
+      await pause(options.seconds * 1000);
+      const honestStats = await honest.stop();
+      return { flood: await flooding.stop(), honest: honestStats };
+    };
+    const grpc = await phase(
+      () => grpcFlood(target.authz.grpcPort, options.floodLanes),
+      () => normalChecks(target.authz.grpcPort, options.honestEveryMs, options.honestDeadlineMs),
+    );
+    const http = await phase(
+      () => httpFlood(target.authz.httpPort, options.floodLanes),
+      () => httpHonest(target.authz.httpPort, options.honestEveryMs),
+    );
+    return { maxInFlight: options.maxInFlight ?? CAPS.checks, seconds: options.seconds, grpc, http };
+  } finally {
+    await target.close();
+  }
+}
