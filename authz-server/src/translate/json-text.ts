@@ -10,6 +10,9 @@
 //   - nesting deeper than Go's limit (10000) is an error. A body nested deeper than 1000 levels is
 //     also passed as text: JSON.stringify (the SDK's way to the policy) recurses and overflows the
 //     stack long before Go's limit, while OPA's Wasm parser takes 10000 levels.
+// Meshward lowers the depth limit by default (the caller passes it; policy.maxBodyDepth): at
+// 10000 levels a policy that walks the body (`walk`) held the event loop for seconds, and one that
+// serialises it (`json.marshal`, returning the input) overflowed the Wasm evaluator's stack.
 // Pure.
 
 export interface ParsedJson {
@@ -61,11 +64,13 @@ function nestingDepth(text: string, atLeast: number): number {
   return deepest;
 }
 
-/** Parses JSON text as OPA does; throws SyntaxError on malformed text. */
-export function parseJsonText(text: string): ParsedJson {
+/** Parses JSON text as OPA does; throws SyntaxError on malformed text or nesting deeper than
+ *  `maxDepth` (at most Go's limit). */
+export function parseJsonText(text: string, maxDepth = MAX_JSON_DEPTH): ParsedJson {
+  const limit = Math.min(maxDepth, MAX_JSON_DEPTH);
   const fixed = SURROGATE_ESCAPE.test(text) ? replaceLoneSurrogates(text) : text;
   const value: unknown = JSON.parse(fixed);
-  const depth = nestingDepth(fixed, TEXT_DEPTH);
-  if (depth > MAX_JSON_DEPTH) throw new SyntaxError(`exceeded max depth of ${MAX_JSON_DEPTH}`);
+  const depth = nestingDepth(fixed, Math.min(TEXT_DEPTH, limit + 1));
+  if (depth > limit) throw new SyntaxError(`exceeded max depth of ${limit}`);
   return depth > TEXT_DEPTH || MAY_LOSE_DIGITS.test(fixed) ? { value, exactText: fixed } : { value };
 }
