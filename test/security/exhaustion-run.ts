@@ -192,14 +192,19 @@ export interface ProbeStats {
 
 /** Sends a normal check (GET /public/x, no token) every `everyMs` from a worker thread of its own
  *  (normal-checks.worker.mjs) until `stop()`, each with the production deadline unless told
- *  otherwise (`late` always counts answers after the production deadline). */
+ *  otherwise (`late` always counts answers after the production deadline). Over gRPC on one
+ *  connection, or with `httpFrom` over HTTP from that local address, a connection per check. */
 export function normalChecks(
   port: number,
   everyMs = 25,
   deadlineMs = CHECK_DEADLINE_MS,
+  httpFrom?: string,
 ): { stop(): Promise<ProbeStats> } {
+  const protocol = httpFrom
+    ? { http: { path: "/check/public/x", localAddress: httpFrom } }
+    : { request: encodedCheck() };
   const worker = new Worker(new URL("./normal-checks.worker.mjs", import.meta.url), {
-    workerData: { port, request: encodedCheck(), everyMs, deadlineMs, lateMs: CHECK_DEADLINE_MS },
+    workerData: { port, ...protocol, everyMs, deadlineMs, lateMs: CHECK_DEADLINE_MS },
   });
   return {
     stop: () =>

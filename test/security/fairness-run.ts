@@ -1,10 +1,10 @@
 // Admission fairness under a flood (authz-server/src/transport/admission.ts): one caller keeps as
 // many checks in flight as it can — checks carrying a token, which wait on the exhaustion target's
 // JWKS that never answers until the check deadline, as behind a slow dependency — while an honest
-// caller sends plain checks at a steady rate. Over gRPC the flood is one HTTP/2 connection and the
-// honest caller another (a worker thread of its own, normal-checks.worker.mjs); over HTTP the flood
-// is many connections from 127.0.0.1 and the honest caller comes from 127.0.0.2 (HTTP callers are
-// told apart by peer address). Used by test/security/admission-fairness.e2e.test.ts (short) and
+// caller sends plain checks at a steady rate from a worker thread of its own
+// (normal-checks.worker.mjs). Over gRPC the flood comes on its own HTTP/2 connections and the
+// honest caller on another; over HTTP the flood is many connections from 127.0.0.1 and the honest
+// caller comes from 127.0.0.2 (HTTP callers are told apart by peer address). Used by test/security/admission-fairness.e2e.test.ts (short) and
 // `npm run soak:exhaustion` (long, scripts/soak-exhaustion.ts).
 import { Agent, request as httpRequest } from "node:http";
 import {
@@ -60,89 +60,56 @@ function flood(lanes: number, send: () => Promise<string>, close: () => void): F
   };
 }
 
-/** `lanes` waiting checks at a time on one gRPC connection. */
-export function grpcFlood(port: number, lanes: number): Flood {
-  const [client] = grpcClients(port, 1);
-  if (!client) throw new Error("no client");
+/** `lanes` waiting checks at a time over `connections` gRPC connections (a connection carries at
+ *  most grpc.maxConcurrentStreams of them, 128 by default). */
+export function grpcFlood(port: number, lanes: number, connections = 1): Flood {
+  const clients = grpcClients(port, connections);
   const bytes = encodedCheck({ token: true });
+  let next = 0;
   return flood(
     lanes,
-    async (): Promise<CallResult> => (await grpcCall(client, bytes, 10_000)).result,
-    () => client.close(),
+    async (): Promise<CallResult> => {
+      const client = clients[next++ % clients.length] as (typeof clients)[number];
+      return (await grpcCall(client, bytes, 10_000)).result;
+    },
+    () => {
+      for (const client of clients) client.close();
+    },
   );
 }
 
-/** `connections` HTTP/1.1 keep-alive connections from `localAddress`, each with a waiting check at
- *  a time. Answers are counted as `status reason`. */
-export function httpFlood(port: number, connections: number, localAddress = "127.0.0.1"): Flood {
+/** `connections` HTTP/1.1 keep-alive connections from 127.0.0.1, each with a waiting check at a
+ *  time. Answers are counted as `status reason`. */
+export function httpFlood(port: number, connections: number): Flood {
   const agent = new Agent({ keepAlive: true, maxSockets: connections });
   return flood(
     connections,
-    () => httpCheck(port, { agent, localAddress, token: true, timeoutMs: 10_000 }).then((r) => r.result),
+    () => waitingHttpCheck(port, agent),
     () => agent.destroy(),
   );
 }
 
-interface HttpCheckOptions {
-  agent?: Agent;
-  localAddress: string;
-  token: boolean;
-  timeoutMs: number;
-}
-
-function httpCheck(port: number, options: HttpCheckOptions): Promise<{ result: string; ms: number }> {
-  const started = performance.now();
+function waitingHttpCheck(port: number, agent: Agent): Promise<string> {
   return new Promise((resolve) => {
     const req = httpRequest(
       {
         host: "127.0.0.1",
         port,
-        method: "GET",
         path: "/check/public/x",
-        localAddress: options.localAddress,
-        headers: options.token ? { authorization: `Bearer ${TOKEN}` } : {},
-        timeout: options.timeoutMs,
-        ...(options.agent ? { agent: options.agent } : { agent: false }),
+        localAddress: "127.0.0.1",
+        headers: { authorization: `Bearer ${TOKEN}` },
+        timeout: 10_000,
+        agent,
       },
       (res) => {
         res.resume();
-        res.on("end", () =>
-          resolve({
-            result: `${res.statusCode} ${res.headers["x-meshward-reason"] ?? ""}`.trim(),
-            ms: performance.now() - started,
-          }),
-        );
+        res.on("end", () => resolve(`${res.statusCode} ${res.headers["x-meshward-reason"] ?? ""}`.trim()));
       },
     );
     req.on("timeout", () => req.destroy(new Error("timeout")));
-    req.on("error", () => resolve({ result: "error", ms: performance.now() - started }));
+    req.on("error", () => resolve("error"));
     req.end();
   });
-}
-
-/** Plain HTTP checks from `localAddress` every `everyMs` (a new connection each), until stopped;
- *  the same figures as the gRPC probe: `late` counts answers after the production deadline. */
-export function httpHonest(port: number, everyMs: number, localAddress = "127.0.0.2"): { stop(): Promise<ProbeStats> } {
-  const stats: ProbeStats = { sent: 0, counts: {}, maxMs: 0, late: 0 };
-  const pending = new Set<Promise<void>>();
-  const timer = setInterval(() => {
-    stats.sent++;
-    const call = httpCheck(port, { localAddress, token: false, timeoutMs: 10_000 }).then(({ result, ms }) => {
-      const kind = result === "200" ? "allow" : result.includes("MW_OVERLOADED") ? "overloaded" : result;
-      stats.counts[kind] = (stats.counts[kind] ?? 0) + 1;
-      stats.maxMs = Math.max(stats.maxMs, ms);
-      if (ms > CHECK_DEADLINE_MS) stats.late++;
-    });
-    pending.add(call);
-    void call.then(() => pending.delete(call));
-  }, everyMs);
-  return {
-    stop: async () => {
-      clearInterval(timer);
-      await Promise.all(pending);
-      return stats;
-    },
-  };
 }
 
 export interface FairnessReport {
@@ -157,8 +124,10 @@ export interface FairnessOptions {
   maxInFlight?: number;
   /** How long each phase (gRPC, then HTTP) floods. */
   seconds: number;
-  /** Checks the flood keeps in flight: a multiple of the cap. */
+  /** Checks the flood keeps in flight: more than the cap. */
   floodLanes: number;
+  /** gRPC connections the flood spreads them over (1 when absent). */
+  floodConnections?: number;
   /** Honest checks are sent this often... */
   honestEveryMs: number;
   /** ...with this gRPC deadline (the production one when absent; the short suite waits longer, since
@@ -179,12 +148,12 @@ export async function runFairness(options: FairnessOptions): Promise<FairnessRep
       return { flood: await flooding.stop(), honest: honestStats };
     };
     const grpc = await phase(
-      () => grpcFlood(target.authz.grpcPort, options.floodLanes),
+      () => grpcFlood(target.authz.grpcPort, options.floodLanes, options.floodConnections),
       () => normalChecks(target.authz.grpcPort, options.honestEveryMs, options.honestDeadlineMs),
     );
     const http = await phase(
       () => httpFlood(target.authz.httpPort, options.floodLanes),
-      () => httpHonest(target.authz.httpPort, options.honestEveryMs),
+      () => normalChecks(target.authz.httpPort, options.honestEveryMs, options.honestDeadlineMs, "127.0.0.2"),
     );
     return { maxInFlight: options.maxInFlight ?? CAPS.checks, seconds: options.seconds, grpc, http };
   } finally {
