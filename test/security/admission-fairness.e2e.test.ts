@@ -29,8 +29,11 @@ describe.each(["grpc", "http"] as const)("a flooding caller and an honest one ov
       Object.keys(flood.counts).some((result) => /overloaded|MW_OVERLOADED/.test(result)),
       summary,
     ).toBe(true);
-    // ...and every honest check got a decision (the default policy allows GET /public/x).
+    // ...and every honest check got a decision (the default policy allows GET /public/x; a server
+    // starved of CPU past the check deadline would deny it MW_DEADLINE, still a decision), none was
+    // refused MW_OVERLOADED.
     expect(honest.sent, summary).toBeGreaterThan(10);
-    expect(honest.counts.allow, summary).toBe(honest.sent);
+    expect((honest.counts.allow ?? 0) + (honest.counts.deny ?? 0), summary).toBe(honest.sent);
+    expect(honest.counts.allow, summary).toBeGreaterThan(0);
   });
 });

@@ -190,6 +190,12 @@ export interface ProbeStats {
   late: number;
 }
 
+export interface NormalChecks {
+  /** Resolves once the worker sends checks. */
+  ready: Promise<void>;
+  stop(): Promise<ProbeStats>;
+}
+
 /** Sends a normal check (GET /public/x, no token) every `everyMs` from a worker thread of its own
  *  (normal-checks.worker.mjs) until `stop()`, each with the production deadline unless told
  *  otherwise (`late` always counts answers after the production deadline). Over gRPC on one
@@ -199,23 +205,30 @@ export function normalChecks(
   everyMs = 25,
   deadlineMs = CHECK_DEADLINE_MS,
   httpFrom?: string,
-): { stop(): Promise<ProbeStats> } {
+): NormalChecks {
   const protocol = httpFrom
     ? { http: { path: "/check/public/x", localAddress: httpFrom } }
     : { request: encodedCheck() };
   const worker = new Worker(new URL("./normal-checks.worker.mjs", import.meta.url), {
     workerData: { port, ...protocol, everyMs, deadlineMs, lateMs: CHECK_DEADLINE_MS },
   });
+  const ready = new Promise<void>((resolve, reject) => {
+    worker.once("message", () => resolve());
+    worker.once("error", reject);
+  });
   return {
-    stop: () =>
-      new Promise<ProbeStats>((resolve, reject) => {
+    ready,
+    stop: async () => {
+      await ready;
+      return new Promise<ProbeStats>((resolve, reject) => {
         worker.once("message", (stats: ProbeStats) => {
           void worker.terminate();
           resolve(stats);
         });
         worker.once("error", reject);
         worker.postMessage("stop");
-      }),
+      });
+    },
   };
 }
 

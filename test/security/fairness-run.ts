@@ -14,6 +14,7 @@ import {
   encodedCheck,
   grpcCall,
   grpcClients,
+  type NormalChecks,
   normalChecks,
   type ProbeStats,
   startExhaustionTarget,
@@ -139,10 +140,11 @@ export interface FairnessOptions {
 export async function runFairness(options: FairnessOptions): Promise<FairnessReport> {
   const target = await startExhaustionTarget(options.maxInFlight ? { maxInFlight: options.maxInFlight } : {});
   try {
-    const phase = async (start: () => Flood, probe: () => { stop(): Promise<ProbeStats> }) => {
+    const phase = async (start: () => Flood, probe: () => NormalChecks) => {
       const flooding = start();
       await pause(CHECK_DEADLINE_MS * 2); // the flood holds every slot it can before the honest caller starts
       const honest = probe();
+      await honest.ready;
       await pause(options.seconds * 1000);
       const honestStats = await honest.stop();
       return { flood: await flooding.stop(), honest: honestStats };

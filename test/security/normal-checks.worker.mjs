@@ -2,7 +2,9 @@
 // measure is the server's answer time and not the test process's event loop, busy driving a burst.
 // workerData: { port, everyMs, deadlineMs, lateMs, and either request (an encoded CheckRequest, sent
 // over gRPC) or http: { path, localAddress } (a GET on a new connection from that address) }.
-// Post "stop" to end; the worker answers with { sent, counts, maxMs, late }.
+// It posts "ready" once its client is made and it starts sending (loading a gRPC client into a
+// thread takes seconds on a loaded machine); post "stop" to end, and it answers with
+// { sent, counts, maxMs, late }.
 import { request as httpRequest } from "node:http";
 import { parentPort, workerData } from "node:worker_threads";
 import * as grpc from "@grpc/grpc-js";
@@ -75,6 +77,7 @@ function httpSender() {
 }
 
 const sender = http ? httpSender() : grpcSender();
+parentPort.postMessage("ready");
 
 const timer = setInterval(() => {
   stats.sent++;
