@@ -39,16 +39,20 @@ function replaceLoneSurrogates(text: string): string {
   return text.replace(ESCAPE, (sequence) => (sequence.length === 6 && sequence[1] === "u" ? "\\ufffd" : sequence));
 }
 
+/** Whether `text` holds `atLeast` opening brackets: indexOf skips the text between them, so a body
+ *  with few brackets costs a few calls, not a loop over its characters. */
+function hasOpenings(text: string, atLeast: number): boolean {
+  let open = 0;
+  for (const bracket of ["[", "{"]) {
+    for (let i = text.indexOf(bracket); i !== -1; i = text.indexOf(bracket, i + 1)) if (++open >= atLeast) return true;
+  }
+  return false;
+}
+
 /** The nesting depth, counted outside strings; 0 when the text has too few brackets to reach
  *  `atLeast` (the common case costs one pass over the characters). */
 function nestingDepth(text: string, atLeast: number): number {
-  if (text.length < 2 * atLeast) return 0;
-  let open = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 0x5b || c === 0x7b) open++;
-  }
-  if (open < atLeast) return 0;
+  if (text.length < 2 * atLeast || !hasOpenings(text, atLeast)) return 0;
   let depth = 0;
   let deepest = 0;
   let inString = false;
