@@ -6,8 +6,14 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { node24Binary, repoRoot, toolVersions } from "./lib/tools.ts";
 
-/** The authz server's unit, e2e, risk-in-server and fault suites. */
-export const AUTHZ_SUITES = ["test/authz", "test/compat", "test/risk-e2e", "test/reliability/authz-faults.test.ts"];
+/** The authz server's unit, e2e, risk-in-server, fault and security suites. */
+export const AUTHZ_SUITES = [
+  "test/authz",
+  "test/compat",
+  "test/risk-e2e",
+  "test/reliability/authz-faults.test.ts",
+  "test/security",
+];
 
 const node = node24Binary();
 const major = toolVersions.node24.version.split(".")[0] ?? "24";
