@@ -3,7 +3,7 @@
 // default policy's CheckService (identity enricher) checked the request of bench/load/authz-grpc.ts,
 // once without credentials and once with a bearer token, a session cookie and a token parameter.
 //
-//   npm run bench:declog [-- --rounds 7 --iterations 30000]
+//   npm run bench:declog [-- --rounds 7 --iterations 30000] [--compare]
 //
 // Variants, interleaved per round (order reversed every other round) so machine noise hits all of
 // them; the median CPU µs per call (process.cpuUsage) of the rounds is reported:
@@ -12,6 +12,9 @@
 //   sampled out         the observer at sample rate 0 for an ordinary decision (nothing built)
 //   JSON.stringify      serialising the input once: the floor of any line that contains it
 //   structuredClone     a deep copy of the input, what redaction cost before it became copy-on-write
+// With --compare, only two variants, to price redaction: the log line as the server writes it, and
+// the same line with the input and result logged unredacted; the report is the median over rounds of
+// each round's difference (µs of CPU that redaction adds to a logged check) and its share of the line.
 // The log goes to /dev/null through pino's synchronous destination, as the server writes stdout.
 import { fromJson, type JsonValue } from "@bufbuild/protobuf";
 import pino from "pino";
@@ -22,7 +25,7 @@ import { defaultConfig } from "../authz-server/src/config/schema.ts";
 import { CheckRequestSchema } from "../authz-server/src/gen/envoy/service/auth/v3/external_auth_pb.ts";
 import { IdentityEnricher } from "../authz-server/src/identity/identity-enricher.ts";
 import { decisionLogger } from "../authz-server/src/ops/decision-log.ts";
-import { createRedactor } from "../authz-server/src/ops/redact.ts";
+import { createRedactor, redactValue } from "../authz-server/src/ops/redact.ts";
 import { ActivePolicy } from "../authz-server/src/policy/active-policy.ts";
 import { repoRoot } from "../scripts/lib/tools.ts";
 import { numberOption } from "./lib/cli-args.ts";
@@ -31,6 +34,7 @@ import { SAMPLE_CHECK } from "./load/authz-grpc.ts";
 
 const rounds = numberOption("rounds", 7);
 const iterations = numberOption("iterations", 30_000);
+const compare = process.argv.includes("--compare");
 
 const plainHeaders = SAMPLE_CHECK.attributes.request.http.headers;
 const secretPath = "/public/items?page=2&access_token=abc";
@@ -77,17 +81,28 @@ async function main(): Promise<void> {
   const redact = createRedactor({ headers: ["authorization"] });
   const logged = decisionLogger(logger, { sampleRate: 1, redact });
   const sampledOut = decisionLogger(logger, { sampleRate: 0, redact });
+  const unredacted = (record: CheckRecord) =>
+    logger.info({ event: "decision", decision_id: record.decisionId, result: record.result, input: record.input });
+  const redacted = (record: CheckRecord) =>
+    logger.info({
+      event: "decision",
+      decision_id: record.decisionId,
+      result: redactValue(record.result),
+      input: redact(record.input),
+    });
 
   console.log(`decision-log: ${rounds} rounds × ${iterations} calls, node ${process.version}`);
-  console.log("record / variant".padEnd(52), "median CPU µs/call", " min");
+  if (!compare) console.log("record / variant".padEnd(52), "median CPU µs/call", " min");
   for (const [name, record] of Object.entries(records)) {
-    const variants: Record<string, () => unknown> = {
-      "log line (sample rate 1)": () => logged(record),
-      "redaction only": () => redact(record.input),
-      "sampled out (rate 0)": () => sampledOut(record),
-      "JSON.stringify(input)": () => JSON.stringify(record.input),
-      "structuredClone(input)": () => structuredClone(record.input),
-    };
+    const variants: Record<string, () => unknown> = compare
+      ? { "line, redacted": () => redacted(record), "line, not redacted": () => unredacted(record) }
+      : {
+          "log line (sample rate 1)": () => logged(record),
+          "redaction only": () => redact(record.input),
+          "sampled out (rate 0)": () => sampledOut(record),
+          "JSON.stringify(input)": () => JSON.stringify(record.input),
+          "structuredClone(input)": () => structuredClone(record.input),
+        };
     const cpu: Record<string, number[]> = {};
     for (const [v, fn] of Object.entries(variants)) {
       cpu[v] = [];
@@ -104,6 +119,17 @@ async function main(): Promise<void> {
       }
     }
     console.log(`${name} (input ${JSON.stringify(record.input).length} bytes as JSON)`);
+    if (compare) {
+      const withRedaction = cpu["line, redacted"] ?? [];
+      const without = cpu["line, not redacted"] ?? [];
+      const cost = median(withRedaction.map((us, r) => us - (without[r] ?? Number.NaN)));
+      console.log(
+        `  redaction per logged check: ${cost.toFixed(2)} µs CPU (median of ${rounds} paired rounds), ` +
+          `${((100 * cost) / median(withRedaction)).toFixed(0)} % of the redacted line ` +
+          `(${median(withRedaction).toFixed(2)} vs ${median(without).toFixed(2)} µs)`,
+      );
+      continue;
+    }
     for (const [v, xs] of Object.entries(cpu)) {
       console.log(
         `  ${v}`.padEnd(52),

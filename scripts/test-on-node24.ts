@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { node24Binary, repoRoot, toolVersions } from "./lib/tools.ts";
 
-/** The authz server's unit, e2e, risk-in-server and fault suites. */
+/** The authz server's unit, e2e, risk-in-server, fault and security suites. */
 export const AUTHZ_SUITES = [
   "test/authz",
   "test/compat",
@@ -14,6 +14,7 @@ export const AUTHZ_SUITES = [
   "test/risk/server-replicas.e2e.test.ts",
   "test/risk/envoy.e2e.test.ts",
   "test/reliability/authz-faults.test.ts",
+  "test/security",
 ];
 
 const node = node24Binary();

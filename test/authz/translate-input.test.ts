@@ -101,6 +101,22 @@ describe("Go net/url semantics", () => {
     expect(() => parseBody({ "content-type": "application/json" }, "{nope", new Uint8Array())).toThrow(/json body/);
   });
 
+  it("refuses JSON nested deeper than the depth cap, counting brackets outside strings only", () => {
+    const json = { "content-type": "application/json" };
+    const nested = (depth: number) => `${"[".repeat(depth)}${"]".repeat(depth)}`;
+    const none = new Uint8Array();
+    expect(parseBody(json, nested(128), none, Number.POSITIVE_INFINITY, 128).body).toBeInstanceOf(Array);
+    expect(() => parseBody(json, nested(129), none, Number.POSITIVE_INFINITY, 128)).toThrow(
+      /json body: exceeded max depth of 128/,
+    );
+    // 300 brackets in a string, 2 levels of nesting.
+    expect(parseBody(json, `[{"s":"${"[{".repeat(150)}"}]`, none, Number.POSITIVE_INFINITY, 128).body).toHaveLength(1);
+    // A multipart JSON part is held to the same cap.
+    const part = `--b\r\ncontent-disposition: form-data; name="j"\r\ncontent-type: application/json\r\n\r\n${nested(129)}\r\n--b--\r\n`;
+    const multipart = { "content-type": "multipart/form-data; boundary=b" };
+    expect(() => parseBody(multipart, part, none, Number.POSITIVE_INFINITY, 128)).toThrow(/max depth of 128/);
+  });
+
   it("marks Envoy's partial bodies as truncated", () => {
     expect(
       parseBody({ "x-envoy-auth-partial-body": "true", "content-type": "application/json" }, "{", new Uint8Array()),

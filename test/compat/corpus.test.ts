@@ -54,6 +54,8 @@ beforeAll(async () => {
     config.check.timeoutMs = 10_000;
     config.policy.dryRun = setting === "dryRun";
     config.policy.skipBodyParse = setting === "skipBodyParse";
+    // opa-envoy's body depth limit (Go's), which Meshward lowers by default (README, resource bounds).
+    config.policy.maxBodyDepth = 10_000;
     const server = await startAuthzServer(config, { logger });
     servers.push(server);
     clients.set(setting, checkClient(`127.0.0.1:${server.grpcPort}`));

@@ -39,7 +39,9 @@ export const CAPS = {
   httpBodyBytes: DEFAULTS.http.maxBodyBytes,
 };
 
-const TOKEN = `${Buffer.from('{"alg":"RS256","kid":"k"}').toString("base64url")}.${Buffer.from('{"sub":"x"}').toString("base64url")}.c2ln`;
+/** A JWT-shaped token whose key the never-answering JWKS would have to provide: a check carrying it
+ *  waits until its deadline. */
+export const TOKEN = `${Buffer.from('{"alg":"RS256","kid":"k"}').toString("base64url")}.${Buffer.from('{"sub":"x"}').toString("base64url")}.c2ln`;
 
 export interface ExhaustionTarget {
   authz: AuthzProcess;
@@ -188,22 +190,45 @@ export interface ProbeStats {
   late: number;
 }
 
+export interface NormalChecks {
+  /** Resolves once the worker sends checks. */
+  ready: Promise<void>;
+  stop(): Promise<ProbeStats>;
+}
+
 /** Sends a normal check (GET /public/x, no token) every `everyMs` from a worker thread of its own
- *  (normal-checks.worker.mjs) until `stop()`, each with the production deadline. */
-export function normalChecks(port: number, everyMs = 25): { stop(): Promise<ProbeStats> } {
+ *  (normal-checks.worker.mjs) until `stop()`, each with the production deadline unless told
+ *  otherwise (`late` always counts answers after the production deadline). Over gRPC on one
+ *  connection, or with `httpFrom` over HTTP from that local address, a connection per check. */
+export function normalChecks(
+  port: number,
+  everyMs = 25,
+  deadlineMs = CHECK_DEADLINE_MS,
+  httpFrom?: string,
+): NormalChecks {
+  const protocol = httpFrom
+    ? { http: { path: "/check/public/x", localAddress: httpFrom } }
+    : { request: encodedCheck() };
   const worker = new Worker(new URL("./normal-checks.worker.mjs", import.meta.url), {
-    workerData: { port, request: encodedCheck(), everyMs, deadlineMs: CHECK_DEADLINE_MS },
+    workerData: { port, ...protocol, everyMs, deadlineMs, lateMs: CHECK_DEADLINE_MS },
+  });
+  const ready = new Promise<void>((resolve, reject) => {
+    worker.once("message", () => resolve());
+    worker.once("error", reject);
   });
   return {
-    stop: () =>
-      new Promise<ProbeStats>((resolve, reject) => {
+    ready,
+    stop: async () => {
+      await ready;
+      return new Promise<ProbeStats>((resolve, reject) => {
         worker.once("message", (stats: ProbeStats) => {
           void worker.terminate();
           resolve(stats);
         });
         worker.once("error", reject);
         worker.postMessage("stop");
-      }),
+      });
+    },
   };
 }
 

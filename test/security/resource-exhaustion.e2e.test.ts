@@ -42,6 +42,7 @@ beforeAll(async () => {
   });
   grpcPort = target.authz.grpcPort;
   probe = normalChecks(grpcPort);
+  await probe.ready;
 }, 60_000);
 afterAll(() => target?.close());
 

@@ -13,7 +13,11 @@ export function checkServiceOptions(config: AuthzConfig): CheckServiceOptions {
     requestParseErrorStatus: config.check.requestParseErrorStatus,
     dryRun: config.policy.dryRun,
     checkTimeoutMs: config.check.timeoutMs,
-    translate: { skipBodyParse: config.policy.skipBodyParse, maxBodyParseBytes: config.policy.maxBodyParseBytes },
+    translate: {
+      skipBodyParse: config.policy.skipBodyParse,
+      maxBodyParseBytes: config.policy.maxBodyParseBytes,
+      maxBodyDepth: config.policy.maxBodyDepth,
+    },
   };
 }
 

@@ -3,6 +3,7 @@
 // so a typo never silently falls back to a default. Pure.
 import { findPrototypeKey } from "../json/untrusted-json.ts";
 import { type RateLimitConfig, rateLimitSection } from "../ratelimit/config.ts";
+import { MAX_JSON_DEPTH } from "../translate/json-text.ts";
 import { checkAdminTokenLength } from "./admin-token.ts";
 import { invalid, type Obj, Reader } from "./reader.ts";
 
@@ -103,6 +104,7 @@ export interface AuthzConfig {
     dryRun: boolean;
     skipBodyParse: boolean;
     maxBodyParseBytes: number;
+    maxBodyDepth: number;
   };
   /** `maxInFlight` / `maxBytesInFlight`: checks (and their request bytes) being decided at once,
    *  over both listeners; beyond them a check is denied at once with MW_OVERLOADED (status 503). */
@@ -173,6 +175,10 @@ export function defaultConfig(repoRoot: string): AuthzConfig {
       // Parsing is what a large body costs: ~75 ms of CPU per MiB of JSON (decoded, parsed, handed to
       // the policy), so bodies above 64 KiB are left unparsed (truncated_body: true) unless raised.
       maxBodyParseBytes: 64 * 1024,
+      // Go's (and so opa-envoy's) limit is 10000, but a policy that walks or serialises a body that
+      // deep blocks the event loop for seconds or overflows the evaluator's stack; request bodies
+      // nest a few levels.
+      maxBodyDepth: 128,
     },
     check: {
       timeoutMs: 1000,
@@ -375,7 +381,14 @@ export function validateConfig(document: unknown, defaults: AuthzConfig): AuthzC
   if (b.has("signing")) bundle.signing = signing(b.section("signing"));
   const p = root
     .section("policy")
-    .only(["defaultEntrypoint", "entrypointContextKey", "dryRun", "skipBodyParse", "maxBodyParseBytes"]);
+    .only([
+      "defaultEntrypoint",
+      "entrypointContextKey",
+      "dryRun",
+      "skipBodyParse",
+      "maxBodyParseBytes",
+      "maxBodyDepth",
+    ]);
   const dp = defaults.policy;
   const policy = {
     defaultEntrypoint: p.string("defaultEntrypoint", dp.defaultEntrypoint),
@@ -383,6 +396,7 @@ export function validateConfig(document: unknown, defaults: AuthzConfig): AuthzC
     dryRun: p.bool("dryRun", dp.dryRun),
     skipBodyParse: p.bool("skipBodyParse", dp.skipBodyParse),
     maxBodyParseBytes: p.int("maxBodyParseBytes", dp.maxBodyParseBytes, 0),
+    maxBodyDepth: p.int("maxBodyDepth", dp.maxBodyDepth, 1, MAX_JSON_DEPTH),
   };
   const c = root
     .section("check")

@@ -7,8 +7,9 @@
 // and not parsed; a `content-length` that is not a Go int64 is an error, as is a malformed body
 // (opa-envoy fails the check; so do we, unless body parsing is switched off). Meshward adds a size
 // cap: a body above `maxBytes` is not parsed and reported as truncated, so a policy that needs the
-// body denies instead of seeing half of it. Pure.
-import { parseJsonText } from "./json-text.ts";
+// body denies instead of seeing half of it, and a depth cap on JSON (`maxDepth`, json-text.ts):
+// a body nested deeper is a parse error. Pure.
+import { MAX_JSON_DEPTH, parseJsonText } from "./json-text.ts";
 import { MediaTypeError, parseMediaType } from "./media-type.ts";
 import { MultipartError, parseMultipartForm } from "./multipart.ts";
 import { QuotedPrintableError } from "./quoted-printable.ts";
@@ -57,9 +58,15 @@ function kindOf(contentType: string): Kind | undefined {
   return undefined;
 }
 
-function parseAs(kind: Exclude<Kind, "grpc">, contentType: string, bytes: () => Buffer, text: string): ParsedBody {
+function parseAs(
+  kind: Exclude<Kind, "grpc">,
+  contentType: string,
+  bytes: () => Buffer,
+  text: string,
+  maxDepth: number,
+): ParsedBody {
   if (kind === "json") {
-    const parsed = parseJsonText(text);
+    const parsed = parseJsonText(text, maxDepth);
     return parsed.exactText === undefined
       ? { body: parsed.value, truncated: false }
       : { body: parsed.value, truncated: false, exactText: parsed.exactText };
@@ -67,7 +74,7 @@ function parseAs(kind: Exclude<Kind, "grpc">, contentType: string, bytes: () => 
   if (kind === "form") return { body: parseQueryString(text), truncated: false };
   const boundary = parseMediaType(contentType).params.get("boundary");
   if (boundary === undefined) return NOT_PARSED;
-  const form = parseMultipartForm(bytes(), boundary);
+  const form = parseMultipartForm(bytes(), boundary, maxDepth);
   return form.rawJson.length > 0
     ? { body: form.values, truncated: false, rawJson: form.rawJson }
     : { body: form.values, truncated: false };
@@ -78,6 +85,7 @@ export function parseBody(
   body: string,
   rawBody: Uint8Array,
   maxBytes = Number.POSITIVE_INFINITY,
+  maxDepth = MAX_JSON_DEPTH,
 ): ParsedBody {
   if (headers["x-envoy-auth-partial-body"] === "true") return TRUNCATED;
   const contentType = headers["content-type"];
@@ -91,7 +99,7 @@ export function parseBody(
     if (byteLength > maxBytes) return TRUNCATED;
     const raw = () => (body !== "" ? Buffer.from(body, "utf8") : Buffer.from(rawBody));
     const text = kind === "multipart" ? "" : body !== "" ? body : Buffer.from(rawBody).toString("utf8");
-    return parseAs(kind, contentType, raw, text);
+    return parseAs(kind, contentType, raw, text, maxDepth);
   } catch (err) {
     if (
       err instanceof SyntaxError ||

@@ -23,6 +23,8 @@ export interface TranslateOptions {
   skipBodyParse?: boolean;
   /** Bodies longer than this are not parsed and reported as truncated. */
   maxBodyParseBytes?: number;
+  /** JSON bodies nested deeper than this are a parse error (MW_REQUEST_PARSE). */
+  maxBodyDepth?: number;
 }
 
 const VERSION = { encoding: "protojson", ext_authz: "v3" } as const;
@@ -38,7 +40,13 @@ export function toPolicyInput(request: CheckRequest, options: TranslateOptions =
     input.parsed_path = parsePath(path);
     input.parsed_query = parseQuery(path);
     if (!options.skipBodyParse) {
-      const parsed = parseBody(headers, http?.body ?? "", http?.rawBody ?? new Uint8Array(), options.maxBodyParseBytes);
+      const parsed = parseBody(
+        headers,
+        http?.body ?? "",
+        http?.rawBody ?? new Uint8Array(),
+        options.maxBodyParseBytes,
+        options.maxBodyDepth,
+      );
       input.parsed_body = parsed.body;
       input.truncated_body = parsed.truncated;
       if (parsed.exactText !== undefined) rawJson.push({ holder: input, key: "parsed_body", text: parsed.exactText });

@@ -10,6 +10,9 @@
 //   - nesting deeper than Go's limit (10000) is an error. A body nested deeper than 1000 levels is
 //     also passed as text: JSON.stringify (the SDK's way to the policy) recurses and overflows the
 //     stack long before Go's limit, while OPA's Wasm parser takes 10000 levels.
+// Meshward lowers the depth limit by default (the caller passes it; policy.maxBodyDepth): at
+// 10000 levels a policy that walks the body (`walk`) held the event loop for seconds, and one that
+// serialises it (`json.marshal`, returning the input) overflowed the Wasm evaluator's stack.
 // Pure.
 
 export interface ParsedJson {
@@ -36,16 +39,20 @@ function replaceLoneSurrogates(text: string): string {
   return text.replace(ESCAPE, (sequence) => (sequence.length === 6 && sequence[1] === "u" ? "\\ufffd" : sequence));
 }
 
+/** Whether `text` holds `atLeast` opening brackets: indexOf skips the text between them, so a body
+ *  with few brackets costs a few calls, not a loop over its characters. */
+function hasOpenings(text: string, atLeast: number): boolean {
+  let open = 0;
+  for (const bracket of ["[", "{"]) {
+    for (let i = text.indexOf(bracket); i !== -1; i = text.indexOf(bracket, i + 1)) if (++open >= atLeast) return true;
+  }
+  return false;
+}
+
 /** The nesting depth, counted outside strings; 0 when the text has too few brackets to reach
  *  `atLeast` (the common case costs one pass over the characters). */
 function nestingDepth(text: string, atLeast: number): number {
-  if (text.length < 2 * atLeast) return 0;
-  let open = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 0x5b || c === 0x7b) open++;
-  }
-  if (open < atLeast) return 0;
+  if (text.length < 2 * atLeast || !hasOpenings(text, atLeast)) return 0;
   let depth = 0;
   let deepest = 0;
   let inString = false;
@@ -61,11 +68,13 @@ function nestingDepth(text: string, atLeast: number): number {
   return deepest;
 }
 
-/** Parses JSON text as OPA does; throws SyntaxError on malformed text. */
-export function parseJsonText(text: string): ParsedJson {
+/** Parses JSON text as OPA does; throws SyntaxError on malformed text or nesting deeper than
+ *  `maxDepth` (at most Go's limit). */
+export function parseJsonText(text: string, maxDepth = MAX_JSON_DEPTH): ParsedJson {
+  const limit = Math.min(maxDepth, MAX_JSON_DEPTH);
   const fixed = SURROGATE_ESCAPE.test(text) ? replaceLoneSurrogates(text) : text;
   const value: unknown = JSON.parse(fixed);
-  const depth = nestingDepth(fixed, TEXT_DEPTH);
-  if (depth > MAX_JSON_DEPTH) throw new SyntaxError(`exceeded max depth of ${MAX_JSON_DEPTH}`);
+  const depth = nestingDepth(fixed, Math.min(TEXT_DEPTH, limit + 1));
+  if (depth > limit) throw new SyntaxError(`exceeded max depth of ${limit}`);
   return depth > TEXT_DEPTH || MAY_LOSE_DIGITS.test(fixed) ? { value, exactText: fixed } : { value };
 }

@@ -15,7 +15,7 @@
 //     error ("bufio: buffer full").
 // Part contents are bytes; they are read as UTF-8 (invalid sequences become U+FFFD, where Go keeps
 // the bytes). Pure.
-import { parseJsonText } from "./json-text.ts";
+import { MAX_JSON_DEPTH, parseJsonText } from "./json-text.ts";
 import { MediaTypeError, parseMediaType } from "./media-type.ts";
 import { decodeQuotedPrintable } from "./quoted-printable.ts";
 import type { RawJsonSlot } from "./raw-json.ts";
@@ -253,7 +253,7 @@ export interface MultipartForm {
 }
 
 /** Field name → values, for a body whose Content-Type carries `boundary`. */
-export function parseMultipartForm(body: Buffer, boundary: string): MultipartForm {
+export function parseMultipartForm(body: Buffer, boundary: string, maxJsonDepth = MAX_JSON_DEPTH): MultipartForm {
   const values = new Map<string, unknown[]>(); // any field name, `__proto__` included, is data
   const rawJson: RawJsonSlot[] = [];
   const reader = new GoMultipartReader(body, boundary);
@@ -277,7 +277,7 @@ export function parseMultipartForm(body: Buffer, boundary: string): MultipartFor
       values.set(name, list);
     }
     if ((headers.get("Content-Type")?.[0] ?? "").includes("application/json")) {
-      const parsed = parseJsonText(content.toString("utf8"));
+      const parsed = parseJsonText(content.toString("utf8"), maxJsonDepth);
       if (parsed.exactText !== undefined)
         rawJson.push({ holder: list, key: String(list.length), text: parsed.exactText });
       list.push(parsed.value);

@@ -10,7 +10,14 @@
 //     time, in arrival order, each in its own event-loop turn, so their memory (the parsed body, the
 //     policy input) exists for a few at a time and a normal check waits for at most one of them.
 //     Their undecoded bytes wait in the lane, counted against the caps.
-// A small check costs two counters and two comparisons; nothing is allocated for it.
+//   - fairness: the last quarter of `maxChecks` is kept for callers that hold fewer than half of
+//     the slots still free. One caller (a gRPC connection, an HTTP peer address: the listener
+//     says which) flooding checks that wait on a slow dependency used to take every slot, so an
+//     honest caller's checks were all refused with MW_OVERLOADED; now the flood stops at three
+//     quarters of the cap plus what it can take of the rest without reaching half of what is
+//     free, and a caller holding nothing is admitted while any slot is free. Many callers
+//     flooding together still share the cap: fairness is per caller, not per client behind it.
+// A small check costs two counters, two comparisons and one map update for its caller.
 
 export interface AdmissionLimits {
   maxChecks: number;
@@ -21,8 +28,16 @@ export interface AdmissionLimits {
   largeConcurrency: number;
 }
 
+/** Who a check is charged to for fairness: any value compared by identity (a connection, an
+ *  address string). */
+export type Caller = unknown;
+
 export class Admission {
   private checks = 0;
+  /** Slots held per caller; a caller with none has no entry, so the map is bounded by `checks`. */
+  private readonly held = new Map<Caller, number>();
+  /** Slots above `maxChecks - reserve` go only to callers holding less than half of what is free. */
+  private readonly reserve: number;
   private bytes = 0;
   private largeRunning = 0;
   private readonly largeQueue: (() => void)[] = [];
@@ -30,22 +45,31 @@ export class Admission {
 
   constructor(private readonly limits: AdmissionLimits) {
     this.largeByteCap = Math.floor((limits.maxBytes * 3) / 4);
+    this.reserve = Math.floor(limits.maxChecks / 4);
   }
 
-  /** Takes a slot for a check of `bytes` request bytes; false when a cap would be passed (nothing
-   *  taken then). Every true must be followed by exactly one `release(bytes)`. */
-  tryAdmit(bytes: number): boolean {
-    if (this.checks >= this.limits.maxChecks) return false;
+  /** Takes a slot for `caller`'s check of `bytes` request bytes; false when a cap or the fairness
+   *  rule would be passed (nothing taken then). Every true must be followed by exactly one
+   *  `release(bytes, caller)` with the same caller. */
+  tryAdmit(bytes: number, caller: Caller): boolean {
+    const free = this.limits.maxChecks - this.checks;
+    if (free <= 0) return false;
+    const holds = this.held.get(caller) ?? 0;
+    if (free <= this.reserve && 2 * holds >= free) return false;
     const cap = bytes > this.limits.largeCheckBytes ? this.largeByteCap : this.limits.maxBytes;
     if (this.bytes + bytes > cap) return false;
     this.checks++;
     this.bytes += bytes;
+    this.held.set(caller, holds + 1);
     return true;
   }
 
-  release(bytes: number): void {
+  release(bytes: number, caller: Caller): void {
     this.checks--;
     this.bytes -= bytes;
+    const holds = (this.held.get(caller) ?? 1) - 1;
+    if (holds > 0) this.held.set(caller, holds);
+    else this.held.delete(caller);
   }
 
   /** Runs `decide` now for a small check; a large one waits its turn in the lane. */

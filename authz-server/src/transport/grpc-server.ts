@@ -6,6 +6,8 @@
 // buffered (RESOURCE_EXHAUSTED, which Envoy answers with `status_on_error`); Check receives the
 // request's bytes undecoded, and admission control (admission.ts) refuses a check beyond the
 // in-flight caps before decoding it, with a coded deny; large checks wait their turn in its lane.
+// For its fairness rule the caller is the HTTP/2 connection: Envoy keeps one per worker thread, so
+// one flooding proxy (or client) cannot take the slots other connections need.
 import { create, type DescMessage, fromBinary, type MessageShape, toBinary } from "@bufbuild/protobuf";
 import type { CheckOutcome, CheckService } from "../check/check-service.ts";
 import { Authorization, CheckRequestSchema } from "../gen/envoy/service/auth/v3/external_auth_pb.ts";
@@ -114,7 +116,8 @@ export class GrpcTransport {
         const decide = () => checks.check(decodeCheck(bytes), call.deadlineMs);
         if (!admission) return decide();
         const size = bytes.length;
-        if (!admission.tryAdmit(size)) return checks.overloaded();
+        const caller = call.connection;
+        if (!admission.tryAdmit(size, caller)) return checks.overloaded();
         // A large check may wait in the lane: if the caller's deadline passed meanwhile, nobody
         // reads the answer, so it is not decoded.
         const late = () => call.deadlineMs !== undefined && performance.now() > call.deadlineMs;
@@ -122,16 +125,16 @@ export class GrpcTransport {
         try {
           pending = admission.schedule(size, () => (late() ? Promise.resolve(checks.abandoned()) : decide()));
         } catch (err) {
-          admission.release(size); // a small check that did not decode
+          admission.release(size, caller); // a small check that did not decode
           throw err;
         }
         return pending.then(
           (outcome) => {
-            admission.release(size);
+            admission.release(size, caller);
             return outcome;
           },
           (err: unknown) => {
-            admission.release(size);
+            admission.release(size, caller);
             throw err;
           },
         );

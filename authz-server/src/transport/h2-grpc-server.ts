@@ -26,6 +26,8 @@ import {
 export interface CallContext {
   /** The caller's deadline on the `performance.now()` clock, if it sent one. */
   deadlineMs: number | undefined;
+  /** The HTTP/2 connection the call came on, compared by identity (admission fairness). */
+  readonly connection: object;
 }
 
 export interface UnaryMethod<Req, Res> {
@@ -89,6 +91,7 @@ class Call implements CallContext {
   constructor(
     readonly stream: http2.ServerHttp2Stream,
     readonly deadlineMs: number | undefined,
+    readonly connection: object,
   ) {}
 
   /** A trailers-only response carrying `code` (nothing was sent before). */
@@ -234,7 +237,11 @@ export class H2GrpcServer {
       return;
     }
     const timeoutMs = parseGrpcTimeout(headers["grpc-timeout"] as string | undefined);
-    const call = new Call(stream, timeoutMs === undefined ? undefined : performance.now() + timeoutMs);
+    const call = new Call(
+      stream,
+      timeoutMs === undefined ? undefined : performance.now() + timeoutMs,
+      stream.session ?? stream,
+    );
     const method = this.methods.get(headers[":path"] as string);
     if (method === undefined) {
       call.fail(GrpcStatus.UNIMPLEMENTED, `unknown method ${headers[":path"]}`);

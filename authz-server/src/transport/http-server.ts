@@ -96,13 +96,22 @@ export class HttpTransport {
       });
     }
     const handler = async (
-      req: { method: string; url: string; headers: IncomingHttpHeaders; body: unknown; raw: { httpVersion: string } },
+      req: {
+        method: string;
+        url: string;
+        headers: IncomingHttpHeaders;
+        body: unknown;
+        raw: { httpVersion: string; socket: { remoteAddress?: string | undefined } };
+      },
       reply: import("fastify").FastifyReply,
     ) => {
       // The body is already buffered (at most maxBodyBytes); admission bounds how many such
       // buffers are being decided at once, counting the body and the request line.
       const size = (Buffer.isBuffer(req.body) ? req.body.length : 0) + req.url.length;
-      if (!options.admission.tryAdmit(size)) {
+      // Fairness is per peer address, not per connection: HTTP/1.1 carries one request at a time
+      // on a connection, so a client floods with many connections, all from its address.
+      const caller = req.raw.socket.remoteAddress ?? "";
+      if (!options.admission.tryAdmit(size, caller)) {
         const refused = this.checks.overloaded();
         return this.send(reply, refused.response, refused.record.decisionId);
       }
@@ -111,7 +120,7 @@ export class HttpTransport {
         const outcome = await options.admission.schedule(size, () => this.decide(req, deadline));
         return this.send(reply, outcome.response, outcome.record.decisionId);
       } finally {
-        options.admission.release(size);
+        options.admission.release(size, caller);
       }
     };
     this.app.route({
