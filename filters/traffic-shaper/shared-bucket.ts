@@ -1,8 +1,9 @@
 /**
  * Glue: token buckets in proxy shared data, so every Envoy worker draws from the same bucket.
  *
- * Protocol (proxy-wasm shared data: a compare-and-swap on a version per key): get (value, cas) → `takeTokens` on the decoded copy → set(value, cas);
- * on CasMismatch re-read and retry, at most `casRetries` attempts. A worker that loses the race
+ * Protocol (proxy-wasm shared data: a compare-and-swap on a version per key): get (value, cas) →
+ * `takeTokens` on the decoded copy → set(value, cas); on CasMismatch re-read and retry, at most
+ * `casRetries` attempts. A worker that loses the race
  * recomputes from the winner's state, so no token is taken twice and none is lost.
  *
  * Envoy quirk: a MISSING key ignores the cas (no atomic create-if-absent). Two workers that both
