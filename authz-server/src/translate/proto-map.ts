@@ -11,7 +11,7 @@ import type { RawJsonSlot } from "./raw-json.ts";
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 /** google.protobuf wrapper types: protobuf-es unboxes them to primitives; Go keeps `{value}`. */
-const WRAPPERS = new Set([
+export const WRAPPERS = new Set([
   "google.protobuf.DoubleValue",
   "google.protobuf.FloatValue",
   "google.protobuf.Int64Value",
@@ -23,17 +23,17 @@ const WRAPPERS = new Set([
   "google.protobuf.BytesValue",
 ]);
 /** Types protobuf-es already represents as JSON (Struct → object, Value → any, ListValue → array). */
-const JSON_TYPES = new Set(["google.protobuf.Struct", "google.protobuf.Value", "google.protobuf.ListValue"]);
+export const JSON_TYPES = new Set(["google.protobuf.Struct", "google.protobuf.Value", "google.protobuf.ListValue"]);
 
 /** bigint → number (a 64-bit value above 2^53 loses precision, as it would in a JSON number). */
-function scalar(value: unknown): Json {
+export function scalar(value: unknown): Json {
   if (typeof value === "bigint") return Number(value);
   if (value instanceof Uint8Array)
     return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("base64");
   return value as Json;
 }
 
-function isDefaultScalar(value: unknown): boolean {
+export function isDefaultScalar(value: unknown): boolean {
   if (value === undefined || value === "" || value === 0 || value === false || value === 0n) return true;
   return value instanceof Uint8Array && value.length === 0;
 }
@@ -46,13 +46,13 @@ function messageValue(desc: DescMessage, value: unknown, rawJson?: RawJsonSlot[]
   return protoMap(desc, value as Record<string, unknown>, rawJson);
 }
 
-function isUnsafeInteger(value: unknown): value is bigint {
+export function isUnsafeInteger(value: unknown): value is bigint {
   return (
     typeof value === "bigint" && (value > BigInt(Number.MAX_SAFE_INTEGER) || value < -BigInt(Number.MAX_SAFE_INTEGER))
   );
 }
 
-function fieldValue(field: DescField, value: unknown, rawJson?: RawJsonSlot[]): Json | undefined {
+export function fieldValue(field: DescField, value: unknown, rawJson?: RawJsonSlot[]): Json | undefined {
   switch (field.fieldKind) {
     case "scalar":
       return isDefaultScalar(value) && !field.oneof ? undefined : scalar(value);
