@@ -78,15 +78,14 @@ export class JsonWriter {
 
   /** A JSON string literal, as JSON.stringify quotes `text`. */
   string(text: string): void {
-    // 6 bytes per UTF-16 unit covers the longest escape (\u001f, \udc00); 3 per unit any UTF-8.
-    this.ensure(text.length * 6 + 2);
+    // Room for the worst case only: 3 bytes per UTF-16 unit of plain text, 6 where an escape
+    // (\u001f, \udc00) may occur, so memory grows with the JSON's real size.
+    const native = text.length >= NATIVE_FROM && !NEEDS_CARE.test(text);
+    this.ensure(text.length * (native ? 3 : 6) + 2);
     const bytes = this.bytes;
     bytes[this.pos++] = 34;
-    if (text.length >= NATIVE_FROM && !NEEDS_CARE.test(text)) {
-      this.pos += encoder.encodeInto(text, bytes.subarray(this.pos)).written;
-    } else {
-      this.pos = writeQuotedBody(bytes, this.pos, text);
-    }
+    if (native) this.pos += encoder.encodeInto(text, bytes.subarray(this.pos)).written;
+    else this.pos = writeQuotedBody(bytes, this.pos, text);
     bytes[this.pos++] = 34;
   }
 

@@ -6,7 +6,16 @@
 // field conversion and the generic writer, so they cannot drift from it.
 import { type DescField, type DescMessage, ScalarType } from "@bufbuild/protobuf";
 import { type JsonWriter, rawTextsOf } from "./json-writer.ts";
-import { fieldValue, isDefaultScalar, isUnsafeInteger, JSON_TYPES, scalar, WRAPPERS } from "./proto-map.ts";
+import {
+  fieldOf,
+  fieldValue,
+  isDefaultScalar,
+  isUnsafeInteger,
+  JSON_TYPES,
+  scalar,
+  UNSELECTED,
+  WRAPPERS,
+} from "./proto-map.ts";
 import type { RawJsonSlot } from "./raw-json.ts";
 
 /** A field and its `"jsonName":` bytes, encoded once per message type. */
@@ -40,14 +49,8 @@ export function writeMessageFields(
   const plan = planOf(desc);
   for (let i = 0; i < plan.length; i++) {
     const { field, key } = plan[i] as FieldPlan;
-    let raw: unknown;
-    if (field.oneof) {
-      const selected = message[field.oneof.localName] as { case?: string; value?: unknown } | undefined;
-      if (selected?.case !== field.localName) continue;
-      raw = selected.value;
-    } else {
-      raw = message[field.localName];
-    }
+    const raw = fieldOf(message, field);
+    if (raw === UNSELECTED) continue;
     if (writeField(w, field, key, raw, none)) none = false;
   }
   return none;

@@ -83,6 +83,16 @@ export function fieldValue(field: DescField, value: unknown, rawJson?: RawJsonSl
   }
 }
 
+/** A oneof member the message did not select (protobuf-es keeps `{case, value}` per oneof). */
+export const UNSELECTED = Symbol("unselected oneof member");
+
+/** The value of `field` in `message`, or UNSELECTED. */
+export function fieldOf(message: Record<string, unknown>, field: DescField): unknown {
+  if (!field.oneof) return message[field.localName];
+  const selected = message[field.oneof.localName] as { case?: string; value?: unknown } | undefined;
+  return selected?.case === field.localName ? selected.value : UNSELECTED;
+}
+
 /** Converts `message` (a protobuf-es message of type `desc`) to opa-envoy's input form; 64-bit
  *  integers above 2^53 in singular fields are added to `rawJson` when it is given. */
 export function protoMap(
@@ -92,14 +102,8 @@ export function protoMap(
 ): { [key: string]: Json } {
   const out: { [key: string]: Json } = {};
   for (const field of desc.fields) {
-    let raw: unknown;
-    if (field.oneof) {
-      const selected = message[field.oneof.localName] as { case?: string; value?: unknown } | undefined;
-      if (selected?.case !== field.localName) continue;
-      raw = selected.value;
-    } else {
-      raw = message[field.localName];
-    }
+    const raw = fieldOf(message, field);
+    if (raw === UNSELECTED) continue;
     const value = fieldValue(field, raw, rawJson);
     if (value === undefined) continue;
     out[field.jsonName] = value;
