@@ -144,32 +144,36 @@ function firstDifference(a: Uint8Array, b: Uint8Array): string {
 }
 
 describe("policy input JSON written directly", () => {
-  it(`matches the previous bytes on ${CASES} fuzzer requests and the rare shapes, with and without meshward`, () => {
-    const root = new Random(41_200);
-    const shaped = shapedRequests(root.fork(0));
-    const differences: string[] = [];
-    let compared = 0;
-    let withSlots = 0;
-    // One request at a time: the fuzzer's requests reach megabytes, 41 200 of them do not fit at once.
-    for (let i = 0; i < shaped.length + CASES; i++) {
-      const request = shaped[i] ?? randomCheckRequest(root.fork(i - shaped.length + 1));
-      const t = translated(request);
-      if (!t) continue;
-      if (i % 2 === 1) t.meshward = meshward(root.fork(1_000_000 + i));
-      const expected = previousBytes(t.object);
-      if (rawJsonSlots(t.object).length > 0) withSlots++;
-      const direct = written((w) => t.write(w), i % 7); // also from an offset, as in Wasm memory
-      const generic = written((w) => w.value(t.object, rawTextsOf(rawJsonSlots(t.object))));
-      compared++;
-      if (!Buffer.from(expected).equals(direct) && differences.length < 5)
-        differences.push(`request ${i} (write): ${firstDifference(expected, direct)}`);
-      if (!Buffer.from(expected).equals(generic) && differences.length < 5)
-        differences.push(`request ${i} (value): ${firstDifference(expected, generic)}`);
-    }
-    expect(differences).toEqual([]);
-    expect(compared).toBeGreaterThan(CASES / 2);
-    expect(withSlots).toBeGreaterThan(0);
-  });
+  it(
+    `matches the previous bytes on ${CASES} fuzzer requests and the rare shapes, with and without meshward`,
+    () => {
+      const root = new Random(41_200);
+      const shaped = shapedRequests(root.fork(0));
+      const differences: string[] = [];
+      let compared = 0;
+      let withSlots = 0;
+      // One request at a time: the fuzzer's requests reach megabytes, 41 200 of them do not fit at once.
+      for (let i = 0; i < shaped.length + CASES; i++) {
+        const request = shaped[i] ?? randomCheckRequest(root.fork(i - shaped.length + 1));
+        const t = translated(request);
+        if (!t) continue;
+        if (i % 2 === 1) t.meshward = meshward(root.fork(1_000_000 + i));
+        const expected = previousBytes(t.object);
+        if (rawJsonSlots(t.object).length > 0) withSlots++;
+        const direct = written((w) => t.write(w), i % 7); // also from an offset, as in Wasm memory
+        const generic = written((w) => w.value(t.object, rawTextsOf(rawJsonSlots(t.object))));
+        compared++;
+        if (!Buffer.from(expected).equals(direct) && differences.length < 5)
+          differences.push(`request ${i} (write): ${firstDifference(expected, direct)}`);
+        if (!Buffer.from(expected).equals(generic) && differences.length < 5)
+          differences.push(`request ${i} (value): ${firstDifference(expected, generic)}`);
+      }
+      expect(differences).toEqual([]);
+      expect(compared).toBeGreaterThan(CASES / 2);
+      expect(withSlots).toBeGreaterThan(0);
+    },
+    Math.max(60_000, CASES * 60),
+  );
 
   it("writes the JSON.stringify forms of every value kind", () => {
     const values: unknown[] = [
