@@ -13,7 +13,12 @@ import { isReservedHeader, RESERVED_HEADERS } from "./headers.ts";
 import type { ActivePolicy } from "./policy/active-policy.ts";
 import type { PolicyEvaluator } from "./policy/evaluator.ts";
 import { type Decision, emptyDecision, type HeaderPair, toDecision } from "./translate/decision.ts";
-import { type PolicyInput, type TranslateOptions, toPolicyInput } from "./translate/input.ts";
+import {
+  type PolicyInput,
+  type TranslatedRequest,
+  type TranslateOptions,
+  translateRequest,
+} from "./translate/input.ts";
 import { errorDecision, toCheckResponse } from "./translate/response.ts";
 
 export interface CheckServiceOptions {
@@ -59,6 +64,39 @@ export interface CheckRecord {
   durationMs: number;
   /** Time spent evaluating the Rego policy, ms (the rest is translation, enrichers, response). */
   evalMs?: number;
+}
+
+/** The record of a check being decided. `input` is a prototype getter over the translated
+ *  request: the policy gets the input's JSON written directly, and the object is built only if an
+ *  observer (decision log, risk outcome, live page) reads it. */
+class LiveRecord implements CheckRecord {
+  allowed = false;
+  decidedAllow = false;
+  revision?: string;
+  result?: unknown;
+  httpStatus?: number;
+  errorCode?: ErrorCode;
+  errorMessage?: string;
+  durationMs = 0;
+  evalMs?: number;
+  translated: TranslatedRequest | undefined;
+
+  constructor(
+    readonly decisionId: string,
+    readonly dryRun: boolean,
+    readonly entrypoint: string,
+  ) {}
+
+  get input(): PolicyInput | undefined {
+    return this.translated?.object;
+  }
+}
+
+/** `input.meshward` of a record, without building the input object of a live check (metrics and
+ *  the risk engine read it on every check). */
+export function meshwardOf(record: CheckRecord): Record<string, unknown> | undefined {
+  if (record instanceof LiveRecord) return record.translated?.meshward;
+  return record.input?.meshward as Record<string, unknown> | undefined;
 }
 
 export interface CheckOutcome {
@@ -126,14 +164,7 @@ export class CheckService {
   check(request: CheckRequest, deadlineMs?: number): Promise<CheckOutcome> {
     const started = this.clock.monotonicMs();
     const deadline = Math.min(deadlineMs ?? Number.POSITIVE_INFINITY, started + this.options.checkTimeoutMs);
-    const record: CheckRecord = {
-      decisionId: this.newDecisionId(),
-      allowed: false,
-      decidedAllow: false,
-      dryRun: this.options.dryRun,
-      entrypoint: this.entrypointFor(request),
-      durationMs: 0,
-    };
+    const record = new LiveRecord(this.newDecisionId(), this.options.dryRun, this.entrypointFor(request));
     let pending: Decision | Promise<Decision>;
     try {
       pending = this.decide(request, record, deadline);
@@ -215,7 +246,7 @@ export class CheckService {
     return named && named !== "" ? named : this.options.defaultEntrypoint;
   }
 
-  private decide(request: CheckRequest, record: CheckRecord, deadline: number): Decision | Promise<Decision> {
+  private decide(request: CheckRequest, record: LiveRecord, deadline: number): Decision | Promise<Decision> {
     // A check that waited past its deadline (a queue, a slow client) is not translated at all.
     if (this.clock.monotonicMs() > deadline) throw new MeshwardError(ErrorCodes.deadline, "check deadline passed");
     const evaluator = this.deps.policy.evaluator; // an in-flight check keeps the bundle it started with
@@ -224,12 +255,12 @@ export class CheckService {
       throw new MeshwardError(code, `no policy bundle is active (${code})`);
     }
     record.revision = evaluator.revision;
-    const input = toPolicyInput(request, this.options.translate);
-    record.input = input;
+    const input = translateRequest(request, this.options.translate);
+    record.translated = input;
     if (this.enrichers.length === 0) return this.evaluate(evaluator, input, record, deadline, []);
     const meshward: Record<string, unknown> = {};
     input.meshward = meshward;
-    const run = new EnricherRun(request, input, meshward, this.clock, deadline);
+    const run = new EnricherRun(input, meshward, this.clock, deadline);
     const upstream = run.next(this.enrichers, 0);
     if (upstream instanceof Promise) {
       return upstream
@@ -247,7 +278,7 @@ export class CheckService {
 
   private evaluate(
     evaluator: PolicyEvaluator,
-    input: PolicyInput,
+    input: TranslatedRequest,
     record: CheckRecord,
     deadline: number,
     upstream: HeaderPair[],
@@ -255,7 +286,7 @@ export class CheckService {
   ): Decision {
     if (this.clock.monotonicMs() > deadline) throw new MeshwardError(ErrorCodes.deadline, "check deadline passed");
     const evalStart = this.clock.monotonicMs();
-    const result = evaluator.evaluate(input, record.entrypoint);
+    const result = evaluator.evaluateWritten((w) => input.write(w), record.entrypoint);
     record.evalMs = this.clock.monotonicMs() - evalStart;
     record.result = result;
     if (result === undefined) throw new MeshwardError(ErrorCodes.policyUndefined, "policy decision is undefined");

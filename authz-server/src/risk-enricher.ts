@@ -4,7 +4,7 @@
 // `risk_level` dynamic metadata; after a check, `recordOutcome` for failed authentication (an
 // invalid token was presented, or a 401 from the policy) and policy denials (`outcomeOf`). Typed structurally against the engine's API so
 // this file does not depend on the engine's modules; composition happens in server.ts.
-import type { CheckRecord } from "./check-service.ts";
+import { type CheckRecord, meshwardOf } from "./check-service.ts";
 import type { ClaimedPrincipalReader } from "./claimed-principal.ts";
 import type { EnrichContext, Enrichment, InputEnricher } from "./enrich.ts";
 import { UpstreamHeaders } from "./headers.ts";
@@ -66,14 +66,16 @@ export function outcomeOf(
   record: CheckRecord,
   claimed: ClaimedPrincipalReader | undefined,
 ): { kind: OutcomeKind; principal: string | null; sourceIp: string | null } | undefined {
-  if (record.errorCode !== undefined || !record.input) return undefined;
-  const meshward = record.input.meshward as { identity?: Identity } | undefined;
+  if (record.errorCode !== undefined) return undefined;
+  const meshward = meshwardOf(record) as { identity?: Identity } | undefined;
   const identity = meshward?.identity;
   let kind: OutcomeKind | undefined;
   if (identity?.error) kind = "auth-failed";
   else if (!record.decidedAllow) kind = record.httpStatus === 401 ? "auth-failed" : "denied";
   if (!kind) return undefined;
-  const attributes = record.input.attributes as {
+  const input = record.input; // built only now: a denial
+  if (!input) return undefined;
+  const attributes = input.attributes as {
     source?: { address?: { socketAddress?: { address?: string } } };
     request?: { http?: { headers?: Record<string, string> } };
   };
