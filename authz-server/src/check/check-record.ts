@@ -22,6 +22,16 @@ export interface CheckRecord {
   durationMs: number;
   /** Time spent evaluating the Rego policy, ms (the rest is translation, enrichers, response). */
   evalMs?: number;
+  /** `input.meshward` for readers that want only it: a live check builds its `input` object only
+   *  when something reads `input` (check/check-service.ts), this field never builds it. */
+  readonly meshward?: Record<string, unknown> | undefined;
+}
+
+/** `input.meshward` of a record, without building the input object of a live check (metrics and
+ *  the live page read it on every check); a record made elsewhere (tests) answers from `input`. */
+export function meshwardOf(record: CheckRecord): Record<string, unknown> | undefined {
+  if ("meshward" in record) return record.meshward;
+  return record.input?.meshward as Record<string, unknown> | undefined;
 }
 
 /** Called after every check; an observer that throws is ignored. */

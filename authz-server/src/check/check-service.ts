@@ -11,7 +11,12 @@ import type { CheckRequest, CheckResponse } from "../gen/envoy/service/auth/v3/e
 import type { ActivePolicy } from "../policy/active-policy.ts";
 import type { PolicyEvaluator } from "../policy/evaluator.ts";
 import { type Decision, emptyDecision, type HeaderPair, toDecision } from "../translate/decision.ts";
-import { type PolicyInput, type TranslateOptions, toPolicyInput } from "../translate/input.ts";
+import {
+  type PolicyInput,
+  type TranslatedRequest,
+  type TranslateOptions,
+  translateRequest,
+} from "../translate/input.ts";
 import { errorDecision, toCheckResponse } from "../translate/response.ts";
 import type { CheckObserver, CheckRecord } from "./check-record.ts";
 import { type CheckClock, systemClock } from "./clock.ts";
@@ -33,6 +38,39 @@ export interface CheckServiceOptions {
   /** Upper bound on one check, also when the caller sent no deadline. */
   checkTimeoutMs: number;
   translate: TranslateOptions;
+}
+
+/** The record of a check being decided. `input` is a prototype getter over the translated
+ *  request: the policy gets the input's JSON written directly, and the object is built only if an
+ *  observer (decision log, risk outcome, live page) reads it. */
+class LiveRecord implements CheckRecord {
+  allowed = false;
+  decidedAllow = false;
+  revision?: string;
+  result?: unknown;
+  httpStatus?: number;
+  errorCode?: ErrorCode;
+  errorMessage?: string;
+  durationMs = 0;
+  evalMs?: number;
+  translated: TranslatedRequest | undefined;
+  /** The enrichers' `onFinish` callbacks, carried from the enrichment to the end of the check. */
+  finishers: CheckObserver[] | undefined;
+
+  constructor(
+    readonly decisionId: string,
+    readonly dryRun: boolean,
+    readonly entrypoint: string,
+  ) {}
+
+  get input(): PolicyInput | undefined {
+    return this.translated?.object;
+  }
+
+  /** `input.meshward` without building the input (check/check-record.ts `meshwardOf`). */
+  get meshward(): Record<string, unknown> | undefined {
+    return this.translated?.meshward;
+  }
 }
 
 export interface CheckOutcome {
@@ -69,13 +107,6 @@ export interface CheckDependencies {
   onOverload?: () => void;
 }
 
-/** A check's record while the service works on it: it also carries the enrichers' `onFinish`
- *  callbacks from the enrichment to the end of the check. Observers are typed against CheckRecord
- *  and read the fields they name, never this one. */
-interface RunningRecord extends CheckRecord {
-  finishers: CheckObserver[] | undefined;
-}
-
 /** HTTP status of a check refused because the server is at its in-flight caps: retry elsewhere. */
 export const OVERLOADED_STATUS = 503;
 
@@ -105,15 +136,7 @@ export class CheckService {
   check(request: CheckRequest, deadlineMs?: number): Promise<CheckOutcome> {
     const started = this.clock.monotonicMs();
     const deadline = Math.min(deadlineMs ?? Number.POSITIVE_INFINITY, started + this.options.checkTimeoutMs);
-    const record: RunningRecord = {
-      decisionId: this.newDecisionId(),
-      allowed: false,
-      decidedAllow: false,
-      dryRun: this.options.dryRun,
-      entrypoint: this.entrypointFor(request),
-      durationMs: 0,
-      finishers: undefined,
-    };
+    const record = new LiveRecord(this.newDecisionId(), this.options.dryRun, this.entrypointFor(request));
     let pending: Decision | Promise<Decision>;
     try {
       pending = this.decide(request, record, deadline);
@@ -165,7 +188,7 @@ export class CheckService {
     return errorDecision(record.errorCode, record.httpStatus);
   }
 
-  private finish(decided: Decision, record: RunningRecord, started: number, request: CheckRequest): CheckOutcome {
+  private finish(decided: Decision, record: LiveRecord, started: number, request: CheckRequest): CheckOutcome {
     let decision = decided;
     if (record.errorCode === undefined) {
       record.decidedAllow = decision.allowed;
@@ -190,7 +213,7 @@ export class CheckService {
     return named && named !== "" ? named : this.options.defaultEntrypoint;
   }
 
-  private decide(request: CheckRequest, record: RunningRecord, deadline: number): Decision | Promise<Decision> {
+  private decide(request: CheckRequest, record: LiveRecord, deadline: number): Decision | Promise<Decision> {
     // A check that waited past its deadline (a queue, a slow client) is not translated at all.
     if (this.clock.monotonicMs() > deadline) throw new MeshwardError(ErrorCodes.deadline, "check deadline passed");
     const evaluator = this.deps.policy.evaluator; // an in-flight check keeps the bundle it started with
@@ -199,12 +222,12 @@ export class CheckService {
       throw new MeshwardError(code, `no policy bundle is active (${code})`);
     }
     record.revision = evaluator.revision;
-    const input = toPolicyInput(request, this.options.translate);
-    record.input = input;
+    const input = translateRequest(request, this.options.translate);
+    record.translated = input;
     if (this.enrichers.length === 0) return this.evaluate(evaluator, input, record, deadline, []);
     const meshward: Record<string, unknown> = {};
     input.meshward = meshward;
-    const run = new EnricherRun(request, input, meshward, this.clock, deadline);
+    const run = new EnricherRun(input, meshward, this.clock, deadline);
     const upstream = run.next(this.enrichers, 0);
     if (upstream instanceof Promise) {
       return upstream
@@ -221,7 +244,7 @@ export class CheckService {
 
   private evaluate(
     evaluator: PolicyEvaluator,
-    input: PolicyInput,
+    input: TranslatedRequest,
     record: CheckRecord,
     deadline: number,
     upstream: HeaderPair[],
@@ -229,7 +252,7 @@ export class CheckService {
   ): Decision {
     if (this.clock.monotonicMs() > deadline) throw new MeshwardError(ErrorCodes.deadline, "check deadline passed");
     const evalStart = this.clock.monotonicMs();
-    const result = evaluator.evaluate(input, record.entrypoint);
+    const result = evaluator.evaluateWritten((w) => input.write(w), record.entrypoint);
     record.evalMs = this.clock.monotonicMs() - evalStart;
     record.result = result;
     if (result === undefined) throw new MeshwardError(ErrorCodes.policyUndefined, "policy decision is undefined");
@@ -242,7 +265,7 @@ export class CheckService {
     return decision;
   }
 
-  /** Reserved headers (contract/headers.ts) the client sent, or might have sent unseen, that Meshward did not
+  /** Reserved headers (headers.ts) the client sent, or might have sent unseen, that Meshward did not
    *  set on this allow go into `headers_to_remove`. */
   private removeForgedHeaders(decision: Decision, request: CheckRequest): void {
     const set = new Set(decision.headers.map(([name]) => name.toLowerCase()));

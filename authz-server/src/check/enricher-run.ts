@@ -5,7 +5,7 @@ import type { JsonObject } from "@bufbuild/protobuf";
 import { ErrorCodes, MeshwardError } from "../errors.ts";
 import type { CheckRequest } from "../gen/envoy/service/auth/v3/external_auth_pb.ts";
 import { checkHeaderName, checkHeaderValue, type HeaderPair } from "../translate/decision.ts";
-import type { PolicyInput } from "../translate/input.ts";
+import type { PolicyInput, TranslatedRequest } from "../translate/input.ts";
 import type { CheckObserver } from "./check-record.ts";
 import type { CheckClock } from "./clock.ts";
 import type { EnrichContext, Enrichment, InputEnricher } from "./enricher.ts";
@@ -26,13 +26,21 @@ export class EnricherRun implements EnrichContext {
   readonly nowMs: number;
 
   constructor(
-    readonly request: CheckRequest,
-    readonly input: PolicyInput,
+    private readonly translated: TranslatedRequest,
     readonly meshward: Record<string, unknown>,
     private readonly clock: CheckClock,
     private readonly deadline: number,
   ) {
     this.nowMs = clock.nowMs();
+  }
+
+  get request(): CheckRequest {
+    return this.translated.request;
+  }
+
+  /** Built on first read: most enrichers never read it (translate/input.ts). */
+  get input(): PolicyInput {
+    return this.translated.object;
   }
 
   get signal(): AbortSignal {

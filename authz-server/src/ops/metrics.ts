@@ -9,7 +9,7 @@
 // the server is ready, and its bundle as fresh, as its least ready and stalest worker; failures and
 // JWKS successes count from the most recent one; keys expire with the earliest.
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
-import type { CheckRecord } from "../check/check-record.ts";
+import { type CheckRecord, meshwardOf } from "../check/check-record.ts";
 import type { BundleStatus } from "../policy/active-policy.ts";
 
 const RISK_LEVEL_LABELS = new Set(["low", "medium", "high", "critical"]);
@@ -177,7 +177,7 @@ export class AuthzMetrics {
   observeCheck = (record: CheckRecord): void => {
     const result = record.allowed ? "allow" : "deny";
     this.checks.inc({ result, reason: record.errorCode ?? "policy", dry_run: String(record.dryRun) });
-    const level = (record.input?.meshward as { risk?: { level?: unknown } } | undefined)?.risk?.level;
+    const level = (meshwardOf(record) as { risk?: { level?: unknown } } | undefined)?.risk?.level;
     if (typeof level === "string" && RISK_LEVEL_LABELS.has(level)) this.riskLevels.inc({ level });
     this.duration.observe({ result }, record.durationMs / 1000);
     if (record.errorCode) this.errors.inc({ code: record.errorCode });

@@ -2,16 +2,20 @@
 // instance per active bundle; evaluation is synchronous and the instance is not shared across
 // threads (Node runs checks on one thread). Before loading, the module's required builtins are
 // compared with what the SDK and Meshward provide; a bundle needing anything else is refused with
-// the builtin's name (and, for http.send and the like, why).
+// the builtin's name (and, for http.send and the like, why). The input reaches the module as JSON
+// written straight into its memory (linear-memory-eval.ts): a check writes it from the request
+// (`evaluateWritten`), any other caller's value is written as JSON.stringify would write it.
 // An evaluation that throws (an abort such as a rule conflict or input the module cannot parse) is
 // not unwound inside the module: after 1023 of them every later evaluation of that instance failed
 // with "memory access out of bounds" (found by the reliability fuzzer). So after any failed
 // evaluation the instance is replaced by a fresh one of the already compiled module (~1 ms).
 
 import { ErrorCodes, MeshwardError } from "../errors.ts";
-import { inputJsonText } from "../translate/raw-json.ts";
+import { type JsonWriter, rawTextsOf } from "../translate/json-writer.ts";
+import { rawJsonSlots } from "../translate/raw-json.ts";
 import { meshwardBuiltins, REFUSED } from "./builtins/index.ts";
 import type { Bundle } from "./bundle.ts";
+import { type InputWrite, LinearMemoryEval } from "./linear-memory-eval.ts";
 import type { RegoValue } from "./rego-value.ts";
 import { missingBuiltins, requiredBuiltins } from "./required-builtins.ts";
 import { instantiatePolicy, SDK_BUILTIN_NAMES, type WasmPolicy } from "./wasm-host.ts";
@@ -23,6 +27,8 @@ export interface PolicyEvaluator {
   hasEntrypoint(entrypoint: string): boolean;
   /** Evaluates `entrypoint`; returns undefined when the policy's result set is empty. */
   evaluate(input: unknown, entrypoint: string): unknown;
+  /** The same, with the input's JSON written by `write` straight into the policy's memory. */
+  evaluateWritten(write: (w: JsonWriter) => void, entrypoint: string): unknown;
 }
 
 export interface EvaluatorOptions {
@@ -32,8 +38,14 @@ export interface EvaluatorOptions {
   runtime?: RegoValue;
 }
 
-function textBuffer(text: string): ArrayBuffer {
-  return new TextEncoder().encode(text).buffer as ArrayBuffer;
+/** What the SDK did with an input value: JSON.stringify it (raw slots spliced in), or no input at
+ *  all when the value is falsy. */
+function writeValue(input: unknown): InputWrite {
+  if (!input) return undefined;
+  const raws = typeof input === "object" ? rawTextsOf(rawJsonSlots(input as object)) : undefined;
+  return (w) => {
+    w.value(input, raws);
+  };
 }
 
 function missingMessage(missing: string[]): string {
@@ -64,16 +76,18 @@ export async function createEvaluator(bundle: Bundle, options: EvaluatorOptions 
   }
   const missing = missingBuiltins(needed, [...SDK_BUILTIN_NAMES, ...Object.keys(builtins)]);
   if (missing.length > 0) throw new MeshwardError(ErrorCodes.bundleBuiltin, missingMessage(missing));
-  let policy: WasmPolicy;
-  let instantiate: () => WasmPolicy;
+  let policy!: WasmPolicy;
+  let linear!: LinearMemoryEval;
+  let instantiate: () => void;
   try {
     const module = new WebAssembly.Module(bundle.wasm);
     instantiate = () => {
       const fresh = instantiatePolicy(module, builtins);
       fresh.policy.setData(bundle.data);
-      return fresh;
+      policy = fresh;
+      linear = new LinearMemoryEval(fresh.policy);
     };
-    policy = instantiate();
+    instantiate();
   } catch (err) {
     throw new MeshwardError(ErrorCodes.bundleInvalid, `policy.wasm did not load: ${(err as Error).message}`, {
       cause: err,
@@ -82,32 +96,31 @@ export async function createEvaluator(bundle: Bundle, options: EvaluatorOptions 
   // A Map, not the SDK's plain object: a route may name any entrypoint, and `__proto__` or
   // `constructor` must be unknown names, not Object.prototype's members.
   const entrypointIds = new Map(Object.entries(policy.policy.entrypoints as Record<string, number>));
+  const run = (write: InputWrite, entrypoint: string): unknown => {
+    const id = entrypointIds.get(entrypoint);
+    if (id === undefined) {
+      throw new MeshwardError(ErrorCodes.policyEntrypoint, `entrypoint ${entrypoint} is not in the bundle`);
+    }
+    const context = { nowNs: BigInt(Math.round(nowMs() * 1000)) * 1000n, memo: new Map() };
+    const current = policy;
+    const evaluation = linear;
+    let resultSet: unknown;
+    try {
+      resultSet = current.within(context, () => evaluation.run(write, id));
+    } catch (err) {
+      instantiate(); // the failed instance may be corrupt (see the top of this file)
+      const message = err instanceof Error ? err.message : ((err as { message?: string })?.message ?? String(err));
+      throw new MeshwardError(ErrorCodes.policyEval, `policy evaluation failed: ${message}`, { cause: err });
+    }
+    if (!Array.isArray(resultSet) || resultSet.length === 0) return undefined;
+    return (resultSet[0] as { result?: unknown }).result;
+  };
   return {
     revision: bundle.manifest.revision,
     entrypoints: [...entrypointIds.keys()],
     builtins: needed,
     hasEntrypoint: (entrypoint) => entrypointIds.has(entrypoint),
-    evaluate(input: unknown, entrypoint: string): unknown {
-      const id = entrypointIds.get(entrypoint);
-      if (id === undefined) {
-        throw new MeshwardError(ErrorCodes.policyEntrypoint, `entrypoint ${entrypoint} is not in the bundle`);
-      }
-      const context = { nowNs: BigInt(Math.round(nowMs() * 1000)) * 1000n, memo: new Map() };
-      // With exact numbers to keep, the SDK gets the JSON text (as an ArrayBuffer it parses as is).
-      const exact = typeof input === "object" && input !== null ? inputJsonText(input) : undefined;
-      const current = policy;
-      let resultSet: unknown;
-      try {
-        resultSet = current.within(context, () =>
-          current.policy.evaluate(exact === undefined ? (input as object) : textBuffer(exact), id),
-        );
-      } catch (err) {
-        policy = instantiate(); // the failed instance may be corrupt (see the top of this file)
-        const message = err instanceof Error ? err.message : ((err as { message?: string })?.message ?? String(err));
-        throw new MeshwardError(ErrorCodes.policyEval, `policy evaluation failed: ${message}`, { cause: err });
-      }
-      if (!Array.isArray(resultSet) || resultSet.length === 0) return undefined;
-      return (resultSet[0] as { result?: unknown }).result;
-    },
+    evaluate: (input, entrypoint) => run(writeValue(input), entrypoint),
+    evaluateWritten: (write, entrypoint) => run(write, entrypoint),
   };
 }

@@ -1,5 +1,6 @@
 // Instantiates a policy.wasm with Meshward's host imports and hands it to the OPA Wasm SDK's
-// LoadedPolicy for evaluation (input, data, entrypoints, the ABI 1.2 fast path stay the SDK's).
+// LoadedPolicy (data, entrypoints and heap layout stay the SDK's; evaluation calls the ABI 1.2 fast
+// path directly, linear-memory-eval.ts).
 // The host side of builtin calls is ours, so that a builtin sees OPA's values, not their JSON:
 // each argument comes through `opa_value_dump` (Rego text: sets stay sets, integers keep their
 // digits) and the result goes back through `opa_value_parse`. As in OPA (non-strict), a builtin

@@ -8,10 +8,16 @@
 //   version             {encoding: "protojson", ext_authz: "v3"}
 //   source_principal    only when Envoy sent attributes.source.principal
 // Meshward's additions go under `input.meshward` (see check/enricher.ts), added after this step.
+// A check parses the request once (`translateRequest`: path, query and body, where a malformed
+// request fails) and then writes the input's JSON straight into the policy's memory
+// (`TranslatedRequest.write`, byte for byte what JSON.stringify of the object gives); the object
+// itself is built only when something reads it (an enricher, a decision log, the live page).
 // Pure: no I/O, no clock.
 import { ErrorCodes, MeshwardError } from "../errors.ts";
 import { type CheckRequest, CheckRequestSchema } from "../gen/envoy/service/auth/v3/external_auth_pb.ts";
-import { BodyParseError, parseBody } from "./body.ts";
+import { BodyParseError, type ParsedBody, parseBody } from "./body.ts";
+import { type JsonWriter, rawTextsOf } from "./json-writer.ts";
+import { writeMessageFields } from "./message-json.ts";
 import { protoMap } from "./proto-map.ts";
 import { addRawJsonSlots, type RawJsonSlot } from "./raw-json.ts";
 import { parsePath, parseQuery, UrlParseError } from "./url-parse.ts";
@@ -28,38 +34,99 @@ export interface TranslateOptions {
 }
 
 const VERSION = { encoding: "protojson", ext_authz: "v3" } as const;
+const VERSION_JSON = JSON.stringify(VERSION);
 
-export function toPolicyInput(request: CheckRequest, options: TranslateOptions = {}): PolicyInput {
+/** One CheckRequest as policy input: parsed once, then written as JSON or built as an object. */
+export class TranslatedRequest {
+  /** `input.meshward` once the enrichers run (enrich.ts); absent without enrichers. */
+  meshward: Record<string, unknown> | undefined;
+  private built: PolicyInput | undefined;
+
+  constructor(
+    readonly request: CheckRequest,
+    private readonly parsedPath: string[],
+    private readonly parsedQuery: Record<string, string[]>,
+    private readonly body: ParsedBody | undefined,
+  ) {}
+
+  /** The input object (the same for every read), with `meshward` when the enrichers added it. */
+  get object(): PolicyInput {
+    if (this.built) return this.built;
+    const rawJson: RawJsonSlot[] = [];
+    const input: PolicyInput = protoMap(
+      CheckRequestSchema,
+      this.request as unknown as Record<string, unknown>,
+      rawJson,
+    );
+    input.version = VERSION;
+    input.parsed_path = this.parsedPath;
+    input.parsed_query = this.parsedQuery;
+    const body = this.body;
+    if (body) {
+      input.parsed_body = body.body;
+      input.truncated_body = body.truncated;
+      if (body.exactText !== undefined) rawJson.push({ holder: input, key: "parsed_body", text: body.exactText });
+      if (body.rawJson) rawJson.push(...body.rawJson);
+    }
+    addRawJsonSlots(input, rawJson);
+    const principal = this.request.attributes?.source?.principal;
+    if (principal) input.source_principal = principal;
+    if (this.meshward !== undefined) input.meshward = this.meshward;
+    this.built = input;
+    return input;
+  }
+
+  /** Writes the JSON of `object` (its raw slots' digits in place) without building it. */
+  write(w: JsonWriter): void {
+    w.byte(123);
+    const none = writeMessageFields(w, CheckRequestSchema, this.request as unknown as Record<string, unknown>, true);
+    w.property("version", none);
+    w.ascii(VERSION_JSON);
+    w.member("parsed_path", this.parsedPath, false);
+    w.member("parsed_query", this.parsedQuery, false);
+    const body = this.body;
+    if (body) {
+      if (body.exactText !== undefined) {
+        w.property("parsed_body", false);
+        w.raw(body.exactText);
+      } else {
+        w.member("parsed_body", body.body, false, rawTextsOf(body.rawJson ?? []));
+      }
+      w.member("truncated_body", body.truncated, false);
+    }
+    const principal = this.request.attributes?.source?.principal;
+    if (principal) w.member("source_principal", principal, false);
+    if (this.meshward !== undefined) w.member("meshward", this.meshward, false);
+    w.byte(125);
+  }
+}
+
+/** Parses what the input needs from `request`; a malformed path, query or body fails here. */
+export function translateRequest(request: CheckRequest, options: TranslateOptions = {}): TranslatedRequest {
   const http = request.attributes?.request?.http;
   const path = http?.path ?? "";
   const headers = http?.headers ?? {};
   try {
-    const rawJson: RawJsonSlot[] = [];
-    const input: PolicyInput = protoMap(CheckRequestSchema, request as unknown as Record<string, unknown>, rawJson);
-    input.version = VERSION;
-    input.parsed_path = parsePath(path);
-    input.parsed_query = parseQuery(path);
-    if (!options.skipBodyParse) {
-      const parsed = parseBody(
-        headers,
-        http?.body ?? "",
-        http?.rawBody ?? new Uint8Array(),
-        options.maxBodyParseBytes,
-        options.maxBodyDepth,
-      );
-      input.parsed_body = parsed.body;
-      input.truncated_body = parsed.truncated;
-      if (parsed.exactText !== undefined) rawJson.push({ holder: input, key: "parsed_body", text: parsed.exactText });
-      if (parsed.rawJson) rawJson.push(...parsed.rawJson);
-    }
-    addRawJsonSlots(input, rawJson);
-    const principal = request.attributes?.source?.principal;
-    if (principal) input.source_principal = principal;
-    return input;
+    const parsedPath = parsePath(path);
+    const parsedQuery = parseQuery(path);
+    const body = options.skipBodyParse
+      ? undefined
+      : parseBody(
+          headers,
+          http?.body ?? "",
+          http?.rawBody ?? new Uint8Array(),
+          options.maxBodyParseBytes,
+          options.maxBodyDepth,
+        );
+    return new TranslatedRequest(request, parsedPath, parsedQuery, body);
   } catch (err) {
     if (err instanceof UrlParseError || err instanceof BodyParseError) {
       throw new MeshwardError(ErrorCodes.requestParse, err.message, { cause: err });
     }
     throw err;
   }
+}
+
+export function toPolicyInput(request: CheckRequest, options: TranslateOptions = {}): PolicyInput {
+  return translateRequest(request, options).object;
 }

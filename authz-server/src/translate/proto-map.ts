@@ -11,7 +11,7 @@ import type { RawJsonSlot } from "./raw-json.ts";
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 /** google.protobuf wrapper types: protobuf-es unboxes them to primitives; Go keeps `{value}`. */
-const WRAPPERS = new Set([
+export const WRAPPERS = new Set([
   "google.protobuf.DoubleValue",
   "google.protobuf.FloatValue",
   "google.protobuf.Int64Value",
@@ -23,17 +23,17 @@ const WRAPPERS = new Set([
   "google.protobuf.BytesValue",
 ]);
 /** Types protobuf-es already represents as JSON (Struct → object, Value → any, ListValue → array). */
-const JSON_TYPES = new Set(["google.protobuf.Struct", "google.protobuf.Value", "google.protobuf.ListValue"]);
+export const JSON_TYPES = new Set(["google.protobuf.Struct", "google.protobuf.Value", "google.protobuf.ListValue"]);
 
 /** bigint → number (a 64-bit value above 2^53 loses precision, as it would in a JSON number). */
-function scalar(value: unknown): Json {
+export function scalar(value: unknown): Json {
   if (typeof value === "bigint") return Number(value);
   if (value instanceof Uint8Array)
     return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("base64");
   return value as Json;
 }
 
-function isDefaultScalar(value: unknown): boolean {
+export function isDefaultScalar(value: unknown): boolean {
   if (value === undefined || value === "" || value === 0 || value === false || value === 0n) return true;
   return value instanceof Uint8Array && value.length === 0;
 }
@@ -46,13 +46,13 @@ function messageValue(desc: DescMessage, value: unknown, rawJson?: RawJsonSlot[]
   return protoMap(desc, value as Record<string, unknown>, rawJson);
 }
 
-function isUnsafeInteger(value: unknown): value is bigint {
+export function isUnsafeInteger(value: unknown): value is bigint {
   return (
     typeof value === "bigint" && (value > BigInt(Number.MAX_SAFE_INTEGER) || value < -BigInt(Number.MAX_SAFE_INTEGER))
   );
 }
 
-function fieldValue(field: DescField, value: unknown, rawJson?: RawJsonSlot[]): Json | undefined {
+export function fieldValue(field: DescField, value: unknown, rawJson?: RawJsonSlot[]): Json | undefined {
   switch (field.fieldKind) {
     case "scalar":
       return isDefaultScalar(value) && !field.oneof ? undefined : scalar(value);
@@ -83,6 +83,16 @@ function fieldValue(field: DescField, value: unknown, rawJson?: RawJsonSlot[]): 
   }
 }
 
+/** A oneof member the message did not select (protobuf-es keeps `{case, value}` per oneof). */
+export const UNSELECTED = Symbol("unselected oneof member");
+
+/** The value of `field` in `message`, or UNSELECTED. */
+export function fieldOf(message: Record<string, unknown>, field: DescField): unknown {
+  if (!field.oneof) return message[field.localName];
+  const selected = message[field.oneof.localName] as { case?: string; value?: unknown } | undefined;
+  return selected?.case === field.localName ? selected.value : UNSELECTED;
+}
+
 /** Converts `message` (a protobuf-es message of type `desc`) to opa-envoy's input form; 64-bit
  *  integers above 2^53 in singular fields are added to `rawJson` when it is given. */
 export function protoMap(
@@ -92,14 +102,8 @@ export function protoMap(
 ): { [key: string]: Json } {
   const out: { [key: string]: Json } = {};
   for (const field of desc.fields) {
-    let raw: unknown;
-    if (field.oneof) {
-      const selected = message[field.oneof.localName] as { case?: string; value?: unknown } | undefined;
-      if (selected?.case !== field.localName) continue;
-      raw = selected.value;
-    } else {
-      raw = message[field.localName];
-    }
+    const raw = fieldOf(message, field);
+    if (raw === UNSELECTED) continue;
     const value = fieldValue(field, raw, rawJson);
     if (value === undefined) continue;
     out[field.jsonName] = value;

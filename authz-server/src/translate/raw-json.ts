@@ -3,9 +3,10 @@
 // OPA keeps such numbers exactly; so does OPA's Wasm JSON parser, if it is given their digits.
 // The input stays a plain object for everything else (enrichers, decision logs, which see the
 // rounded numbers); each such value is recorded as a slot (holder object, key, JSON text), kept
-// under a symbol key that JSON.stringify, Object.keys and spreads ignore. `inputJsonText` writes the
-// whole input with the slots' texts spliced in; without slots it returns undefined and the SDK
-// serialises the object itself, so the common request pays nothing. Pure, apart from one random
+// under a symbol key that JSON.stringify, Object.keys and spreads ignore. The policy's JSON is
+// written with the slots' texts in place by json-writer.ts (`rawTextsOf`); `inputJsonText` is the
+// same through JSON.stringify (undefined without slots), kept as the reference the writer is
+// proven against (test/authz/input-json.test.ts). Pure, apart from one random
 // nonce per process that keeps request data from forging a slot marker.
 import { randomBytes } from "node:crypto";
 

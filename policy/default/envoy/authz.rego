@@ -33,5 +33,14 @@ path_is_ambiguous if {
 
 path_is_ambiguous if {
 	some segment in input.parsed_path
+	may_need_regex(segment)
 	regex.match(`[/\\\x00\x{FFFD}]|%[0-9A-Fa-f]{2}|%[uU]`, segment)
+}
+
+# The pattern above cannot match a segment without one of these characters. Checking them first
+# keeps a plain path from reaching regex.match, which compiles its pattern again in every Wasm
+# evaluation (the module's regex cache lives on the heap that is reset after each decision).
+may_need_regex(segment) if {
+	some c in {"/", "\\", "\u0000", "\ufffd", "%"}
+	contains(segment, c)
 }

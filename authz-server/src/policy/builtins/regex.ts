@@ -15,20 +15,24 @@ interface Match {
   groups: (string | undefined)[];
 }
 
+/** Compiled patterns by text, least recently used first (a Map keeps insertion order): a policy's
+ *  fixed patterns stay compiled however many one-off patterns pass through. */
 const compiled = new Map<string, RE2JS>();
 const CACHE_LIMIT = 256;
 
 function compile(pattern: string): RE2JS {
   let re = compiled.get(pattern);
-  if (!re) {
+  if (re) {
+    compiled.delete(pattern); // move to the most recently used end
+  } else {
     try {
       re = RE2JS.compile(pattern);
     } catch (err) {
       return fail(`regex: ${(err as Error).message}`);
     }
     if (compiled.size >= CACHE_LIMIT) compiled.delete(compiled.keys().next().value as string);
-    compiled.set(pattern, re);
   }
+  compiled.set(pattern, re);
   return re;
 }
 
