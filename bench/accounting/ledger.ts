@@ -24,7 +24,7 @@ export interface CallbackAccount {
   ns: number;
 }
 
-const newAccount = (): CallbackAccount => ({
+export const emptyAccount = (): CallbackAccount => ({
   calls: 0,
   hostCalls: new Map(),
   mallocs: 0,
@@ -71,7 +71,7 @@ export class CallbackLedger implements VmObserver {
     }
     let account = this.accounts.get(name);
     if (!account) {
-      account = newAccount();
+      account = emptyAccount();
       this.accounts.set(name, account);
     }
     account.calls++;

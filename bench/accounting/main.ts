@@ -1,4 +1,4 @@
-// `npm run bench:accounting [-- --requests 20000]`: where each filter's per-request cost goes, per
+// `npm run bench:accounting [-- --requests 20000] [--build DIR]`: where each filter's per-request cost goes, per
 // callback, in the Node proxy-wasm host (test/host/). Each filter runs with the configuration of
 // the Envoy tier (bench/load/envoy-filters.ts) over a fixed request mix; after a warm-up, every
 // callback's work is charged to it (ledger.ts): host calls by name, calls back into the VM to
@@ -18,9 +18,13 @@ import { propertyKey, serializeProperty } from "../../test/host/properties.ts";
 import { numberOption } from "../lib/cli-args.ts";
 import { benchFilters } from "../load/envoy-filters.ts";
 import { accountingModule } from "./instrument.ts";
-import { type CallbackAccount, CallbackLedger } from "./ledger.ts";
+import { type CallbackAccount, CallbackLedger, emptyAccount } from "./ledger.ts";
 
 const REQUESTS = numberOption("requests", 20000);
+/** Another build/filters directory (e.g. main's, for a before/after); its .wat files are read. */
+const BUILD = process.argv.includes("--build")
+  ? String(process.argv[process.argv.indexOf("--build") + 1])
+  : join(repoRoot, "build/filters");
 const WARMUP = numberOption("warmup", 5000);
 const ENDPOINTS = ["10.0.0.1:8080", "10.0.0.2:8080"];
 
@@ -52,10 +56,10 @@ function drive(host: ProxyWasmHost, i: number, rr: { next: number }): void {
   stream.requestHeaders(requestHeaders(r.method, r.path), true);
   const header = stream.state.requestSnapshot.find(([k]) => k === OVERRIDE_HOST_HEADER)?.[1];
   const address = overrideHost(header, ENDPOINTS, rr);
-  stream.state.filterState.set(
-    propertyKey(["upstream", "address"]),
-    serializeProperty({ kind: "string", value: address }),
-  );
+  const properties = stream.state.filterState;
+  properties.set(propertyKey(["upstream", "address"]), serializeProperty({ kind: "string", value: address }));
+  // Envoy always reports the flags (0 when none), so on_log's read returns 8 bytes as there.
+  properties.set(propertyKey(["response", "flags"]), serializeProperty({ kind: "uint64", value: 0n }));
   host.clock.advanceMs(r.latencyMs);
   stream.responseHeaders(
     [
@@ -69,7 +73,7 @@ function drive(host: ProxyWasmHost, i: number, rr: { next: number }): void {
 
 function account(name: string, config: string | undefined): { ledger: CallbackLedger; pages: number[] } {
   const ledger = new CallbackLedger();
-  let builder = proxyWasmHost(accountingModule(join(repoRoot, "build/filters", `${name}.wat`)))
+  let builder = proxyWasmHost(accountingModule(join(BUILD, `${name}.wat`)))
     .withPlugin(name)
     .withWorkers(1)
     .withObserver(ledger)
@@ -96,17 +100,7 @@ const hostCallsText = (calls: Map<string, number>) =>
     .join(", ") || "—";
 
 function sum(accounts: CallbackAccount[]): CallbackAccount {
-  const total: CallbackAccount = {
-    calls: 0,
-    hostCalls: new Map(),
-    mallocs: 0,
-    bytesFromGuest: 0,
-    bytesToGuest: 0,
-    news: 0,
-    newBytes: 0,
-    gcVisits: 0,
-    ns: 0,
-  };
+  const total = emptyAccount();
   for (const a of accounts) {
     total.calls += a.calls;
     for (const [n, c] of a.hostCalls) total.hostCalls.set(n, (total.hostCalls.get(n) ?? 0) + c);
@@ -138,12 +132,12 @@ function row(filter: string, callback: string, a: CallbackAccount): string {
   return `| ${cells.join(" | ")} |`;
 }
 
-const filters = benchFilters(join(repoRoot, "build/filters"));
+const filters = benchFilters(BUILD);
 const subjects = [filters.empty, filters.shaper, filters.adaptiveLb].filter((f) =>
-  existsSync(join(repoRoot, "build/filters", `${f.name}.wat`)),
+  existsSync(join(BUILD, `${f.name}.wat`)),
 );
 console.log(
-  `accounting: ${REQUESTS} requests per filter after ${WARMUP} warm-up, per request; load average ${loadavg()
+  `accounting: ${BUILD}, ${REQUESTS} requests per filter after ${WARMUP} warm-up, per request; load average ${loadavg()
     .map((x) => x.toFixed(2))
     .join(" ")}\n`,
 );
