@@ -8,6 +8,11 @@
 // never on figures from separate runs: on a shared 2-core machine the load moves absolute figures
 // by more than the changes being measured.
 //
+// `--only NAME` keeps one filter's variants (traffic-shaper, adaptive-lb or both) and drops the
+// probes: fewer variants, more rounds in the same time. `--go-reference` adds the same empty filter written in Go (bench/reference/go-empty: Go's own
+// GOOS=wasip1 port with go:wasmexport, no SDK), built with the `go` on PATH: what the ABI floor
+// is from another language's runtime.
+//
 // The base build comes from `--base-dir` (a build/filters directory) or is made from `--base-ref`
 // (default main): `git archive` of that ref into a temporary directory, this checkout's
 // node_modules linked in, scripts/build-filters.ts run there.
@@ -43,6 +48,21 @@ function buildBase(ref: string): { dir: string; cleanup: () => void } {
   return { dir: join(scratch, "build/filters"), cleanup: () => rmSync(scratch, { recursive: true, force: true }) };
 }
 
+/** Builds bench/reference/go-empty into build/reference/; its variant. */
+function goReferenceVariant(): Variant {
+  const out = join(repoRoot, "build/reference/go-empty.wasm");
+  execFileSync("go", ["build", "-buildmode=c-shared", "-o", out, "."], {
+    cwd: join(repoRoot, "bench/reference/go-empty"),
+    env: { ...process.env, GOOS: "wasip1", GOARCH: "wasm" },
+    stdio: "inherit",
+  });
+  return {
+    name: "go empty filter (wasip1)",
+    wasm: [{ name: "go-empty", rootId: "go-empty", wasmPath: out }],
+    extra: [],
+  };
+}
+
 function probeVariants(): Variant[] {
   const { empty } = benchFilters(join(repoRoot, "build/filters"));
   const headers: WasmFilterSpec = {
@@ -61,6 +81,8 @@ const load = () =>
     .map((x) => x.toFixed(2))
     .join(" ");
 const baseDir = stringOption("base-dir");
+const only = stringOption("only");
+const isWanted = (v: Variant) => only === undefined || v.name.startsWith(`${only} `);
 const base =
   baseDir !== undefined ? { dir: baseDir, cleanup: () => undefined } : buildBase(stringOption("base-ref") ?? "main");
 const options = {
@@ -75,9 +97,10 @@ try {
     ...options,
     variants: [
       ...floorVariants(),
-      ...probeVariants(),
-      ...filterVariants(join(repoRoot, "build/filters"), " new"),
-      ...filterVariants(base.dir, " base"),
+      ...(only === undefined ? probeVariants() : []),
+      ...(process.argv.includes("--go-reference") ? [goReferenceVariant()] : []),
+      ...filterVariants(join(repoRoot, "build/filters"), " new").filter(isWanted),
+      ...filterVariants(base.dir, " base").filter(isWanted),
     ],
   });
   console.log(`filters-ab: done; load average ${load()}`);
