@@ -16,7 +16,7 @@
 // `upstream.address` strings.
 import {
   addHeader,
-  BUILD_GIT_SHA,
+  BUILD_SOURCE_DIGEST,
   currentTimeNanos,
   getPropertyInt64,
   getHeaderString,
@@ -70,7 +70,7 @@ class AdaptiveLbRoot extends RootContext {
   rng: Rng = new Rng(0);
 
   onVmStart(_vmConfiguration: ArrayBuffer): bool {
-    logInfo("meshward " + FILTER_NAME + " " + MESHWARD_VERSION + " " + BUILD_GIT_SHA);
+    logInfo("meshward " + FILTER_NAME + " " + MESHWARD_VERSION + " " + BUILD_SOURCE_DIGEST);
     return true;
   }
 

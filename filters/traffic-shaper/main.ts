@@ -2,7 +2,7 @@
 // rate limits (token buckets shared by all workers), the adaptive concurrency limit and priority
 // shedding. Design and field table: filters/traffic-shaper/README.md.
 import {
-  BUILD_GIT_SHA,
+  BUILD_SOURCE_DIGEST,
   currentTimeNanos,
   HeadersStatus,
   HttpContext,
@@ -36,7 +36,7 @@ class ShaperRoot extends RootContext {
   gate: ConcurrencyGate | null = null;
 
   onVmStart(_vmConfiguration: ArrayBuffer): bool {
-    logInfo("meshward " + FILTER_NAME + " " + MESHWARD_VERSION + " " + BUILD_GIT_SHA);
+    logInfo("meshward " + FILTER_NAME + " " + MESHWARD_VERSION + " " + BUILD_SOURCE_DIGEST);
     return true;
   }
 
