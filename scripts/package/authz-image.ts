@@ -7,12 +7,12 @@
 //   layer 3  the server: authz-server/src, package.json, the lockfile and the production
 //            dependencies only (npm ci --omit=dev), owned by root and read-only to the server.
 // Node is PID 1 and handles SIGTERM itself (authz-server/src/main.ts drains, then exits). Nothing
-// is written under the root at run time except os.tmpdir() (tsx's compile cache), which the
-// Deployment mounts as an emptyDir, so readOnlyRootFilesystem holds. Layers are uncompressed tars:
+// is written under the root at run time (tsx's compile cache is off: it would write to /tmp), so
+// readOnlyRootFilesystem holds with or without the Deployment's /tmp emptyDir. Layers are uncompressed tars:
 // their bytes, and so the digest the manifests pin, depend on nothing but the inputs (a gzip
 // stream would depend on the zlib build).
 import { execFileSync } from "node:child_process";
-import { chmodSync, copyFileSync, cpSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { Apt, unpack } from "../bootstrap/debian/apt.ts";
 import { chooseVersion } from "../bootstrap/debian/control.ts";
@@ -25,9 +25,11 @@ import type { ImageMeta } from "./wasm-images.ts";
 
 export const NONROOT_UID = 65532;
 export const APP_DIR = "/app";
-/** What the image is built from, besides the Debian pins: the revision label names their last commit. */
+/**
+ * The server's files in the image. The revision label names the last commit that changed them (not
+ * HEAD): a commit that only pins the image's digest must not change the image.
+ */
 const APP_INPUTS = ["authz-server/src", "package.json", "package-lock.json", "tsconfig.json"];
-const REVISION_INPUTS = [...APP_INPUTS, "scripts/package", "scripts/tool-versions.json"];
 
 /** Every path under `dir`, relative, directories before their contents (tar sorts them anyway). */
 function entries(dir: string, under = dir): string[] {
@@ -83,6 +85,17 @@ function appLayer(root: string): void {
   });
 }
 
+/** The file `--import tsx` resolves to, so the entrypoint does not depend on the working directory. */
+function tsxLoader(app: string): string {
+  const pkg = JSON.parse(readFileSync(join(app, "node_modules/tsx/package.json"), "utf8")) as {
+    exports: { ".": string | { import?: string; default?: string } };
+  };
+  const main = pkg.exports["."];
+  const file = typeof main === "string" ? main : (main.import ?? main.default);
+  if (!file) throw new Error("tsx's package.json exports no entry for '.'");
+  return `file://${join(APP_DIR, "node_modules/tsx", file)}`;
+}
+
 function lastCommitOf(paths: string[]): string {
   try {
     return execFileSync("git", ["log", "-1", "--format=%H", "--", ...paths], {
@@ -117,7 +130,7 @@ export async function buildAuthzImage(dir: string, meta: ImageMeta): Promise<Des
   const labels = {
     "org.opencontainers.image.created": created,
     "org.opencontainers.image.source": meta.source,
-    "org.opencontainers.image.revision": lastCommitOf(REVISION_INPUTS),
+    "org.opencontainers.image.revision": lastCommitOf(APP_INPUTS),
     "org.opencontainers.image.version": meta.version,
     "org.opencontainers.image.title": "meshward-authz-server",
     "org.opencontainers.image.base.name": `debian:bookworm (${debian.join(", ")})`,
@@ -128,12 +141,12 @@ export async function buildAuthzImage(dir: string, meta: ImageMeta): Promise<Des
     created,
     config: {
       User: `${NONROOT_UID}:${NONROOT_UID}`,
-      Env: ["PATH=/usr/local/bin:/usr/bin:/bin", "NODE_ENV=production"],
+      Env: ["PATH=/usr/local/bin:/usr/bin:/bin", "NODE_ENV=production", "TSX_DISABLE_CACHE=1"],
       Entrypoint: [
         "/usr/local/bin/node",
         ...AUTHZ_NODE_FLAGS,
         "--import",
-        "tsx",
+        tsxLoader(join(roots.app, APP_DIR.slice(1))),
         `${APP_DIR}/authz-server/src/main.ts`,
       ],
       Cmd: ["--config", "/etc/meshward/authz.yaml"],

@@ -1,0 +1,101 @@
+// The authz server's image as `npm run package` built it into build/images/authz-server: pinned by
+// the base kustomization, reproducible (a second build gives the same digest), and it runs from its
+// own root filesystem as the non-root user with the Deployment's config and bundle mounts.
+// Part of `npm run test:istio` (which runs `npm run package` first); running the image's root
+// needs chroot, hence root.
+import { execFileSync } from "node:child_process";
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { parse, stringify } from "yaml";
+import { type ManagedProcess, startProcess } from "../../scripts/lib/processes.ts";
+import { repoRoot } from "../../scripts/lib/tools.ts";
+import { buildAuthzImage, NONROOT_UID } from "../../scripts/package/authz-image.ts";
+import { imageMeta } from "../../scripts/package/names.ts";
+import { layoutDigest } from "../../scripts/package/oci-layout.ts";
+import { pinnedAuthzDigest } from "../../scripts/package/pinned-digests.ts";
+import { scratchDir } from "../authz/helpers/scratch.ts";
+import { IMAGES_DIR } from "./support/registry.ts";
+
+const LAYOUT = join(IMAGES_DIR, "authz-server");
+const built = (): string => layoutDigest(LAYOUT, imageMeta().version);
+
+function blobJson<T>(digest: string): T {
+  return JSON.parse(readFileSync(join(LAYOUT, "blobs/sha256", digest.replace("sha256:", "")), "utf8")) as T;
+}
+
+interface ImageConfig {
+  config: { User: string; Env: string[]; Entrypoint: string[]; Labels: Record<string, string> };
+}
+
+describe("authz server image (build/images/authz-server)", () => {
+  const manifest = () => blobJson<{ config: { digest: string }; layers: { digest: string }[] }>(built());
+  const config = () => blobJson<ImageConfig>(manifest().config.digest);
+  let server: ManagedProcess | undefined;
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it("is the image the base kustomization pins (re-run `npm run package` after changing the server)", () => {
+    expect(pinnedAuthzDigest(repoRoot)).toBe(built());
+  });
+
+  it("runs as the non-root user with the production Node flags and the OCI labels", () => {
+    const c = config().config;
+    expect(c.User).toBe(`${NONROOT_UID}:${NONROOT_UID}`);
+    expect(c.Env).toContain("NODE_ENV=production");
+    expect(c.Entrypoint).toEqual(expect.arrayContaining(["--max-old-space-size=384"]));
+    for (const label of ["source", "revision", "version"])
+      expect(c.Labels[`org.opencontainers.image.${label}`]).toMatch(/\S/);
+  });
+
+  it("is reproducible: a second build from the same tree has the same digest", async () => {
+    const again = await buildAuthzImage(join(scratchDir("mw-authz-image"), "authz-server"), imageMeta());
+    expect(again.digest).toBe(built());
+  }, 600_000);
+
+  it.skipIf(process.getuid?.() !== 0)(
+    "starts from its own root as uid 65532 with the Deployment's mounts and answers /healthz",
+    async () => {
+      const root = scratchDir("mw-authz-root");
+      for (const layer of manifest().layers)
+        execFileSync("tar", ["-xf", join(LAYOUT, "blobs/sha256", layer.digest.replace("sha256:", "")), "-C", root]);
+      // What the Deployment mounts: the config (ports the kernel picks, loopback only, no
+      // RateLimitService port to collide with), the signed bundle and its key.
+      const base = parse(readFileSync(join(repoRoot, "manifests/authz-server/base/config/authz.yaml"), "utf8"));
+      const testConfig = {
+        ...base,
+        grpc: { host: "127.0.0.1", port: 0 },
+        http: { ...base.http, host: "127.0.0.1", port: 0 },
+        rateLimit: undefined,
+        logging: { level: "info", decisions: { enabled: false } },
+      };
+      mkdirSync(join(root, "etc/meshward"), { recursive: true });
+      writeFileSync(join(root, "etc/meshward/authz.yaml"), stringify(testConfig));
+      mkdirSync(join(root, "var/lib/meshward/bundle"), { recursive: true });
+      for (const file of ["bundle.tar.gz", "verification-key.pem"])
+        copyFileSync(
+          join(repoRoot, "manifests/authz-server/base/policy-bundle", file),
+          join(root, "var/lib/meshward/bundle", file),
+        );
+      const c = config().config;
+      const env = Object.fromEntries(c.Env.map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
+      server = startProcess(
+        "authz-image",
+        "chroot",
+        [`--userspec=${c.User}`, root, ...c.Entrypoint, "--config", "/etc/meshward/authz.yaml"],
+        { env },
+      );
+      const line = await server.waitForLine(/"event":"listening"/, 120_000);
+      const { httpPort } = JSON.parse(line) as { httpPort: number };
+      expect((await fetch(`http://127.0.0.1:${httpPort}/healthz`)).status).toBe(200);
+      // The process is the non-root user, and nothing of the image is writable to it.
+      expect(readFileSync(`/proc/${server.pid}/status`, "utf8")).toMatch(new RegExp(`Uid:\\s+${NONROOT_UID}\\s`));
+      const writable = execFileSync("find", [root, "-xdev", "-perm", "-o+w", "-not", "-type", "l"], {
+        encoding: "utf8",
+      });
+      expect(writable.trim()).toBe("");
+    },
+    180_000,
+  );
+});
