@@ -34,7 +34,7 @@ export async function startIstiod(configDir: string, meshConfig: Record<string, 
   const dir = mkdtempSync(join(tmpdir(), "meshward-istiod-"));
   const meshFile = join(dir, "mesh.yaml");
   writeFileSync(meshFile, stringify(meshConfig));
-  const [grpc, secure, https, http, monitoring] = await Promise.all([1, 2, 3, 4, 5].map(() => freePort()));
+  const [grpc, secure, https, http, monitoring, ctrlz] = await Promise.all([1, 2, 3, 4, 5, 6].map(() => freePort()));
   // biome-ignore format: one flag and its value per line
   const args = [
     "discovery",
@@ -48,6 +48,8 @@ export async function startIstiod(configDir: string, meshConfig: Record<string, 
     `--httpsAddr=127.0.0.1:${https}`,
     `--httpAddr=127.0.0.1:${http}`,
     `--monitoringAddr=127.0.0.1:${monitoring}`,
+    "--ctrlz_address=127.0.0.1",
+    `--ctrlz_port=${ctrlz}`,
   ];
   const proc = startProcess("istiod", pilotDiscoveryBinary(), args, {
     cwd: dir,
@@ -62,7 +64,9 @@ export async function startIstiod(configDir: string, meshConfig: Record<string, 
     },
   });
   const monitoringUrl = `http://127.0.0.1:${monitoring}`;
-  await until("istiod ready", 60_000, async () => (await fetch(`${monitoringUrl}/ready`)).ok, proc);
+  // Its /ready stays false without Kubernetes (no sidecar injector, no webhook): the plaintext xDS
+  // server starting, after the config caches synced, is what the proxies need.
+  await proc.waitForLine(/starting gRPC discovery service at/, 60_000);
   return {
     process: proc,
     xdsAddress: `127.0.0.1:${grpc}`,
@@ -126,6 +130,9 @@ export async function startProxy(spec: ProxySpec): Promise<IstioProxy> {
       ENVOY_STATUS_PORT: String(envoyStatus),
       ENVOY_PROMETHEUS_PORT: String(prometheus),
       WASM_INSECURE_REGISTRIES: spec.insecureRegistry,
+      // No Istio CA here (mTLS is off mesh-wide): the agent's certificate client gets the system
+      // roots instead of the cluster's root-cert ConfigMap, which does not exist.
+      CA_ROOT_CA: "SYSTEM",
     },
   });
   const adminUrl = `http://127.0.0.1:${admin}`;
