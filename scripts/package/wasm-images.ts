@@ -3,7 +3,8 @@
 //    tries this form first, and every registry and scanner treats it as a normal image, so the
 //    manifests pin this one.
 //  - oci: the Wasm artifact form, config application/vnd.module.wasm.config.v1+json and the raw
-//    module as an application/vnd.module.wasm.content.layer.v1+wasm layer (the fetcher's fallback).
+//    module as an application/vnd.module.wasm.content.layer.v1+wasm layer, the config again as a
+//    second layer (the fetcher's fallback, which insists on exactly two layers).
 import { createHash } from "node:crypto";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -73,10 +74,16 @@ export async function writeWasmImage(
       annotations(filter, meta),
     );
   } else {
+    // Istio reads this form as Solo's Wasm image spec has it: two layers, the module and the
+    // config (the same JSON as the manifest's config); one layer is refused.
+    const config = Buffer.from(JSON.stringify({ created, type: "envoy_proxy" }));
     descriptor = await layout.addImage(
       tag,
       { mediaType: MEDIA.wasmConfig, json: { created, type: "envoy_proxy" } },
-      [{ mediaType: MEDIA.wasmLayer, source: { bytes: readFileSync(wasm) } }],
+      [
+        { mediaType: MEDIA.wasmLayer, source: { bytes: readFileSync(wasm) } },
+        { mediaType: MEDIA.wasmConfig, source: { bytes: config } },
+      ],
       annotations(filter, meta),
     );
   }

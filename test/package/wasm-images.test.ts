@@ -74,11 +74,12 @@ describe("filter images (npm run package)", () => {
     }
   });
 
-  it("OCI variant: the Wasm config media type and the raw module as the content layer", () => {
+  it("OCI variant: the Wasm config media type, the raw module and the config as the two layers", () => {
     for (const filter of PACKAGED_FILTERS) {
       const manifest = manifestOf(first, "oci", filter);
       expect(manifest.config.mediaType).toBe(MEDIA.wasmConfig);
-      expect(manifest.layers.map((l) => l.mediaType)).toEqual([MEDIA.wasmLayer]);
+      expect(manifest.layers.map((l) => l.mediaType)).toEqual([MEDIA.wasmLayer, MEDIA.wasmConfig]);
+      expect(manifest.layers[1]?.digest).toBe(manifest.config.digest);
       expect(blob(join(first, `${filter}-oci`), manifest.layers[0]?.digest ?? "")).toEqual(
         readFileSync(wasmOf(filter)),
       );
