@@ -2,11 +2,13 @@
 // the real authz server (zero-trust bundle, JWTs from a test IdP), the orders app (two endpoints,
 // one behind its sidecar, one bare), istiod reading Meshward's manifests, and three proxies
 // through pilot-agent: the ingress gateway and the frontend and orders sidecars.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { parse } from "yaml";
 import { type AuthzProcess, startAuthzProcess } from "../../../scripts/lib/authz-process.ts";
 import { type SampleUpstream, startSampleUpstream } from "../../../scripts/lib/sample-upstream.ts";
+import { repoRoot } from "../../../scripts/lib/tools.ts";
 import { PACKAGED_FILTERS, wasmImageName } from "../../../scripts/package/names.ts";
 import { buildZeroTrust, startIdp, type TestIdp, writeAuthzConfig } from "../../risk-e2e/support.ts";
 import {
@@ -40,6 +42,19 @@ export interface Mesh {
   stop(): Promise<void>;
 }
 
+/**
+ * The risk e2e's server config (zero-trust bundle, the test IdP's JWTs) with the HTTP check path
+ * of the Deployment's config, which the mesh's `meshward-http` provider (`pathPrefix`) calls.
+ */
+function authzConfig(idp: TestIdp): string {
+  const file = writeAuthzConfig({ zeroTrust: buildZeroTrust(), jwksUrl: idp.jwksUrl });
+  const deployed = parse(readFileSync(join(repoRoot, "manifests/authz-server/base/config/authz.yaml"), "utf8"));
+  const config = JSON.parse(readFileSync(file, "utf8"));
+  config.http = { ...config.http, checkPathPrefix: deployed.http.checkPathPrefix };
+  writeFileSync(file, JSON.stringify(config, null, 2));
+  return file;
+}
+
 export async function startMesh(): Promise<Mesh> {
   const stops: (() => Promise<void>)[] = [];
   const stop = async () => {
@@ -64,10 +79,7 @@ export async function startMesh(): Promise<Mesh> {
 
     const idp = await startIdp();
     stops.push(idp.close);
-    const authz = await startAuthzProcess([
-      "--config",
-      writeAuthzConfig({ zeroTrust: buildZeroTrust(), jwksUrl: idp.jwksUrl }),
-    ]);
+    const authz = await startAuthzProcess(["--config", authzConfig(idp)]);
     stops.push(authz.stop);
     const orders = await startSampleUpstream("orders-1");
     stops.push(orders.close);
