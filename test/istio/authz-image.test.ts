@@ -4,10 +4,11 @@
 // Part of `npm run test:istio` (which runs `npm run package` first); running the image's root
 // needs chroot, hence root.
 import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
+import { onPath } from "../../scripts/bootstrap/exec.ts";
 import { type ManagedProcess, startProcess } from "../../scripts/lib/processes.ts";
 import { repoRoot } from "../../scripts/lib/tools.ts";
 import { buildAuthzImage, NONROOT_UID } from "../../scripts/package/authz-image.ts";
@@ -58,6 +59,7 @@ describe("authz server image (build/images/authz-server)", () => {
     "starts from its own root as uid 65532 with the Deployment's mounts and answers /healthz",
     async () => {
       const root = scratchDir("mw-authz-root");
+      chmodSync(root, 0o755); // a container runtime's root; mkdtemp makes it 0700
       for (const layer of manifest().layers)
         execFileSync("tar", ["-xf", join(LAYOUT, "blobs/sha256", layer.digest.replace("sha256:", "")), "-C", root]);
       // What the Deployment mounts: the config (ports the kernel picks, loopback only, no
@@ -80,9 +82,12 @@ describe("authz server image (build/images/authz-server)", () => {
         );
       const c = config().config;
       const env = Object.fromEntries(c.Env.map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
+      // The image's environment only; chroot itself is found on this machine's PATH.
+      const chroot = onPath("chroot");
+      if (!chroot) throw new Error("chroot (coreutils) is not on PATH");
       server = startProcess(
         "authz-image",
-        "chroot",
+        chroot,
         [`--userspec=${c.User}`, root, ...c.Entrypoint, "--config", "/etc/meshward/authz.yaml"],
         { env },
       );
