@@ -13,6 +13,7 @@ import { ecdsFilters, httpFilterChain, RBAC_TYPE, WASM_TYPE } from "./support/en
 import { ADDRESS, readResources, SERVICE_PORT, SHOP_HOST, toYaml, withRegistry } from "./support/istio-config.ts";
 import { until } from "./support/istio-processes.ts";
 import { type Mesh, startMesh } from "./support/mesh.ts";
+import { crane } from "./support/registry.ts";
 
 // pilot-agent writes fetched Wasm modules under /var/lib/istio/data, a path compiled into it.
 const asRoot = process.getuid?.() === 0;
@@ -260,6 +261,13 @@ describe.skipIf(!asRoot)("Meshward under a real istiod", () => {
       await eventually("requests pass again", async () => (await orderGet()).status === 200);
       expect((await pullCheck())?.typed_config["@type"]).toBe(RBAC_TYPE);
     });
+  });
+
+  it("crane copy moves an image to another repository with the same digest (the install guide's mirror step)", () => {
+    const from = `${mesh.registry.host}/meshward/traffic-shaper:0.1.0`;
+    const to = `${mesh.registry.host}/mirror/traffic-shaper:0.1.0`;
+    crane(["copy", from, to]);
+    expect(crane(["digest", to])).toBe(pinnedWasmDigest(repoRoot, "traffic-shaper"));
   });
 
   it("pins in the manifests the digests `npm run package` built and the registry serves", () => {

@@ -22,7 +22,10 @@ export const istioBootstrapTemplate = join(istioDir, "envoy_bootstrap_tmpl.json"
 const goEnv = (): NodeJS.ProcessEnv => ({ ...process.env, CGO_ENABLED: "0", GOFLAGS: "-mod=mod" });
 
 async function go(args: string[], cwd: string, timeoutMs = 10 * 60_000): Promise<string> {
-  if (!onPath("go")) throw new ProvisionError("Go 1.25+ is required to build istiod (https://go.dev/doc/install)");
+  if (!onPath("go"))
+    throw new ProvisionError(
+      "Go is required to build istiod (https://go.dev/doc/install); its module asks for Go 1.26, which an older go fetches itself (GOTOOLCHAIN=auto)",
+    );
   const r = await run("go", args, { cwd, env: goEnv(), timeoutMs });
   if (!r.ok) throw new ProvisionError(`go ${args.join(" ")} failed:\n${r.out.split("\n").slice(-25).join("\n")}`);
   return r.stdout;
@@ -52,7 +55,7 @@ async function build(src: string): Promise<void> {
     [
       "module meshward.invalid/istio-build",
       "",
-      "go 1.25",
+      "go 1.26.0",
       "",
       `require ${pin.goModule} v${pin.version}`,
       "",
