@@ -31,7 +31,7 @@ export const APP_DIR = "/app";
  */
 const APP_INPUTS = ["authz-server/src", "package.json", "package-lock.json", "tsconfig.json"];
 
-/** Every path under `dir`, relative, directories before their contents (tar sorts them anyway). */
+/** Every path under `dir`, relative (reproducibleTar puts them in order). */
 function entries(dir: string, under = dir): string[] {
   return readdirSync(under, { withFileTypes: true }).flatMap((e) => {
     const path = join(under, e.name);

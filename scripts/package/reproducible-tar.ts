@@ -1,5 +1,5 @@
 // Tar archives whose bytes depend only on the files' paths, contents and executable bits: GNU tar
-// with sorted entries, one fixed mtime, root ownership by number and normalised modes (directories
+// with entries in sorted order, one fixed mtime, root ownership by number and normalised modes (directories
 // and executables 0755, other files 0644). The GNU format has no pax headers, whose default names
 // carry the tar process's pid.
 import { spawnSync } from "node:child_process";
@@ -21,6 +21,9 @@ export function reproducibleTar(fromDir: string, entries: string[], outFile: str
     "--no-recursion",
     "--null", "--files-from=-",
   ];
-  const r = spawnSync("tar", args, { input: `${entries.join("\0")}\0`, encoding: "utf8" });
+  // Entries are named explicitly (--no-recursion), so tar's --sort does not order them: sorted here
+  // by code unit, never in readdir order (which follows the filesystem's hash seed).
+  const sorted = [...entries].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const r = spawnSync("tar", args, { input: `${sorted.join("\0")}\0`, encoding: "utf8" });
   if (r.status !== 0) throw new Error(`tar ${args.join(" ")} failed: ${r.stderr || r.error?.message}`);
 }
