@@ -4,7 +4,7 @@
 // Part of `npm run test:istio` (which runs `npm run package` first); running the image's root
 // needs chroot, hence root.
 import { execFileSync } from "node:child_process";
-import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
@@ -62,6 +62,17 @@ describe("authz server image (build/images/authz-server)", () => {
       chmodSync(root, 0o755); // a container runtime's root; mkdtemp makes it 0700
       for (const layer of manifest().layers)
         execFileSync("tar", ["-xf", join(LAYOUT, "blobs/sha256", layer.digest.replace("sha256:", "")), "-C", root]);
+      // Production dependencies only: what the lockfile marks dev-only is absent, the server's are there.
+      const lock = JSON.parse(readFileSync(join(repoRoot, "package-lock.json"), "utf8")) as {
+        packages: Record<string, { dev?: boolean; optional?: boolean }>;
+      };
+      const top = Object.entries(lock.packages).filter(([path]) => /^node_modules\/(@[^/]+\/)?[^/]+$/.test(path));
+      const devOnly = top.filter(([, p]) => p.dev).map(([path]) => path);
+      expect(devOnly).toContain("node_modules/vitest");
+      for (const path of devOnly) expect(existsSync(join(root, "app", path)), path).toBe(false);
+      // (optional ones are per platform: esbuild installs only this machine's)
+      for (const [path] of top.filter(([, p]) => !p.dev && !p.optional))
+        expect(existsSync(join(root, "app", path)), path).toBe(true);
       // What the Deployment mounts: the config (ports the kernel picks, loopback only, no
       // RateLimitService port to collide with), the signed bundle and its key.
       const base = parse(readFileSync(join(repoRoot, "manifests/authz-server/base/config/authz.yaml"), "utf8"));
@@ -100,6 +111,8 @@ describe("authz server image (build/images/authz-server)", () => {
         encoding: "utf8",
       });
       expect(writable.trim()).toBe("");
+      // Node handles SIGTERM itself (no init process in the image): it drains and exits 0.
+      expect(await server.stop(20_000)).toBe(0);
     },
     180_000,
   );
