@@ -10,7 +10,15 @@ import { parse } from "yaml";
 import { repoRoot } from "../../scripts/lib/tools.ts";
 import { pinnedWasmDigest, WASM_PLUGIN_FILES } from "../../scripts/package/pinned-digests.ts";
 import { ecdsFilters, httpFilterChain, RBAC_TYPE, WASM_TYPE } from "./support/envoy-admin.ts";
-import { ADDRESS, readResources, SERVICE_PORT, SHOP_HOST, toYaml, withRegistry } from "./support/istio-config.ts";
+import {
+  ADDRESS,
+  ORDERS_HOST,
+  readResources,
+  SERVICE_PORT,
+  SHOP_HOST,
+  toYaml,
+  withRegistry,
+} from "./support/istio-config.ts";
 import { until } from "./support/istio-processes.ts";
 import { type Mesh, startMesh } from "./support/mesh.ts";
 import { crane } from "./support/registry.ts";
@@ -56,7 +64,7 @@ function request(url: string, init: { host?: string; token?: string; method?: st
 }
 
 const orderGet = async (path = "/api/orders") =>
-  request(`${ordersUrl}${path}`, { token: await mesh.idp.token("alice"), host: "orders.shop.svc.cluster.local" });
+  request(`${ordersUrl}${path}`, { token: await mesh.idp.token("alice"), host: ORDERS_HOST });
 
 /** `extensions.istio.io/trafficextension/shop.x~istio-translated-wasmplugin` → `shop.x` (as the README writes it). */
 const shortName = (filter: string): string => filter.replace(/^extensions\.istio\.io\/[a-z]+\/([^~]+).*$/, "$1");
@@ -71,6 +79,15 @@ describe.skipIf(!asRoot)("Meshward under a real istiod", () => {
     await eventually("orders sidecar serves with its Wasm filter", async () => {
       const wasm = (await ecdsFilters(mesh.ordersSidecar)).some((f) => f.name.includes("meshward-traffic-shaper"));
       return wasm && (await orderGet()).status === 200;
+    });
+    // And the gateway and the frontend sidecar have their routes and the adaptive-lb filter.
+    const token = await mesh.idp.token("alice");
+    await eventually("gateway routes to orders", async () => {
+      return (await request(`${gatewayUrl}/api/orders`, { host: SHOP_HOST, token })).status === 200;
+    });
+    await eventually("frontend sidecar routes to orders through adaptive-lb", async () => {
+      const lb = (await ecdsFilters(mesh.frontend)).some((f) => f.name.includes("meshward-adaptive-lb"));
+      return lb && (await request(`${frontendEgressUrl}/api/orders`, { host: ORDERS_HOST, token })).status === 200;
     });
   }, 600_000);
 
@@ -144,9 +161,7 @@ describe.skipIf(!asRoot)("Meshward under a real istiod", () => {
       // loaded machine (bounded: at most 4 rounds).
       for (let round = 0; round < 4 && !limited; round++) {
         const answers = await Promise.all(
-          Array.from({ length: 150 }, () =>
-            request(`${ordersUrl}/api/orders`, { token, host: "orders.shop.svc.cluster.local" }),
-          ),
+          Array.from({ length: 150 }, () => request(`${ordersUrl}/api/orders`, { token, host: ORDERS_HOST })),
         );
         limited = answers.find((r) => r.status === 429);
       }
@@ -188,7 +203,7 @@ describe.skipIf(!asRoot)("Meshward under a real istiod", () => {
       const token = await mesh.idp.token("carol");
       const served: string[] = [];
       for (let i = 0; i < 40; i++) {
-        const res = await request(`${frontendEgressUrl}/api/orders`, { token, host: "orders.shop.svc.cluster.local" });
+        const res = await request(`${frontendEgressUrl}/api/orders`, { token, host: ORDERS_HOST });
         if (res.status === 200) served.push(res.json<{ upstream: string }>().upstream);
       }
       mesh.ordersSlow.delayMs = 0;
