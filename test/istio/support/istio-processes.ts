@@ -2,7 +2,7 @@
 // stock Envoy as a sidecar or gateway, all on loopback without Kubernetes. The settings are the
 // ones that make a 1.31 istiod drive stock Envoy 1.40 (no istio-proxy build exists here):
 // metadata exchange and the ALPN filter off (their filters exist only in istio-proxy).
-import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -64,16 +64,14 @@ export async function startIstiod(configDir: string, meshConfig: Record<string, 
     },
   });
   const monitoringUrl = `http://127.0.0.1:${monitoring}`;
+  const stop = stopper(proc, dir);
   // Its /ready stays false without Kubernetes (no sidecar injector, no webhook): the plaintext xDS
   // server starting, after the config caches synced, is what the proxies need.
-  await proc.waitForLine(/starting gRPC discovery service at/, 60_000);
-  return {
-    process: proc,
-    xdsAddress: `127.0.0.1:${grpc}`,
-    monitoringUrl,
-    configDir,
-    stop: async () => void (await proc.stop()),
-  };
+  await proc.waitForLine(/starting gRPC discovery service at/, 60_000).catch(async (err) => {
+    await stop();
+    throw err;
+  });
+  return { process: proc, xdsAddress: `127.0.0.1:${grpc}`, monitoringUrl, configDir, stop };
 }
 
 export interface ProxySpec {
@@ -136,13 +134,27 @@ export async function startProxy(spec: ProxySpec): Promise<IstioProxy> {
     },
   });
   const adminUrl = `http://127.0.0.1:${admin}`;
-  await until(`${spec.name} Envoy live`, 90_000, async () => (await fetch(`${adminUrl}/ready`)).ok, proc);
+  const stop = stopper(proc, dir);
+  await until(`${spec.name} Envoy live`, 90_000, async () => (await fetch(`${adminUrl}/ready`)).ok, proc).catch(
+    async (err) => {
+      await stop();
+      throw err;
+    },
+  );
   return {
     process: proc,
     adminUrl,
     spec,
     adminJson: async <T>(path: string) => (await (await fetch(`${adminUrl}${path}`)).json()) as T,
-    stop: async () => void (await proc.stop()),
+    stop,
+  };
+}
+
+/** Stops the process (pilot-agent ends its Envoy itself) and removes its working directory. */
+function stopper(proc: ManagedProcess, dir: string): () => Promise<void> {
+  return async () => {
+    await proc.stop();
+    rmSync(dir, { recursive: true, force: true });
   };
 }
 
