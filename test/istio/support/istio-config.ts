@@ -113,6 +113,8 @@ export function testOnlyResources(ports: MeshPorts): Resource[] {
         ingress: [
           { port: http, bind: ADDRESS.orders, captureMode: "NONE", defaultEndpoint: `127.0.0.1:${ports.ordersApp}` },
         ],
+        // The authz server's service must be in the sidecar's scope for the ext_authz cluster;
+        // an egress listener needs a port and, without iptables, an address of its own.
         egress: [
           {
             port: { number: 9001, name: "grpc", protocol: "GRPC" },
