@@ -16,7 +16,7 @@
 // the last authority and the picked endpoint and only decoded into new strings when they differ.
 import {
   addHeader,
-  BUILD_GIT_SHA,
+  BUILD_SOURCE_DIGEST,
   currentTimeNanos,
   getPropertyInt64,
   getHeaderStringReusing,
@@ -71,7 +71,7 @@ class AdaptiveLbRoot extends RootContext {
   rng: Rng = new Rng(0);
 
   onVmStart(_vmConfiguration: ArrayBuffer): bool {
-    logInfo("meshward " + FILTER_NAME + " " + MESHWARD_VERSION + " " + BUILD_GIT_SHA);
+    logInfo("meshward " + FILTER_NAME + " " + MESHWARD_VERSION + " " + BUILD_SOURCE_DIGEST);
     return true;
   }
 

@@ -2,7 +2,7 @@
 // rate limits (token buckets shared by all workers), the adaptive concurrency limit and priority
 // shedding. Design and field table: filters/traffic-shaper/README.md.
 import {
-  BUILD_GIT_SHA,
+  BUILD_SOURCE_DIGEST,
   currentTimeNanos,
   HeadersStatus,
   HttpContext,
@@ -39,7 +39,7 @@ class ShaperRoot extends RootContext {
   request: RequestAttributes = new RequestAttributes();
 
   onVmStart(_vmConfiguration: ArrayBuffer): bool {
-    logInfo("meshward " + FILTER_NAME + " " + MESHWARD_VERSION + " " + BUILD_GIT_SHA);
+    logInfo("meshward " + FILTER_NAME + " " + MESHWARD_VERSION + " " + BUILD_SOURCE_DIGEST);
     return true;
   }
 
