@@ -12,6 +12,7 @@
 // their bytes, and so the digest the manifests pin, depend on nothing but the inputs (a gzip
 // stream would depend on the zlib build).
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { chmodSync, copyFileSync, cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { Apt, unpack } from "../bootstrap/debian/apt.ts";
@@ -26,8 +27,9 @@ import type { ImageMeta } from "./wasm-images.ts";
 export const NONROOT_UID = 65532;
 export const APP_DIR = "/app";
 /**
- * The server's files in the image. The revision label names the last commit that changed them (not
- * HEAD): a commit that only pins the image's digest must not change the image.
+ * The server's files in the image. The revision label is a digest of their committed blobs (not
+ * HEAD, not the last commit that touched them): a commit that only pins the image's digest must not
+ * change the image, and a shallow clone, which has no history, must build the same digest.
  */
 const APP_INPUTS = ["authz-server/src", "package.json", "package-lock.json", "tsconfig.json"];
 
@@ -96,12 +98,13 @@ function tsxLoader(app: string): string {
   return `file://${join(APP_DIR, "node_modules/tsx", file)}`;
 }
 
-function lastCommitOf(paths: string[]): string {
+function sourceDigestOf(paths: string[]): string {
   try {
-    return execFileSync("git", ["log", "-1", "--format=%H", "--", ...paths], {
+    const listing = execFileSync("git", ["ls-tree", "-r", "HEAD", "--", ...paths], {
       cwd: repoRoot,
       encoding: "utf8",
-    }).trim();
+    });
+    return `sha256:${createHash("sha256").update(listing).digest("hex")}`;
   } catch {
     return "unknown";
   }
@@ -130,7 +133,7 @@ export async function buildAuthzImage(dir: string, meta: ImageMeta): Promise<Des
   const labels = {
     "org.opencontainers.image.created": created,
     "org.opencontainers.image.source": meta.source,
-    "org.opencontainers.image.revision": lastCommitOf(APP_INPUTS),
+    "org.opencontainers.image.revision": sourceDigestOf(APP_INPUTS),
     "org.opencontainers.image.version": meta.version,
     "org.opencontainers.image.title": "meshward-authz-server",
     "org.opencontainers.image.base.name": `debian:bookworm (${debian.join(", ")})`,
