@@ -23,6 +23,8 @@ export interface EnvoyFilterBenchOptions {
   requestsPerRun: number;
   concurrency: number;
   envoyWorkers: number;
+  /** What to load; the tier's standard set (`standardVariants()`) unless given. */
+  variants?: Variant[];
 }
 
 export interface VariantResult {
@@ -35,9 +37,11 @@ export interface VariantResult {
   p99Ms: number;
   errors: number;
   cpuTicksTotal: number;
+  /** CPU µs per request of each round, in round order (for per-round A/B ratios). */
+  cpuUsPerRound: number[];
 }
 
-interface Variant {
+export interface Variant {
   name: string;
   wasm: WasmFilterSpec[];
   extra: Record<string, unknown>[];
@@ -55,37 +59,60 @@ const ADAPTIVE_LB_CONFIG = JSON.stringify({
   slowStart: { windowMs: 30000 },
 });
 
-const wasmPath = (name: string) => join(repoRoot, "build/filters", `${name}.wasm`);
+const builtFilters = join(repoRoot, "build/filters");
 
 /** Rate limits are set far above the offered load so every variant does the same work: check a
  *  bucket and let the request through. */
 const UNREACHED_RATE = 1_000_000;
 
-function variants(): Variant[] {
-  const adaptiveLb: WasmFilterSpec = {
-    name: "adaptive-lb",
-    rootId: "adaptive-lb",
-    wasmPath: wasmPath("adaptive-lb"),
-    pluginConfig: ADAPTIVE_LB_CONFIG,
-  };
-  const shaperConfig = JSON.stringify({
-    rules: [{ name: "all", limit: { rate: UNREACHED_RATE, unit: "second", burst: UNREACHED_RATE } }],
+/** The benchmark's filters as built in `dir` (build/filters of some checkout), each with the
+ *  configuration the tier uses. */
+export function benchFilters(dir: string): {
+  empty: WasmFilterSpec;
+  shaper: WasmFilterSpec;
+  adaptiveLb: WasmFilterSpec;
+} {
+  const spec = (name: string, pluginConfig?: string): WasmFilterSpec => ({
+    name,
+    rootId: name,
+    wasmPath: join(dir, `${name}.wasm`),
+    ...(pluginConfig === undefined ? {} : { pluginConfig }),
   });
-  const shaper: WasmFilterSpec = {
-    name: "traffic-shaper",
-    rootId: "traffic-shaper",
-    wasmPath: wasmPath("traffic-shaper"),
-    pluginConfig: shaperConfig,
+  return {
+    // The SDK's empty filter: what any proxy-wasm filter costs in Envoy (VM call, context
+    // create/delete per stream) before doing any work; separates the runtime's share from ours.
+    empty: spec("bench-empty"),
+    shaper: spec(
+      "traffic-shaper",
+      JSON.stringify({
+        rules: [{ name: "all", limit: { rate: UNREACHED_RATE, unit: "second", burst: UNREACHED_RATE } }],
+      }),
+    ),
+    adaptiveLb: spec("adaptive-lb", ADAPTIVE_LB_CONFIG),
   };
-  // The SDK's empty filter: what any proxy-wasm filter costs in Envoy (VM call, context
-  // create/delete per stream) before doing any work; separates the runtime's share from ours.
-  const empty: WasmFilterSpec = { name: "bench-empty", rootId: "bench-empty", wasmPath: wasmPath("bench-empty") };
+}
+
+/** traffic-shaper, adaptive-lb and both, from the filters in `dir`, named with `suffix`. */
+export function filterVariants(dir: string, suffix = ""): Variant[] {
+  const { shaper, adaptiveLb } = benchFilters(dir);
+  const list: Variant[] = [];
+  if (existsSync(shaper.wasmPath)) list.push({ name: `traffic-shaper${suffix}`, wasm: [shaper], extra: [] });
+  list.push({ name: `adaptive-lb${suffix}`, wasm: [adaptiveLb], extra: [], lb: "override-host" });
+  if (existsSync(shaper.wasmPath))
+    list.push({ name: `both${suffix}`, wasm: [shaper, adaptiveLb], extra: [], lb: "override-host" });
+  return list;
+}
+
+/** The floor every variant is compared with: no filter and the empty Wasm filter. */
+export function floorVariants(dir = builtFilters): Variant[] {
+  const { empty } = benchFilters(dir);
   const list: Variant[] = [{ name: "no-filter", wasm: [], extra: [] }];
   if (existsSync(empty.wasmPath)) list.push({ name: "empty-wasm-filter", wasm: [empty], extra: [] });
-  if (existsSync(shaper.wasmPath)) list.push({ name: "traffic-shaper", wasm: [shaper], extra: [] });
-  list.push({ name: "adaptive-lb", wasm: [adaptiveLb], extra: [], lb: "override-host" });
-  if (existsSync(shaper.wasmPath))
-    list.push({ name: "both", wasm: [shaper, adaptiveLb], extra: [], lb: "override-host" });
+  return list;
+}
+
+function standardVariants(): Variant[] {
+  const list = [...floorVariants(), ...filterVariants(builtFilters)];
   list.push({
     name: "native-local-ratelimit",
     wasm: [],
@@ -103,7 +130,7 @@ export async function benchEnvoyFilters(options: EnvoyFilterBenchOptions): Promi
     for (let i = 0; i < 2; i++) upstreams.push(await startEnvoy(directResponseEnvoyConfig(), { concurrency: 1 }));
     started.push(...upstreams);
     const running: { variant: Variant; envoy: RunningEnvoy }[] = [];
-    for (const variant of variants()) {
+    for (const variant of options.variants ?? standardVariants()) {
       const envoy = await startEnvoy(
         meshEnvoyConfig({
           upstreams: upstreams.map((u) => ({ host: "127.0.0.1", port: u.listenerPort })),
@@ -162,6 +189,7 @@ export async function benchEnvoyFilters(options: EnvoyFilterBenchOptions): Promi
         p99Ms: median(s.map((x) => x.p99)),
         errors: s.reduce((n, x) => n + x.errors, 0),
         cpuTicksTotal: s.reduce((n, x) => n + x.ticks, 0),
+        cpuUsPerRound: s.map((x) => x.cpuUs),
       };
     });
   } finally {

@@ -68,6 +68,10 @@ export class Destinations {
   /** Set when the config lists static endpoints: one destination for all requests. */
   single: Destination | null = null;
   replaced: i64 = 0;
+  /** The authority of the last lookup and its destination: most requests repeat it, and the glue
+   *  hands the same string back when the bytes are equal, so a reference compare skips the map. */
+  lastKey: string | null = null;
+  private lastDestination: Destination | null = null;
 
   constructor(
     private config: AdaptiveLbConfig,
@@ -81,7 +85,10 @@ export class Destinations {
     const single = this.single;
     if (single !== null) return single;
     let d: Destination;
-    if (this.byKey.has(authority)) {
+    const last = this.lastDestination;
+    if (last !== null && changetype<usize>(authority) == changetype<usize>(this.lastKey)) {
+      d = last;
+    } else if (this.byKey.has(authority)) {
       d = this.byKey.get(authority);
     } else {
       if (this.keys.length >= MAX_DESTINATIONS) this.replaceOldest();
@@ -89,6 +96,8 @@ export class Destinations {
       this.byKey.set(authority, d);
       this.keys.push(authority);
     }
+    this.lastKey = authority;
+    this.lastDestination = d;
     if (nowNs > d.lastUsedNs) d.lastUsedNs = nowNs;
     return d;
   }
@@ -103,6 +112,8 @@ export class Destinations {
       if (this.byKey.get(this.keys[i]).lastUsedNs < this.byKey.get(this.keys[oldest]).lastUsedNs) oldest = i;
     }
     this.byKey.delete(this.keys[oldest]);
+    this.lastKey = null;
+    this.lastDestination = null;
     this.keys[oldest] = this.keys[this.keys.length - 1];
     this.keys.pop();
     this.replaced++;

@@ -12,15 +12,16 @@
 // read and 1 header write with the debug header on); 1 clock read + 3 property reads in on_log
 // (+ `upstream.num_endpoints` on one served request in EXPLORE_EVERY, + a counter on the rare
 // paths). Per-endpoint gauges change in Wasm memory only and go to Envoy on the root context's
-// tick (lb-metrics.ts). The only per-request allocations are the `:authority` and
-// `upstream.address` strings.
+// tick (lb-metrics.ts). The `:authority` and `upstream.address` values are compared in place with
+// the last authority and the picked endpoint and only decoded into new strings when they differ.
 import {
   addHeader,
-  BUILD_GIT_SHA,
+  BUILD_SOURCE_DIGEST,
   currentTimeNanos,
   getPropertyInt64,
-  getHeaderString,
+  getHeaderStringReusing,
   getPropertyString,
+  getPropertyStringReusing,
   HeadersStatus,
   HttpContext,
   hasHeader,
@@ -56,7 +57,7 @@ const UPSTREAM_ADDRESS = PropertyPath.dotted("upstream.address");
 const RESPONSE_CODE = PropertyPath.dotted("response.code");
 const RESPONSE_FLAGS = PropertyPath.dotted("response.flags");
 const CLUSTER_SIZE = PropertyPath.dotted("upstream.num_endpoints");
-const AUTHORITY = ":authority";
+const AUTHORITY = new Utf8(":authority");
 
 function nowNs(): i64 {
   return <i64>currentTimeNanos();
@@ -70,7 +71,7 @@ class AdaptiveLbRoot extends RootContext {
   rng: Rng = new Rng(0);
 
   onVmStart(_vmConfiguration: ArrayBuffer): bool {
-    logInfo("meshward " + FILTER_NAME + " " + MESHWARD_VERSION + " " + BUILD_GIT_SHA);
+    logInfo("meshward " + FILTER_NAME + " " + MESHWARD_VERSION + " " + BUILD_SOURCE_DIGEST);
     return true;
   }
 
@@ -133,7 +134,9 @@ class AdaptiveLbStream extends HttpContext {
     this.started = true;
     let destination = destinations.single;
     if (destination === null) {
-      const authority = getHeaderString(MapType.RequestHeaders, AUTHORITY);
+      // The last authority's own string when this one is the same: no decode, and the lookup
+      // recognises it by reference (destinations.ts).
+      const authority = getHeaderStringReusing(MapType.RequestHeaders, AUTHORITY, destinations.lastKey);
       destination = destinations.lookup(authority !== null ? authority : "", now);
     }
     this.destination = destination;
@@ -193,13 +196,16 @@ class AdaptiveLbStream extends HttpContext {
     const metrics = root.metrics;
     if (!this.started || destination === null || metrics === null) return;
     const now = nowNs();
-    const served = getPropertyString(UPSTREAM_ADDRESS);
+    // Usually the picked endpoint served: its address string is reused, not decoded again.
+    const pickedSlot = this.pickedSlot;
+    const picked = pickedSlot >= 0 ? destination.balancer.table.at(pickedSlot) : null;
+    const served = getPropertyStringReusing(UPSTREAM_ADDRESS, picked !== null ? picked.address : null);
     const status = <i32>getPropertyInt64(RESPONSE_CODE, 0);
     const flags = <u64>getPropertyInt64(RESPONSE_FLAGS, 0);
     if (served !== null && destination.clusterSizeDue()) destination.clusterSize = getPropertyInt64(CLUSTER_SIZE, -1);
     const endNs = this.responseNs > 0 ? this.responseNs : now;
     const rttNs = <f64>elapsedNs(endNs, this.startNs);
-    settle(destination.balancer, metrics, this.pickedSlot, served, rttNs, classifyOutcome(status, flags), now);
+    settle(destination.balancer, metrics, pickedSlot, served, rttNs, classifyOutcome(status, flags), now);
   }
 }
 

@@ -26,10 +26,8 @@ export function settle(
 ): void {
   const ejectionsBefore = lb.ejections;
   const picked = pickedSlot >= 0 ? lb.table.at(pickedSlot) : null;
-  if (picked !== null) {
-    const g = metrics.endpoint(picked.address);
-    if (g !== null) g.pendingNow--;
-  }
+  const pickedGauges = picked !== null ? metrics.endpoint(picked.address) : null;
+  if (pickedGauges !== null) pickedGauges.pendingNow--;
   if (served === null) {
     if (picked !== null) {
       lb.onComplete(pickedSlot, 0, Outcome.Ignored, nowNs);
@@ -38,7 +36,8 @@ export function settle(
     return;
   }
   let slot: i32;
-  if (picked !== null && picked.address == served) {
+  const servedByPick = picked !== null && picked.address == served;
+  if (servedByPick) {
     slot = pickedSlot;
   } else {
     if (picked !== null) {
@@ -53,7 +52,8 @@ export function settle(
   if (lb.ejections > ejectionsBefore) metrics.ejections.increment(lb.ejections - ejectionsBefore);
   const e = lb.table.at(slot);
   if (e === null) return;
-  const g = metrics.endpoint(served);
+  // The same endpoint's gauges when the pick served (one map lookup per request, not two).
+  const g = servedByPick ? pickedGauges : metrics.endpoint(served);
   if (g === null) return;
   const score = lb.trendScore(slot, nowNs);
   g.setEstimates(<u64>(e.ewma.costAt(nowNs) / 1000), score > 0 ? <u64>(score * 1000) : 0);

@@ -26,6 +26,7 @@ import {
   bufferLength,
   callForeignFunction,
   casUpdate,
+  casUpdateInPlace,
   clearRouteCache,
   closeStream,
   continueRequest,
@@ -37,11 +38,13 @@ import {
   getBufferString,
   getHeaderPairs,
   getHeaderString,
+  getHeaderStringReusing,
   getPropertyBool,
   getPropertyInt64,
   getPropertyNanos,
   getPropertyPairs,
   getPropertyString,
+  getPropertyStringReusing,
   getSharedData,
   headerEquals,
   headerMapByteSize,
@@ -68,6 +71,7 @@ import {
   setTickPeriod,
   sharedCounterAdd,
   SharedUpdate,
+  SharedUpdateInPlace,
   statusName,
 } from "../sdk";
 
@@ -95,6 +99,30 @@ class AppendBang extends SharedUpdate {
     const text = current === null ? "v" : String.UTF8.decode(current) + "!";
     return String.UTF8.encode(text);
   }
+}
+
+/** The same as AppendBang, on the host's block in place ("v" for a missing key). */
+class AppendBangInPlace extends SharedUpdateInPlace {
+  apply(found: bool, current: usize, size: usize, out: usize, capacity: usize): i32 {
+    if (!found) {
+      store<u8>(out, 0x76); // 'v'
+      return 1;
+    }
+    if (size + 1 > capacity) return -1;
+    memory.copy(out, current, size);
+    store<u8>(out + size, 0x21); // '!'
+    return <i32>size + 1;
+  }
+}
+
+/** Strings the reusing getters are given as the value they may hand back. */
+const KNOWN_IN = "hello";
+const OTHER_IN = "hellO";
+const KNOWN_METHOD = "GET";
+
+/** True when `value` is the very string `known` (not merely equal text). */
+function isSameString(value: string | null, known: string): bool {
+  return value !== null && changetype<usize>(value) == changetype<usize>(known);
 }
 
 function bool01(value: bool): string {
@@ -245,6 +273,12 @@ class ConformanceStream extends HttpContext {
     this.report.add("x-conf-dequeue-unknown", statusName(lastStatus()));
     this.report.add("x-conf-effective-unknown", statusName(setEffectiveContext(0x7fff0000)));
     this.report.add("x-conf-has-in", bool01(hasHeader(MapType.RequestHeaders, IN)));
+    this.report.add(
+      "x-conf-in-reused",
+      bool01(isSameString(getHeaderStringReusing(MapType.RequestHeaders, IN, KNOWN_IN), KNOWN_IN)),
+    );
+    const other = getHeaderStringReusing(MapType.RequestHeaders, IN, OTHER_IN);
+    this.report.add("x-conf-in-other", other === null ? "<null>" : other + "," + bool01(isSameString(other, OTHER_IN)));
     logWarn("conformance echo tag=" + this.tag);
   }
 
@@ -254,6 +288,10 @@ class ConformanceStream extends HttpContext {
     this.report.add("x-conf-plugin-vm-id", orNull(getPropertyString(PLUGIN_VM_ID)));
     this.report.add("x-conf-request-path", orNull(getPropertyString(REQUEST_PATH)));
     this.report.add("x-conf-request-method", orNull(getPropertyString(REQUEST_METHOD)));
+    this.report.add(
+      "x-conf-method-reused",
+      bool01(isSameString(getPropertyStringReusing(REQUEST_METHOD, KNOWN_METHOD), KNOWN_METHOD)),
+    );
     this.report.add("x-conf-request-header-prop", orNull(getPropertyString(REQUEST_HEADER_IN)));
     const headers = getPropertyPairs(REQUEST_HEADERS);
     this.report.add("x-conf-request-headers-prop", headers === null ? "<null>" : orNull(headers.get("x-conf-in")));
@@ -284,6 +322,32 @@ class ConformanceStream extends HttpContext {
       this.report.add("x-conf-cas-update", statusName(casUpdate(fresh, new AppendBang(), 4)));
       const after = getSharedData(fresh);
       this.report.add("x-conf-cas-update-value", after === null ? "<null>" : String.UTF8.decode(after.value));
+      const freshKey = String.UTF8.encode(fresh);
+      const inPlace = casUpdateInPlace(
+        changetype<usize>(freshKey),
+        <usize>freshKey.byteLength,
+        new AppendBangInPlace(),
+        4,
+      );
+      const missingKey = String.UTF8.encode(fresh + ".missing");
+      const created = casUpdateInPlace(
+        changetype<usize>(missingKey),
+        <usize>missingKey.byteLength,
+        new AppendBangInPlace(),
+        4,
+      );
+      const updated = getSharedData(fresh);
+      const made = getSharedData(fresh + ".missing");
+      this.report.add(
+        "x-conf-cas-update-in-place",
+        statusName(inPlace) +
+          "," +
+          statusName(created) +
+          "," +
+          (updated === null ? "<null>" : String.UTF8.decode(updated.value)) +
+          "," +
+          (made === null ? "<null>" : String.UTF8.decode(made.value)),
+      );
     }
   }
 

@@ -25,6 +25,7 @@ import {
   scratchSizeB,
   takeReturnedBytes,
   takeReturnedString,
+  takeReturnedStringReusing,
 } from "./memory";
 import { HeaderPairs, takeReturnedPairs } from "./pairs";
 import { recordStatus } from "./status";
@@ -57,6 +58,14 @@ export function getHeaderString(map: MapType, name: string): string | null {
   const status = recordStatus(proxy_get_header_map_value(<u32>map, keyPtr, scratchSizeA(), RETURN_PTR, RETURN_SIZE));
   if (status != WasmResult.Ok) return null;
   return takeReturnedString();
+}
+
+/** First value of `name` decoded as UTF-8, or null (see getHeader); `known` itself when the value
+ *  is exactly its (ASCII) text, without decoding or allocating. */
+export function getHeaderStringReusing(map: MapType, name: Utf8, known: string | null): string | null {
+  const status = recordStatus(proxy_get_header_map_value(<u32>map, name.ptr, name.size, RETURN_PTR, RETURN_SIZE));
+  if (status != WasmResult.Ok) return null;
+  return takeReturnedStringReusing(known);
 }
 
 /** True when the first value of `name` equals `expected` byte for byte. No managed allocation:

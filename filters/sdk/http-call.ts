@@ -85,6 +85,8 @@ export function takeCallOwner(callId: u32): u32 {
  *  belong to the root context), and their late responses must reach neither the dead stream nor
  *  the root's own onHttpCallResponse. */
 export function orphanCallsOf(contextId: u32): void {
+  // Every stream's on_delete lands here; without calls in flight, no key array to allocate.
+  if (owners.size == 0) return;
   const ids = owners.keys();
   for (let i = 0; i < ids.length; i++) if (owners.get(ids[i]) == contextId) owners.set(ids[i], ORPHANED_CALL);
 }

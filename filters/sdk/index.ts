@@ -15,4 +15,4 @@ export * from "./stream";
 export * from "./foreign";
 export * from "./time";
 export * from "./log";
-export { BUILD_GIT_SHA, MESHWARD_VERSION } from "./build_info";
+export { BUILD_SOURCE_DIGEST, MESHWARD_VERSION } from "./build_info";

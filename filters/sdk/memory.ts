@@ -39,6 +39,29 @@ export function takeReturnedString(): string {
   return text;
 }
 
+/** True when `size` bytes at `ptr` are the UTF-8 encoding of `text`, for ASCII `text` (a string
+ *  with other characters is never equal here: the caller then decodes, which is always right). */
+function isAsciiText(ptr: usize, size: usize, text: string): bool {
+  if (<usize>text.length != size) return false;
+  const chars = changetype<usize>(text);
+  for (let i: usize = 0; i < size; i++) {
+    const c = load<u16>(chars + (i << 1));
+    if (c >= 0x80 || <u16>load<u8>(ptr + i) != c) return false;
+  }
+  return true;
+}
+
+/** Like takeReturnedString, but returns `known` itself when the block holds exactly its text:
+ *  values that usually repeat (the endpoint that served, the request's authority) then cost a
+ *  byte compare instead of a decode and a new string, and callers can match them by reference. */
+export function takeReturnedStringReusing(known: string | null): string {
+  const ptr = load<usize>(RETURN_PTR);
+  const size = <usize>load<u32>(RETURN_SIZE);
+  if (known === null || !isAsciiText(ptr, size, known)) return takeReturnedString();
+  if (ptr != 0) heap.free(ptr);
+  return known;
+}
+
 /** Frees the block the host returned without reading it. */
 export function dropReturnedBytes(): void {
   const ptr = load<usize>(RETURN_PTR);

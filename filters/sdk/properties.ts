@@ -6,7 +6,7 @@
 // path; it is NotFound on a root context (no stream).
 import { WasmResult } from "./enums";
 import { proxy_get_property, proxy_set_property } from "./imports";
-import { RETURN_PTR, RETURN_SIZE, takeReturnedBytes, takeReturnedString } from "./memory";
+import { RETURN_PTR, RETURN_SIZE, takeReturnedBytes, takeReturnedString, takeReturnedStringReusing } from "./memory";
 import { HeaderPairs, takeReturnedPairs } from "./pairs";
 import { recordStatus } from "./status";
 
@@ -54,6 +54,12 @@ export function getProperty(path: PropertyPath): ArrayBuffer | null {
 /** String/bytes property decoded as UTF-8, or null. */
 export function getPropertyString(path: PropertyPath): string | null {
   return fetch(path) ? takeReturnedString() : null;
+}
+
+/** String property, or null; `known` itself when the value is exactly its (ASCII) text, without
+ *  decoding or allocating. */
+export function getPropertyStringReusing(path: PropertyPath, known: string | null): string | null {
+  return fetch(path) ? takeReturnedStringReusing(known) : null;
 }
 
 /** Adopts a fixed-size value (sizeof<T>() bytes, little-endian) from the returned block, or

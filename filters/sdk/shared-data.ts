@@ -66,6 +66,44 @@ export function casUpdate(key: string, update: SharedUpdate, maxAttempts: i32): 
   return recordStatus(status);
 }
 
+/** An update that reads the current value where the host put it and writes the next one into
+ *  `out` (room for `capacity` bytes). `found` is false for a missing key. Returns the number of
+ *  bytes written, or −1 to give up without writing. */
+export abstract class SharedUpdateInPlace {
+  abstract apply(found: bool, current: usize, size: usize, out: usize, capacity: usize): i32;
+}
+
+const UPDATE_CAPACITY: usize = 256;
+const UPDATE_OUT: usize = memory.data(<i32>UPDATE_CAPACITY);
+
+/** casUpdate without managed allocation, for per-request updates of small values: the key is
+ *  UTF-8 already (`keyPtr`, `keySize`), the host's block is read in place and freed, the next
+ *  value is written from static scratch. Same protocol and results as casUpdate. */
+export function casUpdateInPlace(keyPtr: usize, keySize: usize, update: SharedUpdateInPlace, maxAttempts: i32): u32 {
+  let status: u32 = WasmResult.CasMismatch;
+  for (let attempt = 0; attempt < maxAttempts; attempt++) {
+    const read = recordStatus(proxy_get_shared_data(keyPtr, keySize, RETURN_PTR, RETURN_SIZE, RETURN_U32));
+    let cas: u32 = 0;
+    let ptr: usize = 0;
+    let size: usize = 0;
+    if (read == WasmResult.Ok) {
+      cas = load<u32>(RETURN_U32);
+      ptr = load<usize>(RETURN_PTR);
+      size = <usize>load<u32>(RETURN_SIZE);
+    } else if (read != WasmResult.NotFound) {
+      lastCas = 0;
+      return read;
+    }
+    lastCas = cas;
+    const written = update.apply(read == WasmResult.Ok, ptr, size, UPDATE_OUT, UPDATE_CAPACITY);
+    if (ptr != 0) heap.free(ptr);
+    if (written < 0) return recordStatus(WasmResult.Empty);
+    status = recordStatus(proxy_set_shared_data(keyPtr, keySize, UPDATE_OUT, <usize>written, cas));
+    if (status != WasmResult.CasMismatch) return status;
+  }
+  return recordStatus(status);
+}
+
 // Scratch for the 8-byte counter value written by sharedCounterAdd.
 const COUNTER_SCRATCH: usize = memory.data(8);
 

@@ -2,7 +2,7 @@
 // rate limits (token buckets shared by all workers), the adaptive concurrency limit and priority
 // shedding. Design and field table: filters/traffic-shaper/README.md.
 import {
-  BUILD_GIT_SHA,
+  BUILD_SOURCE_DIGEST,
   currentTimeNanos,
   HeadersStatus,
   HttpContext,
@@ -17,6 +17,7 @@ import { Rng } from "../lib/prng";
 import { ConcurrencyGate } from "./concurrency-gate";
 import { parseTrafficShaperConfig, TrafficShaperConfig } from "./lib/config";
 import { RateDecision, RateLimits } from "./rate-limits";
+import { RequestAttributes } from "./lib/request";
 import { AttributeNeeds, readRequest } from "./read-request";
 import { addAllowedHeaders, sendRateLimited, sendShed } from "./replies";
 import { ShaperMetrics } from "./shaper-metrics";
@@ -34,9 +35,11 @@ class ShaperRoot extends RootContext {
   needs: AttributeNeeds = new AttributeNeeds(new TrafficShaperConfig());
   rateLimits: RateLimits | null = null;
   gate: ConcurrencyGate | null = null;
+  /** The request being decided, reused (read-request.ts). */
+  request: RequestAttributes = new RequestAttributes();
 
   onVmStart(_vmConfiguration: ArrayBuffer): bool {
-    logInfo("meshward " + FILTER_NAME + " " + MESHWARD_VERSION + " " + BUILD_GIT_SHA);
+    logInfo("meshward " + FILTER_NAME + " " + MESHWARD_VERSION + " " + BUILD_SOURCE_DIGEST);
     return true;
   }
 
@@ -98,7 +101,7 @@ class ShaperStream extends HttpContext {
     // Nothing to decide (no rules, concurrency off): no clock read, no attributes, no host call.
     if (limits === null || (s.config.rules.length == 0 && s.gate === null)) return HeadersStatus.Continue;
     const nowNs = <i64>currentTimeNanos();
-    const req = readRequest(s.config, s.needs);
+    const req = readRequest(s.config, s.needs, s.request);
     const d = limits.decide(req, nowNs);
     if (d.limited) {
       sendRateLimited(s.config, s.config.rules[d.rule], d.result, !d.failedClosed);

@@ -15,17 +15,20 @@ import { logWarn } from "../sdk";
 import { TrafficShaperConfig } from "./lib/config";
 import { DescriptorTable, KEY_SEPARATOR } from "./lib/descriptor";
 import { RequestAttributes } from "./lib/request";
-import { matchRules } from "./lib/rules";
+import { matchRules, RuleHit } from "./lib/rules";
 import { TakeResult } from "./lib/token-bucket";
 import { SharedBuckets } from "./shared-bucket";
 import { ShaperMetrics } from "./shaper-metrics";
+
+/** `RateDecision.result` until a rule sets one; never modified. */
+const NO_TAKE = new TakeResult();
 
 /** The outcome for one request; `rule` −1 when no rule matched. */
 export class RateDecision {
   limited: bool = false;
   /** Rule whose state goes into the RateLimit headers (the limiting one, else the tightest). */
   rule: i32 = -1;
-  result: TakeResult = new TakeResult();
+  result: TakeResult = NO_TAKE;
   /** Limited because shared data failed under failureMode deny (no bucket state to report). */
   failedClosed: bool = false;
 }
@@ -34,6 +37,8 @@ export class RateLimits {
   table: DescriptorTable;
   buckets: SharedBuckets;
   private ruleIndex: Map<string, i32> = new Map<string, i32>();
+  /** The current request's rule hits, reused request after request (`decide` only). */
+  private hits: Array<RuleHit> = new Array<RuleHit>();
   /** `table.evicted` when last drained: skip the drain (and its allocation) when nothing new. */
   private drainedAt: i64 = 0;
 
@@ -58,7 +63,7 @@ export class RateLimits {
     const d = new RateDecision();
     const rules = this.config.rules;
     if (rules.length == 0) return d;
-    const hits = matchRules(rules, req, this.table, nowNs);
+    const hits = matchRules(rules, req, this.table, nowNs, this.hits);
     this.clearEvicted(nowNs);
     for (let i = 0; i < hits.length; i++) {
       const rule = rules[hits[i].rule];

@@ -60,9 +60,11 @@ function header(name: string): string {
   return v === null ? "" : v;
 }
 
-/** Reads one request's attributes (call from on_request_headers); unneeded ones stay empty. */
-export function readRequest(c: TrafficShaperConfig, needs: AttributeNeeds): RequestAttributes {
-  const req = new RequestAttributes();
+/** Reads one request's attributes into `req` (call from on_request_headers); unneeded ones stay
+ *  empty. `req` is reused request after request: the decision is made before the callback returns
+ *  and nothing keeps a reference to it. */
+export function readRequest(c: TrafficShaperConfig, needs: AttributeNeeds, req: RequestAttributes): RequestAttributes {
+  req.reset();
   if (needs.method) req.method = header(":method");
   if (needs.path) req.path = pathOnly(header(":path"));
   if (needs.authority) req.authority = header(":authority").toLowerCase();

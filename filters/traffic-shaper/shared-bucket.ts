@@ -3,8 +3,8 @@
  *
  * Protocol (proxy-wasm shared data: a compare-and-swap on a version per key): get (value, cas) →
  * `takeTokens` on the decoded copy → set(value, cas); on CasMismatch re-read and retry, at most
- * `casRetries` attempts. A worker that loses the race
- * recomputes from the winner's state, so no token is taken twice and none is lost.
+ * `casRetries` attempts. A worker that loses the race recomputes from the winner's state, so no
+ * token is taken twice and none is lost.
  *
  * Envoy quirk: a MISSING key ignores the cas (no atomic create-if-absent). Two workers that both
  * see a brand-new key both write, and one decision is overwritten: a new key can admit up to
@@ -16,11 +16,22 @@
  * Failure (retries exhausted, corrupt value, host error) returns `Outcome.failed`; the caller applies
  * `failureMode` (deny | allow | local). `local` keeps per-worker buckets with the same parameters.
  */
-import { getSharedData, lastStatus, setSharedData, SharedUpdate, WasmResult, casUpdate } from "../sdk";
 import {
+  casUpdate,
+  casUpdateInPlace,
+  getSharedData,
+  lastStatus,
+  setSharedData,
+  SharedUpdate,
+  SharedUpdateInPlace,
+  WasmResult,
+} from "../sdk";
+import {
+  BUCKET_BYTES,
   BucketState,
   decodeBucket,
-  encodeBucket,
+  decodeBucketAt,
+  encodeBucketAt,
   isIdleFull,
   newBucket,
   takeTokens,
@@ -38,29 +49,65 @@ export class BucketOutcome {
   result: TakeResult = new TakeResult();
 }
 
-/** One take on a decoded bucket; declines (no write) when the stored bytes are corrupt. */
-class TakeUpdate extends SharedUpdate {
+/** One take on the bucket, decoded where the host put it into one reused state and encoded
+ *  into the SDK's scratch (every request runs this: no allocation but the decision). Declines (no
+ *  write) when the stored bytes are corrupt. */
+class TakeUpdate extends SharedUpdateInPlace {
   result: TakeResult = new TakeResult();
   error: string = "";
   nowNs: i64 = 0;
   cost: f64 = 1;
   burst: f64 = 1;
   refillPerNs: f64 = 0;
+  private state: BucketState = new BucketState();
 
-  apply(current: ArrayBuffer | null): ArrayBuffer | null {
-    let state: BucketState;
-    if (current === null) state = newBucket(this.burst, this.nowNs);
-    else {
-      const decoded = decodeBucket(current);
-      if (decoded.error.length > 0) {
-        this.error = decoded.error;
-        return null;
+  apply(found: bool, current: usize, size: usize, out: usize, capacity: usize): i32 {
+    const state = this.state;
+    if (!found || size == 0) {
+      // Missing or cleared: a full bucket (newBucket).
+      state.tokens = this.burst;
+      state.lastNs = this.nowNs;
+    } else {
+      const error = decodeBucketAt(current, size, state);
+      if (error.length > 0) {
+        this.error = error;
+        return -1;
       }
-      const s = decoded.state;
-      state = s === null ? newBucket(this.burst, this.nowNs) : s;
     }
+    if (capacity < <usize>BUCKET_BYTES) return -1;
     this.result = takeTokens(state, this.nowNs, this.cost, this.burst, this.refillPerNs);
-    return encodeBucket(state);
+    encodeBucketAt(state, out);
+    return BUCKET_BYTES;
+  }
+}
+
+const KEY_CAPACITY: i32 = 1024;
+const KEY_REGION: usize = memory.data(KEY_CAPACITY);
+
+/** The UTF-8 bytes of KEY_PREFIX + key, built in static memory (no string concatenation per
+ *  request); a key too long for it is concatenated and encoded as before. */
+class KeyBytes {
+  ptr: usize = 0;
+  size: usize = 0;
+  // biome-ignore lint/correctness/noUnusedPrivateClassMembers: never read, it holds the spilled key so the GC keeps the bytes `ptr` points at.
+  private spill: ArrayBuffer | null = null;
+  private readonly prefix: ArrayBuffer = String.UTF8.encode(KEY_PREFIX);
+
+  set(key: string): void {
+    const prefixSize = <usize>this.prefix.byteLength;
+    const keySize = <usize>String.UTF8.byteLength(key);
+    if (prefixSize + keySize <= <usize>KEY_CAPACITY) {
+      memory.copy(KEY_REGION, changetype<usize>(this.prefix), prefixSize);
+      String.UTF8.encodeUnsafe(changetype<usize>(key), key.length, KEY_REGION + prefixSize);
+      this.spill = null;
+      this.ptr = KEY_REGION;
+      this.size = prefixSize + keySize;
+      return;
+    }
+    const spilled = String.UTF8.encode(KEY_PREFIX + key);
+    this.spill = spilled;
+    this.ptr = changetype<usize>(spilled);
+    this.size = <usize>spilled.byteLength;
   }
 }
 
@@ -81,6 +128,9 @@ class ClearIfFull extends SharedUpdate {
 
 export class SharedBuckets {
   private take: TakeUpdate = new TakeUpdate();
+  private key: KeyBytes = new KeyBytes();
+  /** Reused: the caller reads it before the next take. */
+  private outcome: BucketOutcome = new BucketOutcome();
   private clear: ClearIfFull = new ClearIfFull();
   /** Per-worker buckets for failureMode "local". */
   private local: Map<string, BucketState> = new Map<string, BucketState>();
@@ -96,8 +146,12 @@ export class SharedBuckets {
     u.burst = burst;
     u.refillPerNs = refillPerNs;
     u.error = "";
-    const status = casUpdate(KEY_PREFIX + key, u, this.casRetries);
-    const out = new BucketOutcome();
+    const k = this.key;
+    k.set(key);
+    const status = casUpdateInPlace(k.ptr, k.size, u, this.casRetries);
+    const out = this.outcome;
+    out.failed = false;
+    out.error = "";
     if (status == WasmResult.Ok) {
       out.result = u.result;
       return out;

@@ -1,4 +1,4 @@
-// `npm run bootstrap [-- --quiet] [-- --bench] [-- --keep-going] [-- --check]`: installs every external tool
+// `npm run bootstrap [-- --quiet] [-- --bench] [-- --istio] [-- --keep-going] [-- --check]`: installs every external tool
 // that the tests, the sandbox and the benchmarks start into .tools/, at the versions pinned in
 // scripts/tool-versions.json, without root and without touching system packages. Idempotent: when
 // every tool's stamp matches its pin, it returns at once (no lock, no subprocess).
@@ -8,7 +8,8 @@
 // what to install instead and recorded in .tools/failed/, where scripts/lib/tools.ts reads it for
 // the tests that need the tool; with --keep-going (the build's mode) only a tool the build itself
 // needs makes the exit code non-zero, so the remaining tests still run and the others fail loudly.
-// --check installs nothing: it names the tools that are not ready and exits 1 if there are any.
+// --istio adds istiod, pilot-agent, crane and registry (npm run test:istio only: a cold istiod
+// build takes ~10 minutes). --check installs nothing: it names the tools that are not ready and exits 1 if there are any.
 import { existsSync, mkdirSync } from "node:fs";
 import { toolPath, toolsBin } from "../lib/tools.ts";
 import type { ToolJob } from "./job.ts";
@@ -17,13 +18,15 @@ import { clearFailure, fingerprint, readStamp, recordFailure, withLock, writeSta
 import { benchJobs } from "./tools/bench.ts";
 import { chromiumJob } from "./tools/chromium.ts";
 import { envoyJob } from "./tools/envoy.ts";
+import { istioJob } from "./tools/istio.ts";
 import { node24Job } from "./tools/node24.ts";
+import { ociToolsJob } from "./tools/oci.ts";
 import { opaJob } from "./tools/opa.ts";
 import { prometheusJob } from "./tools/prometheus.ts";
 import { redisJob } from "./tools/redis.ts";
 
 const argv = process.argv.slice(2);
-const OPTIONS = ["--quiet", "--bench", "--keep-going", "--check"];
+const OPTIONS = ["--quiet", "--bench", "--istio", "--keep-going", "--check"];
 const unknown = argv.filter((a) => !OPTIONS.includes(a));
 if (unknown.length) {
   console.error(`bootstrap: unknown option ${unknown.join(" ")} (known: ${OPTIONS.join(" ")})`);
@@ -38,6 +41,7 @@ const jobs: ToolJob[] = [
   chromiumJob,
   node24Job,
   ...(argv.includes("--bench") ? benchJobs() : []),
+  ...(argv.includes("--istio") ? [ociToolsJob, istioJob] : []),
 ];
 
 const ready = (job: ToolJob, stamp = readStamp()): boolean =>

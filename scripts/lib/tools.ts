@@ -52,6 +52,11 @@ export interface ToolPins {
   prometheus: GoToolPin & { release: string; buildTags: string[]; minVersionOnPath: string };
   /** Wheels by `${process.platform}-${process.arch}`. */
   node24: { pypiPackage: string; version: string; wheels: Record<string, { file: string; sha256: string }> };
+  /** Built only by `npm run bootstrap -- --istio`: a pseudo-version, its Istio release, our patch. */
+  istio: GoToolPin & { release: string; patch: string };
+  goContainerRegistry: GoToolPin;
+  /** The Debian packages under the authz server's image (scripts/package/authz-image.ts). */
+  authzImage: { accept: DebianAccept; debian: DebianPin[] };
   bench: Record<string, GoToolPin | string>;
 }
 
@@ -68,6 +73,10 @@ export const TOOL = {
   node24: "node24",
   hey: "hey",
   ghz: "ghz",
+  pilotDiscovery: "pilot-discovery",
+  pilotAgent: "pilot-agent",
+  crane: "crane",
+  registry: "registry",
 } as const;
 export type ToolName = (typeof TOOL)[keyof typeof TOOL];
 
@@ -102,4 +111,10 @@ export const promtoolBinary = (): string => installedTool(TOOL.promtool);
 /** The Node.js 24 LTS binary the authz server is also tested on. */
 export const node24Binary = (): string => installedTool(TOOL.node24);
 export const heyBinary = (): string => installedTool(TOOL.hey, "npm run bootstrap -- --bench");
+const ISTIO_BOOTSTRAP = "npm run bootstrap -- --istio";
+/** istiod, built from istio.io/istio with scripts/bootstrap/istio/outside-kubernetes.patch. */
+export const pilotDiscoveryBinary = (): string => installedTool(TOOL.pilotDiscovery, ISTIO_BOOTSTRAP);
+export const pilotAgentBinary = (): string => installedTool(TOOL.pilotAgent, ISTIO_BOOTSTRAP);
+export const craneBinary = (): string => installedTool(TOOL.crane, ISTIO_BOOTSTRAP);
+export const registryBinary = (): string => installedTool(TOOL.registry, ISTIO_BOOTSTRAP);
 export const ghzBinary = (): string => installedTool(TOOL.ghz, "npm run bootstrap -- --bench");

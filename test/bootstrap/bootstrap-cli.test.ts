@@ -25,7 +25,7 @@ describe("bootstrap command", () => {
   it("refuses an unknown option", () => {
     const r = bootstrap(["--fast"]);
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/unknown option --fast \(known: --quiet --bench --keep-going --check\)/);
+    expect(r.stderr).toMatch(/unknown option --fast \(known: --quiet --bench --istio --keep-going --check\)/);
   });
 });
 

@@ -16,6 +16,7 @@ import {
   HostCallRecorder,
   type LogRecord,
   type PluginSpec,
+  type VmObserver,
 } from "./types.ts";
 
 const bytesOf = (value: string | Uint8Array): Uint8Array => (typeof value === "string" ? Buffer.from(value) : value);
@@ -35,6 +36,7 @@ export class HostBuilder {
   private queues = new SharedQueues();
   private metrics = new MetricStore();
   private logs: LogRecord[] = [];
+  private observer: VmObserver | undefined;
 
   constructor(private readonly bytes: Uint8Array) {
     this.spec = {
@@ -116,6 +118,11 @@ export class HostBuilder {
     this.keepCalls = true;
     return this;
   }
+  /** Accounting hooks: every call into a VM, host call and byte crossing the ABI. */
+  withObserver(observer: VmObserver): this {
+    this.observer = observer;
+    return this;
+  }
   /** Share shared data/queues/metrics/logs with another host (e.g. two plugins in one Envoy). */
   withSharedStateOf(other: ProxyWasmHost): this {
     Object.assign(this, {
@@ -141,6 +148,7 @@ export class HostBuilder {
         metrics: this.metrics,
         logs: this.logs,
         recorder: new HostCallRecorder(this.keepCalls),
+        ...(this.observer ? { observer: this.observer } : {}),
         callout: (request) => responder(request),
       },
       this.workers,

@@ -14,8 +14,12 @@ export class GuestMemory {
   private buf = Buffer.alloc(0);
   private dv = new DataView(new ArrayBuffer(0));
 
-  /** `alloc` runs the guest's allocator (0 = failure). */
-  constructor(private readonly alloc: (size: number) => number) {}
+  /** `alloc` runs the guest's allocator (0 = failure); `observeRead` sees the size of every read
+   *  (bench/accounting counts the bytes host calls copy out of the guest). */
+  constructor(
+    private readonly alloc: (size: number) => number,
+    private readonly observeRead?: (size: number) => void,
+  ) {}
 
   attach(memory: WebAssembly.Memory): void {
     this.memory = memory;
@@ -42,11 +46,13 @@ export class GuestMemory {
 
   readBytes(ptr: number, size: number): Uint8Array {
     this.check(ptr, size);
+    this.observeRead?.(size);
     return this.u8.slice(ptr, ptr + size);
   }
 
   readString(ptr: number, size: number): string {
     this.check(ptr, size);
+    this.observeRead?.(size);
     return this.buf.toString("utf8", ptr, ptr + size);
   }
 

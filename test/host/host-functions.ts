@@ -276,10 +276,12 @@ export function buildImports(vm: WasmVm, module: WebAssembly.Module): WebAssembl
       (imp.module === "env" ? env : WASI_MODULES.includes(imp.module) ? wasi : {})[imp.name] ?? (() => ENOSYS);
     const name = imp.name;
     const recorder = vm.services.recorder;
+    const observer = vm.services.observer;
     const label = vm.label;
     imports[imp.module] ??= {};
     (imports[imp.module] as Record<string, unknown>)[name] = (...args: Args) => {
       recorder.record(label, name, args);
+      observer?.hostCall(label, name);
       if (!vm.allowed(name)) throw new RestrictedCall(name, vm.restriction ?? "");
       try {
         return impl(...args);

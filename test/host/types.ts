@@ -73,6 +73,19 @@ export class HostCallRecorder {
   }
 }
 
+/** Optional accounting hooks (bench/accounting/): each call into a VM, each host call, and the
+ *  bytes crossing the ABI. `vm` is the VM's label ("canary", "worker_0", ...). */
+export interface VmObserver {
+  /** A call into the VM starts (a proxy_on_* callback, or `malloc` for a value the host returns). */
+  enter(vm: string, name: string): void;
+  exit(vm: string, name: string): void;
+  hostCall(vm: string, name: string): void;
+  /** A host call read `size` bytes out of guest memory (keys, values, pairs). */
+  bytesFromGuest(vm: string, size: number): void;
+  /** The host copied `size` bytes into a block from the guest's allocator. */
+  bytesToGuest(vm: string, size: number): void;
+}
+
 /** The process-wide state every VM of a plugin shares (Envoy's main thread + workers). */
 export interface HostServices {
   clock: ManualClock;
@@ -81,6 +94,7 @@ export interface HostServices {
   metrics: MetricStore;
   logs: LogRecord[];
   recorder: HostCallRecorder;
+  observer?: VmObserver;
   /** Work posted to a dispatcher (queue notifications, callout replies), run by `drain()`. */
   post(task: () => void): void;
   callout(request: CalloutRequest): CalloutReply;

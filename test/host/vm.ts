@@ -103,7 +103,10 @@ export class WasmVm implements QueueOwner {
   private depth = 0;
   private instance!: WebAssembly.Instance;
   /** Guest memory access (bounds-checked, views refreshed after growth). */
-  readonly mem = new GuestMemory((size) => this.guestAlloc(size));
+  readonly mem = new GuestMemory(
+    (size) => this.guestAlloc(size),
+    (size) => this.services.observer?.bytesFromGuest(this.label, size),
+  );
   private allocator: GuestFunction | undefined;
   private guest: Record<string, GuestFunction> = {};
 
@@ -212,6 +215,7 @@ export class WasmVm implements QueueOwner {
     const savedEffective = this.effectiveContextId;
     this.effectiveContextId = args[0] ?? 0;
     this.depth++;
+    this.services.observer?.enter(this.label, name);
     let result: number | undefined;
     try {
       const raw = fn(...args);
@@ -219,6 +223,7 @@ export class WasmVm implements QueueOwner {
     } catch (err) {
       this.fail(name, err);
     } finally {
+      this.services.observer?.exit(this.label, name);
       this.depth--;
       this.effectiveContextId = savedEffective;
       this.mem.refresh();
@@ -247,12 +252,23 @@ export class WasmVm implements QueueOwner {
     if (!this.allocator) return 0;
     const previous = this.restriction;
     this.restriction = "malloc";
+    const observer = this.services.observer;
+    observer?.enter(this.label, "malloc");
     try {
-      return Number(this.allocator(size));
+      const ptr = Number(this.allocator(size));
+      if (ptr !== 0) observer?.bytesToGuest(this.label, size);
+      return ptr;
     } finally {
+      observer?.exit(this.label, "malloc");
       this.restriction = previous;
       this.mem.refresh();
     }
+  }
+
+  /** Value of an exported global (accounting builds export their counters), or undefined. */
+  exportedGlobal(name: string): number | undefined {
+    const value = this.instance.exports[name];
+    return value instanceof WebAssembly.Global ? Number(value.value) : undefined;
   }
 
   allowed(name: string): boolean {

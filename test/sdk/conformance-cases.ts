@@ -28,6 +28,9 @@ export function conformanceCases(target: () => ConformanceTarget): void {
     expect(header(res, "x-conf-in-echo")).toBe("hello");
     expect(header(res, "x-conf-in-equals-hello")).toBe("true");
     expect(header(res, "x-conf-has-in")).toBe("true");
+    // The reusing getter hands back the caller's own string when the bytes are its text, else decodes.
+    expect(header(res, "x-conf-in-reused")).toBe("true");
+    expect(header(res, "x-conf-in-other")).toBe("hello,false");
     expect(header(res, "x-conf-absent-status")).toBe("NotFound");
     expect(header(res, "x-conf-multi-first")).toBe("a");
     expect(header(res, "x-conf-multi-all")).toBe("a|b");
@@ -79,6 +82,7 @@ export function conformanceCases(target: () => ConformanceTarget): void {
     expect(header(res, "x-conf-plugin-vm-id")).toBe(CONFORMANCE_PLUGIN.vmId);
     expect(header(res, "x-conf-request-path")).toBe("/conformance/echo?x=1");
     expect(header(res, "x-conf-request-method")).toBe("GET");
+    expect(header(res, "x-conf-method-reused")).toBe("true");
     expect(header(res, "x-conf-request-header-prop")).toBe("hello");
     expect(header(res, "x-conf-request-headers-prop")).toBe("hello");
     expect(header(res, "x-conf-source-port-positive")).toBe("true");
@@ -97,6 +101,8 @@ export function conformanceCases(target: () => ConformanceTarget): void {
     expect(header(first, "x-conf-missing-key-cas")).toBe("Ok");
     expect(header(first, "x-conf-cas-update")).toBe("Ok");
     expect(header(first, "x-conf-cas-update-value")).toBe("x!");
+    // The same update in place: on the existing key, and on a missing one (written unconditionally).
+    expect(header(first, "x-conf-cas-update-in-place")).toBe("Ok,Ok,x!!,v");
   });
 
   it("refuses to make an unknown context effective (BadArgument)", async () => {

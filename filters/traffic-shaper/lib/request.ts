@@ -23,6 +23,20 @@ export class RequestAttributes {
   headerNames: Array<string> = new Array<string>();
   headerValues: Array<string> = new Array<string>();
 
+  /** Back to a request with no attributes read (the glue reuses one object for every request). */
+  reset(): void {
+    this.method = "";
+    this.path = "";
+    this.authority = "";
+    this.sourceIp = null;
+    this.sourceText = "";
+    this.subject = "";
+    this.riskLevel = "";
+    this.riskScore = -1;
+    this.headerNames.length = 0;
+    this.headerValues.length = 0;
+  }
+
   /** First value of header `name` (lowercase), or null. */
   header(name: string): string | null {
     for (let i = 0; i < this.headerNames.length; i++) {

@@ -36,15 +36,17 @@ export class RuleHit {
 
 /**
  * Every rule matching `req`, in config order, with its bucket key resolved through `table`
- * (bounded cardinality). A request must be admitted by all enforced rules it hits.
+ * (bounded cardinality). A request must be admitted by all enforced rules it hits. The hits go
+ * into `hits` (emptied first), so a caller deciding request after request can reuse one array.
  */
 export function matchRules(
   rules: Array<RateLimitRule>,
   req: RequestAttributes,
   table: DescriptorTable,
   nowNs: i64,
+  hits: Array<RuleHit> = new Array<RuleHit>(),
 ): Array<RuleHit> {
-  const hits = new Array<RuleHit>();
+  hits.length = 0;
   for (let i = 0; i < rules.length; i++) {
     const r = rules[i];
     if (!r.match.matches(req)) continue;

@@ -97,10 +97,26 @@ export function isIdleFull(state: BucketState, nowNs: i64, burst: f64, refillPer
 
 export function encodeBucket(state: BucketState): ArrayBuffer {
   const buf = new ArrayBuffer(BUCKET_BYTES);
-  const view = new DataView(buf);
-  view.setFloat64(0, state.tokens, true);
-  view.setInt64(8, state.lastNs, true);
+  encodeBucketAt(state, changetype<usize>(buf));
   return buf;
+}
+
+/** Writes the BUCKET_BYTES encoding of `state` at `ptr` (Wasm memory is little-endian). */
+export function encodeBucketAt(state: BucketState, ptr: usize): void {
+  store<f64>(ptr, state.tokens);
+  store<i64>(ptr, state.lastNs, 8);
+}
+
+/** Decodes the non-empty value of `size` bytes at `ptr` into `into`: "" when it is a bucket,
+ *  otherwise why not (`into` then unchanged). */
+export function decodeBucketAt(ptr: usize, size: usize, into: BucketState): string {
+  if (size != <usize>BUCKET_BYTES)
+    return "bucket: expected " + BUCKET_BYTES.toString() + " bytes, got " + size.toString();
+  const tokens = load<f64>(ptr);
+  if (!isFinite(tokens) || tokens < 0) return "bucket: corrupt token count";
+  into.tokens = tokens;
+  into.lastNs = load<i64>(ptr, 8);
+  return "";
 }
 
 export class DecodeResult {
@@ -117,18 +133,8 @@ export function decodeBucket(bytes: ArrayBuffer): DecodeResult {
     r.empty = true;
     return r;
   }
-  if (bytes.byteLength != BUCKET_BYTES) {
-    r.error = "bucket: expected " + BUCKET_BYTES.toString() + " bytes, got " + bytes.byteLength.toString();
-    return r;
-  }
-  const view = new DataView(bytes);
   const s = new BucketState();
-  s.tokens = view.getFloat64(0, true);
-  s.lastNs = view.getInt64(8, true);
-  if (!isFinite(s.tokens) || s.tokens < 0) {
-    r.error = "bucket: corrupt token count";
-    return r;
-  }
-  r.state = s;
+  r.error = decodeBucketAt(changetype<usize>(bytes), <usize>bytes.byteLength, s);
+  if (r.error.length == 0) r.state = s;
   return r;
 }

@@ -1,0 +1,3 @@
+module meshward.local/go-empty
+
+go 1.24
