@@ -2,12 +2,13 @@
 // identity enricher → Rego-in-Wasm (default policy) → decision → CheckResponse), the same scope as
 // opa-envoy-plugin's BenchmarkCheck (server.Check called directly, no network). Reports µs per
 // check (wall and CPU), interleaving the variants in rounds so machine noise hits all of them.
-// The risk variants add the risk engine (RiskEnricher + its outcome observer) with the in-memory
+// The risk variants add the risk engine (RiskEnricher, which also feeds outcomes back) with the in-memory
 // store and with a real redis-server on loopback; the Redis variant also reports store commands per
 // check, counted by the server (INFO commandstats) over the measured checks.
 //   npm run bench:authz [-- --rounds 5 --iterations 20000 --only <variant name part> --no-redis]
 import { create } from "@bufbuild/protobuf";
-import { CheckService, type CheckServiceOptions } from "../authz-server/src/check-service.ts";
+import { checkServiceOptions } from "../authz-server/src/app/check-options.ts";
+import { CheckService, type CheckServiceOptions } from "../authz-server/src/check/check-service.ts";
 import { defaultConfig } from "../authz-server/src/config/schema.ts";
 import {
   type CheckRequest,
@@ -17,8 +18,7 @@ import { IdentityEnricher } from "../authz-server/src/identity/identity-enricher
 import { AuthzMetrics } from "../authz-server/src/ops/metrics.ts";
 import { ActivePolicy } from "../authz-server/src/policy/active-policy.ts";
 import { createRiskEngine, type FallbackStore, type RiskEngine } from "../authz-server/src/risk/index.ts";
-import { RiskEnricher } from "../authz-server/src/risk-enricher.ts";
-import { checkServiceOptions } from "../authz-server/src/server.ts";
+import { RiskEnricher } from "../authz-server/src/risk/risk-enricher.ts";
 import { toPolicyInput } from "../authz-server/src/translate/input.ts";
 import { type RunningRedis, startRedis } from "../scripts/lib/redis.ts";
 import { repoRoot } from "../scripts/lib/tools.ts";
@@ -117,7 +117,7 @@ async function main(): Promise<void> {
   };
   const withRisk = (engine: RiskEngine) => {
     const risk = new RiskEnricher(engine);
-    const s = new CheckService(options, { policy, enrichers: [identity, risk], observers: [risk.observe] });
+    const s = new CheckService(options, { policy, enrichers: [identity, risk] });
     return () => s.check(request);
   };
   variants["check + risk engine (memory store)"] = withRisk(createRiskEngine());

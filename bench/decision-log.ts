@@ -18,14 +18,15 @@
 // The log goes to /dev/null through pino's synchronous destination, as the server writes stdout.
 import { fromJson, type JsonValue } from "@bufbuild/protobuf";
 import pino from "pino";
-import { type CheckRecord, CheckService } from "../authz-server/src/check-service.ts";
+import { checkServiceOptions } from "../authz-server/src/app/check-options.ts";
+import type { CheckRecord } from "../authz-server/src/check/check-record.ts";
+import { CheckService } from "../authz-server/src/check/check-service.ts";
 import { defaultConfig } from "../authz-server/src/config/schema.ts";
 import { CheckRequestSchema } from "../authz-server/src/gen/envoy/service/auth/v3/external_auth_pb.ts";
 import { IdentityEnricher } from "../authz-server/src/identity/identity-enricher.ts";
 import { decisionLogger } from "../authz-server/src/ops/decision-log.ts";
 import { createRedactor, redactValue } from "../authz-server/src/ops/redact.ts";
 import { ActivePolicy } from "../authz-server/src/policy/active-policy.ts";
-import { checkServiceOptions } from "../authz-server/src/server.ts";
 import { repoRoot } from "../scripts/lib/tools.ts";
 import { numberOption } from "./lib/cli-args.ts";
 import { median, sortedCopy } from "./lib/stats.ts";

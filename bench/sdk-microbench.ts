@@ -6,7 +6,7 @@
 // on_delete. A and B run interleaved in alternating order, ROUNDS batches of BATCH requests each,
 // after a warm-up; reported: median wall ns/request, median CPU ns/request, host calls/request, the
 // B/A ratio per round (median), memory pages after the run, and the built .wasm sizes.
-// Host-side JS dominates these numbers (reference §4.3): compare ratios and counts, not absolutes.
+// Host-side JS dominates these numbers (each host call crosses from Wasm into JavaScript): compare ratios and counts, not absolutes.
 // Run: npm run bench:sdk  (node --no-liftoff: TurboFan only, like Envoy's V8)
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";

@@ -10,7 +10,9 @@ import { node24Binary, repoRoot, toolVersions } from "./lib/tools.ts";
 export const AUTHZ_SUITES = [
   "test/authz",
   "test/compat",
-  "test/risk-e2e",
+  "test/risk/server-wiring.test.ts",
+  "test/risk/server-replicas.e2e.test.ts",
+  "test/risk/envoy.e2e.test.ts",
   "test/reliability/authz-faults.test.ts",
   "test/security",
 ];

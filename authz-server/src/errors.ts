@@ -56,6 +56,21 @@ export class MeshwardError extends Error {
   }
 }
 
+/** Configuration rejected at start-up (MW_CONFIG): the one error type for every config problem, from
+ *  the file, the environment, the flags, the cross-field checks and the files the config names.
+ *  `field` is the offending field's path when there is one; the message leads with it (prefixed by
+ *  `scope` for a section validated on its own, such as the risk engine's `risk config …`). */
+export class ConfigError extends MeshwardError {
+  constructor(
+    readonly field: string | undefined,
+    problem: string,
+    scope = "",
+  ) {
+    super(ErrorCodes.config, field === undefined ? problem : `${scope}${field}: ${problem}`);
+    this.name = "ConfigError";
+  }
+}
+
 export function errorCodeOf(err: unknown): ErrorCode {
   return err instanceof MeshwardError ? err.code : ErrorCodes.internal;
 }

@@ -4,17 +4,17 @@
 import cluster from "node:cluster";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { type ServerDependencies, startAuthzServer } from "./app/server.ts";
 import { workerMetrics } from "./cluster/metrics-ipc.ts";
 import { availableCpus, planWorkers } from "./cluster/worker-count.ts";
 import { HELP, loadConfig, parseCommandLine } from "./config/load.ts";
 import type { AuthzConfig } from "./config/schema.ts";
-import { type ServerDependencies, startAuthzServer } from "./server.ts";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
 /** The risk runtime (engine, metrics and log hooks, admin events), loaded only when configured. */
 async function riskRuntime(risk: NonNullable<AuthzConfig["risk"]>): Promise<ServerDependencies["riskRuntime"]> {
-  const { createRiskRuntime } = await import("./risk-runtime.ts");
+  const { createRiskRuntime } = await import("./app/risk-runtime.ts");
   return (context) => createRiskRuntime(risk, context);
 }
 

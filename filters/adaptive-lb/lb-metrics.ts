@@ -1,5 +1,5 @@
 /**
- * The adaptive-lb filter's metrics (Prometheus names `meshward_adaptive_lb_*`, reference §1.10).
+ * The adaptive-lb filter's metrics (Prometheus names `meshward_adaptive_lb_*`).
  *
  * Counters aggregate over workers (every worker defines the same name and Envoy maps it to one
  * stat) and are incremented per request, so they are exact at any scrape. Per-endpoint gauges are

@@ -89,10 +89,15 @@ class AdaptiveLbRoot extends RootContext {
     this.header = new Utf8(config.header);
     this.debugHeader = config.debugHeader;
     // Workers configure at different instants, so their sequences differ; not security relevant.
-    this.rng = new Rng(<u64>now ^ (<u64>this.contextId << 32));
+    this.rng = new Rng(<u64>now ^ ((<u64>this.contextId) << 32));
     setTickPeriod(GAUGE_PERIOD_MS);
     logInfo(
-      FILTER_NAME + ": configured, header " + config.header + ", " + config.endpoints.length.toString() + " static endpoints",
+      FILTER_NAME +
+        ": configured, header " +
+        config.header +
+        ", " +
+        config.endpoints.length.toString() +
+        " static endpoints",
     );
     return true;
   }

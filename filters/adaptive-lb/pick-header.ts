@@ -1,13 +1,12 @@
 /**
  * Writes the balancer's pick into the override-host request header without allocating: the
  * addresses are UTF-8 encoded straight into a static buffer ("ip:port,ip:port", primary first)
- * that is handed to `proxy_replace_header_map_value`. Addresses are IP literals (ASCII), at most
+ * that is handed to the SDK's `replaceHeaderBytes`. Addresses are IP literals (ASCII), at most
  * 47 bytes ("[v6]:port"), and at most 8 are written (`maxHostsInHeader` ≤ 8), so 8 × 48 bytes
  * always suffice; anything longer is refused rather than truncated.
  */
 import { AdaptiveBalancer } from "./lib/balancer";
-import { MapType, Utf8, WasmResult } from "../sdk";
-import { proxy_replace_header_map_value } from "../sdk/imports";
+import { MapType, replaceHeaderBytes, Utf8, WasmResult } from "../sdk";
 
 const CAPACITY: usize = 8 * 48;
 const VALUE: usize = memory.data(<i32>CAPACITY);
@@ -27,5 +26,5 @@ export function writePickHeader(lb: AdaptiveBalancer, header: Utf8): u32 {
     String.UTF8.encodeUnsafe(changetype<usize>(address), address.length, VALUE + at);
     at += size;
   }
-  return proxy_replace_header_map_value(<u32>MapType.RequestHeaders, header.ptr, header.size, VALUE, at);
+  return replaceHeaderBytes(MapType.RequestHeaders, header, VALUE, at);
 }

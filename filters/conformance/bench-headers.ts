@@ -1,6 +1,16 @@
 // Benchmark workload (bench/sdk-microbench.ts): per request 10 header reads (compared in place,
 // no string decoding), 1 header write and 1 shared-data read + CAS write.
-import { HeadersStatus, HttpContext, MapType, replaceHeader, RootContext, setRootContextFactory, sharedCounterAdd, headerEquals, Utf8 } from "../sdk";
+import {
+  HeadersStatus,
+  HttpContext,
+  MapType,
+  replaceHeader,
+  RootContext,
+  setRootContextFactory,
+  sharedCounterAdd,
+  headerEquals,
+  Utf8,
+} from "../sdk";
 
 // Same headers-only callback set as bench-empty, so the difference is the work itself.
 export * from "../sdk/exports-headers";
@@ -21,11 +31,13 @@ const EXPECTED = new Utf8("low");
 const OUT_NAME = new Utf8("x-gateway-destination-endpoint");
 const OUT_VALUE = new Utf8("127.0.0.1:8080");
 
+// biome-ignore lint/correctness/noUnusedVariables: the result sink that keeps each comparison part of the benchmark
 let matches: u32 = 0;
 
 class BenchStream extends HttpContext {
   onRequestHeaders(_headerCount: u32, _endOfStream: bool): HeadersStatus {
-    for (let i = 0; i < NAMES.length; i++) if (headerEquals(MapType.RequestHeaders, unchecked(NAMES[i]), EXPECTED)) matches++;
+    for (let i = 0; i < NAMES.length; i++)
+      if (headerEquals(MapType.RequestHeaders, unchecked(NAMES[i]), EXPECTED)) matches++;
     replaceHeader(MapType.RequestHeaders, OUT_NAME, OUT_VALUE);
     sharedCounterAdd("bench.requests", 1, 4);
     return HeadersStatus.Continue;

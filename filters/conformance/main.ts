@@ -262,7 +262,10 @@ class ConformanceStream extends HttpContext {
     this.report.add("x-conf-clear-route-cache", statusName(clearRouteCache()));
     callForeignFunction("no_such_function", null);
     this.report.add("x-conf-foreign-unknown", statusName(lastStatus()));
-    const queue = resolveSharedQueue(this.conf.vmConfig.length > 0 ? vmIdOf(this.conf.vmConfig) : "conformance", QUEUE_NAME);
+    const queue = resolveSharedQueue(
+      this.conf.vmConfig.length > 0 ? vmIdOf(this.conf.vmConfig) : "conformance",
+      QUEUE_NAME,
+    );
     this.report.add("x-conf-enqueue", statusName(enqueueSharedQueue(queue, String.UTF8.encode("item"))));
     resolveSharedQueue("no_such_vm", QUEUE_NAME);
     this.report.add("x-conf-resolve-unknown", statusName(lastStatus()));
@@ -270,7 +273,10 @@ class ConformanceStream extends HttpContext {
     this.report.add("x-conf-dequeue-unknown", statusName(lastStatus()));
     this.report.add("x-conf-effective-unknown", statusName(setEffectiveContext(0x7fff0000)));
     this.report.add("x-conf-has-in", bool01(hasHeader(MapType.RequestHeaders, IN)));
-    this.report.add("x-conf-in-reused", bool01(isSameString(getHeaderStringReusing(MapType.RequestHeaders, IN, KNOWN_IN), KNOWN_IN)));
+    this.report.add(
+      "x-conf-in-reused",
+      bool01(isSameString(getHeaderStringReusing(MapType.RequestHeaders, IN, KNOWN_IN), KNOWN_IN)),
+    );
     const other = getHeaderStringReusing(MapType.RequestHeaders, IN, OTHER_IN);
     this.report.add("x-conf-in-other", other === null ? "<null>" : other + "," + bool01(isSameString(other, OTHER_IN)));
     logWarn("conformance echo tag=" + this.tag);
@@ -282,7 +288,10 @@ class ConformanceStream extends HttpContext {
     this.report.add("x-conf-plugin-vm-id", orNull(getPropertyString(PLUGIN_VM_ID)));
     this.report.add("x-conf-request-path", orNull(getPropertyString(REQUEST_PATH)));
     this.report.add("x-conf-request-method", orNull(getPropertyString(REQUEST_METHOD)));
-    this.report.add("x-conf-method-reused", bool01(isSameString(getPropertyStringReusing(REQUEST_METHOD, KNOWN_METHOD), KNOWN_METHOD)));
+    this.report.add(
+      "x-conf-method-reused",
+      bool01(isSameString(getPropertyStringReusing(REQUEST_METHOD, KNOWN_METHOD), KNOWN_METHOD)),
+    );
     this.report.add("x-conf-request-header-prop", orNull(getPropertyString(REQUEST_HEADER_IN)));
     const headers = getPropertyPairs(REQUEST_HEADERS);
     this.report.add("x-conf-request-headers-prop", headers === null ? "<null>" : orNull(headers.get("x-conf-in")));
@@ -314,14 +323,30 @@ class ConformanceStream extends HttpContext {
       const after = getSharedData(fresh);
       this.report.add("x-conf-cas-update-value", after === null ? "<null>" : String.UTF8.decode(after.value));
       const freshKey = String.UTF8.encode(fresh);
-      const inPlace = casUpdateInPlace(changetype<usize>(freshKey), <usize>freshKey.byteLength, new AppendBangInPlace(), 4);
+      const inPlace = casUpdateInPlace(
+        changetype<usize>(freshKey),
+        <usize>freshKey.byteLength,
+        new AppendBangInPlace(),
+        4,
+      );
       const missingKey = String.UTF8.encode(fresh + ".missing");
-      const created = casUpdateInPlace(changetype<usize>(missingKey), <usize>missingKey.byteLength, new AppendBangInPlace(), 4);
+      const created = casUpdateInPlace(
+        changetype<usize>(missingKey),
+        <usize>missingKey.byteLength,
+        new AppendBangInPlace(),
+        4,
+      );
       const updated = getSharedData(fresh);
       const made = getSharedData(fresh + ".missing");
       this.report.add(
         "x-conf-cas-update-in-place",
-        statusName(inPlace) + "," + statusName(created) + "," + (updated === null ? "<null>" : String.UTF8.decode(updated.value)) + "," + (made === null ? "<null>" : String.UTF8.decode(made.value)),
+        statusName(inPlace) +
+          "," +
+          statusName(created) +
+          "," +
+          (updated === null ? "<null>" : String.UTF8.decode(updated.value)) +
+          "," +
+          (made === null ? "<null>" : String.UTF8.decode(made.value)),
       );
     }
   }

@@ -5,7 +5,15 @@
 // (append); anything else is BadArgument.
 import { BufferType, WasmResult } from "./enums";
 import { proxy_get_buffer_bytes, proxy_get_buffer_status, proxy_set_buffer_bytes } from "./imports";
-import { bufferPtr, bufferSize, RETURN_PTR, RETURN_SIZE, RETURN_U32, takeReturnedBytes, takeReturnedString } from "./memory";
+import {
+  bufferPtr,
+  bufferSize,
+  RETURN_PTR,
+  RETURN_SIZE,
+  RETURN_U32,
+  takeReturnedBytes,
+  takeReturnedString,
+} from "./memory";
 import { recordStatus } from "./status";
 
 /** Up to `maxSize` bytes from `start`, or null (lastStatus() says why). */

@@ -79,7 +79,8 @@ export function proxy_on_http_call_response(
     streams.get(owner).onHttpCallResponse(callId, headerCount, bodySize, trailerCount);
     return;
   }
-  if (roots.has(rootContextId)) roots.get(rootContextId).onHttpCallResponse(callId, headerCount, bodySize, trailerCount);
+  if (roots.has(rootContextId))
+    roots.get(rootContextId).onHttpCallResponse(callId, headerCount, bodySize, trailerCount);
 }
 
 export function proxy_on_request_headers(contextId: u32, headerCount: u32, endOfStream: u32): u32 {

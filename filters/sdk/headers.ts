@@ -120,6 +120,12 @@ export function replaceHeader(map: MapType, name: Utf8, value: Utf8): u32 {
   return recordStatus(proxy_replace_header_map_value(<u32>map, name.ptr, name.size, value.ptr, value.size));
 }
 
+/** replaceHeader with a value the caller already wrote into linear memory (a static buffer), for
+ *  hot paths that must not allocate per request. */
+export function replaceHeaderBytes(map: MapType, name: Utf8, valuePtr: usize, valueSize: usize): u32 {
+  return recordStatus(proxy_replace_header_map_value(<u32>map, name.ptr, name.size, valuePtr, valueSize));
+}
+
 export function replaceHeaderString(map: MapType, name: string, value: string): u32 {
   const keyPtr = encodeA(name);
   const valuePtr = encodeB(value);

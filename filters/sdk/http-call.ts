@@ -1,4 +1,4 @@
-// proxy_http_call (reference §1.9). Envoy owns callouts on the ROOT context: the response arrives
+// proxy_http_call (HTTP callouts to an Envoy cluster). Envoy owns callouts on the ROOT context: the response arrives
 // as proxy_on_http_call_response(root_id, call_id, ...). The SDK remembers call_id → issuing
 // context, and exports.ts switches the effective context to that stream before calling its
 // onHttpCallResponse, so continue/local-response act on the right stream. The upstream is an Envoy
@@ -7,7 +7,16 @@
 // get_status = BrokenConnection; a timeout usually arrives as a normal response with :status 504.
 import { BufferType, MapType, WasmResult } from "./enums";
 import { proxy_get_status, proxy_http_call } from "./imports";
-import { bufferPtr, bufferSize, encodeA, RETURN_PTR, RETURN_SIZE, RETURN_U32, scratchSizeA, takeReturnedString } from "./memory";
+import {
+  bufferPtr,
+  bufferSize,
+  encodeA,
+  RETURN_PTR,
+  RETURN_SIZE,
+  RETURN_U32,
+  scratchSizeA,
+  takeReturnedString,
+} from "./memory";
 import { HeaderPairs } from "./pairs";
 import { getBuffer } from "./buffers";
 import { getHeaderPairs } from "./headers";

@@ -1,5 +1,5 @@
-// Guest side of the proxy-wasm memory contract (reference: proxy-wasm-abi.md §1.7).
-// The host calls the exported allocator for every value it hands back and the guest owns the block.
+// Guest side of the proxy-wasm memory contract. The host calls the exported allocator for every
+// value it hands back and the guest owns the block.
 // Blocks come from the raw TLSF heap (heap.alloc), not the GC, so they are independent of the
 // runtime variant and never moved or collected behind the host's back.
 // Zero-length results arrive as (ptr 0, len 0) without an allocation: never heap.free(0).

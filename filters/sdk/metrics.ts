@@ -1,4 +1,4 @@
-// Metrics (reference §1.10, §5.1). Envoy stores a metric as `wasmcustom.<name>`; /stats shows
+// Metrics (proxy_define_metric / increment / record / get). Envoy stores a metric as `wasmcustom.<name>`; /stats shows
 // `<name>`, Prometheus `<name>` sanitised WITHOUT the envoy_ prefix (a name starting with a digit
 // is dropped). Defining the same name again (another worker) maps to the same stat, so counters
 // aggregate across workers. Counter: increment needs delta > 0 (else BadArgument), record ADDS.

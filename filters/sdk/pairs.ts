@@ -1,5 +1,5 @@
 // The proxy-wasm "pairs" format used for header maps, local-response headers, http_call
-// headers/trailers and map/list properties (reference §1.6, cpp-host src/pairs_util.cc):
+// headers/trailers and map/list properties (proxy-wasm-cpp-host src/pairs_util.cc):
 //   u32 N | N × (u32 key_len, u32 value_len) | N × (key bytes, 0x00, value bytes, 0x00)
 // all little-endian; size = 4 + Σ(8 + key_len + 1 + value_len + 1).
 // Envoy accepts at most 1024 pairs and 1 MiB and silently treats anything malformed or larger as an

@@ -1,4 +1,4 @@
-// Properties (Envoy attributes, reference §2). A path is its segments joined by NUL bytes
+// Properties (Envoy attributes, as proxy_get_property serves them). A path is its segments joined by NUL bytes
 // ("request\0headers\0x-foo"), not dots. Values come serialized: string/bytes raw; int64, uint64
 // and double as 8 bytes little-endian; bool as 1 byte; duration and timestamp as int64
 // NANOSECONDS; maps and lists in the pairs format (lists with empty values). Anything missing is

@@ -1,4 +1,4 @@
-// Shared queues (reference §1.8). register(name) keys the queue by (vm_id, name) and binds it to
+// Shared queues (proxy-wasm shared queues). register(name) keys the queue by (vm_id, name) and binds it to
 // the calling root context: registering an existing name RE-BINDS it (items kept), so with one VM
 // per worker only the last registrant gets proxy_on_queue_ready. Register in one place and let
 // others resolve(vm_id, name) + enqueue. dequeue gives Empty when there is nothing.
@@ -9,7 +9,16 @@ import {
   proxy_register_shared_queue,
   proxy_resolve_shared_queue,
 } from "./imports";
-import { encodeA, encodeB, RETURN_PTR, RETURN_SIZE, RETURN_U32, scratchSizeA, scratchSizeB, takeReturnedBytes } from "./memory";
+import {
+  encodeA,
+  encodeB,
+  RETURN_PTR,
+  RETURN_SIZE,
+  RETURN_U32,
+  scratchSizeA,
+  scratchSizeB,
+  takeReturnedBytes,
+} from "./memory";
 import { recordStatus } from "./status";
 
 /** Queue id (never 0 in Envoy), or 0 with lastStatus() set. */

@@ -1,4 +1,4 @@
-// Shared key/value data, visible to every worker VM with the same vm_id (reference §1.8).
+// Shared key/value data, visible to every worker VM with the same vm_id.
 // Envoy's semantics: get → (value, cas) or NotFound; set(key, value, cas) fails with CasMismatch
 // only when the key EXISTS and cas != 0 and cas differs from the current one; for a missing key the
 // cas is ignored (no atomic create-if-absent: two workers racing on a new key both "win", last
@@ -39,7 +39,9 @@ export function getSharedData(key: string): SharedValue | null {
 /** Writes `value`; `cas` 0 = unconditional. Returns Ok or CasMismatch (see module comment). */
 export function setSharedData(key: string, value: ArrayBuffer, cas: u32): u32 {
   const keyPtr = encodeA(key);
-  return recordStatus(proxy_set_shared_data(keyPtr, scratchSizeA(), changetype<usize>(value), <usize>value.byteLength, cas));
+  return recordStatus(
+    proxy_set_shared_data(keyPtr, scratchSizeA(), changetype<usize>(value), <usize>value.byteLength, cas),
+  );
 }
 
 /** Computes a new value from the current one (null when the key is missing); return null to give

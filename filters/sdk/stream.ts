@@ -4,7 +4,12 @@
 // to the stream that issued the call (exports.ts), so filter code can call these directly.
 // send_local_response makes the current callback's result "stop" (Envoy forces it).
 import { StreamType, WasmResult } from "./enums";
-import { proxy_close_stream, proxy_continue_stream, proxy_send_local_response, proxy_set_effective_context } from "./imports";
+import {
+  proxy_close_stream,
+  proxy_continue_stream,
+  proxy_send_local_response,
+  proxy_set_effective_context,
+} from "./imports";
 import { bufferPtr, bufferSize, encodeA, scratchSizeA } from "./memory";
 import { HeaderPairs } from "./pairs";
 import { recordStatus } from "./status";

@@ -11,7 +11,16 @@
  *
  * Exactly one release per admitted stream is the caller's job (`concurrency-gate.ts`).
  */
-import { casUpdate, getSharedData, lastStatus, Metric, setSharedData, SharedUpdate, sharedCounterAdd, WasmResult } from "../sdk";
+import {
+  casUpdate,
+  getSharedData,
+  lastStatus,
+  Metric,
+  setSharedData,
+  SharedUpdate,
+  sharedCounterAdd,
+  WasmResult,
+} from "../sdk";
 import { KEY_PREFIX } from "./shared-bucket";
 
 export const IN_FLIGHT_KEY = KEY_PREFIX + "in_flight";
@@ -62,7 +71,8 @@ export class InFlightCounter {
 
   /** Creates the counter at 0 if missing (configure time, before traffic). */
   seed(): void {
-    if (getSharedData(IN_FLIGHT_KEY) === null && lastStatus() == WasmResult.NotFound) setSharedData(IN_FLIGHT_KEY, countBytes(0), 0);
+    if (getSharedData(IN_FLIGHT_KEY) === null && lastStatus() == WasmResult.NotFound)
+      setSharedData(IN_FLIGHT_KEY, countBytes(0), 0);
   }
 
   /** Takes a slot when fewer than `ceiling` requests are in flight on all workers. */

@@ -58,12 +58,21 @@ class ShaperRoot extends RootContext {
     this.rateLimits = limits;
     const nowNs = <i64>currentTimeNanos();
     if (c.concurrency.enabled) {
-      const gate = new ConcurrencyGate(c, metrics, nowNs, new Rng(<u64>nowNs ^ (<u64>this.contextId << 32)));
+      const gate = new ConcurrencyGate(c, metrics, nowNs, new Rng(<u64>nowNs ^ ((<u64>this.contextId) << 32)));
       gate.seed();
       this.gate = gate;
       setTickPeriod(TICK_MS);
     } else this.gate = null;
-    logInfo(FILTER_NAME + ": configured " + c.rules.length.toString() + " rule(s), concurrency " + (c.concurrency.enabled ? "on" : "off") + ", " + c.priorities.length.toString() + " priority class(es)");
+    logInfo(
+      FILTER_NAME +
+        ": configured " +
+        c.rules.length.toString() +
+        " rule(s), concurrency " +
+        (c.concurrency.enabled ? "on" : "off") +
+        ", " +
+        c.priorities.length.toString() +
+        " priority class(es)",
+    );
     return true;
   }
 

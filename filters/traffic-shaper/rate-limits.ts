@@ -74,7 +74,8 @@ export class RateLimits {
       if (!shared.failed) result = shared.result;
       else {
         this.reportFailure(rule.name, shared.error);
-        if (this.config.failureMode == "local") result = this.buckets.takeLocal(hits[i].key, nowNs, 1, rule.burst, refill);
+        if (this.config.failureMode == "local")
+          result = this.buckets.takeLocal(hits[i].key, nowNs, 1, rule.burst, refill);
         else if (this.config.failureMode == "allow") {
           m.allowed.increment(1);
           continue;
@@ -120,7 +121,16 @@ export class RateLimits {
     this.metrics.sharedDataFailures.increment(1);
     const n = this.buckets.failures;
     if (n == 1 || n % 1000 == 0) {
-      logWarn("traffic-shaper: rule " + rule + ": shared data failed (" + error + "), failureMode " + this.config.failureMode + "; failures so far " + n.toString());
+      logWarn(
+        "traffic-shaper: rule " +
+          rule +
+          ": shared data failed (" +
+          error +
+          "), failureMode " +
+          this.config.failureMode +
+          "; failures so far " +
+          n.toString(),
+      );
     }
   }
 }

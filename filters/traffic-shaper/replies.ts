@@ -25,7 +25,12 @@ function addRateLimitState(pairs: HeaderPairs, rule: RateLimitRule, result: Take
   pairs.add("ratelimit", rateLimitValue(rule.name, result.remaining, result.resetNs));
 }
 
-export function sendRateLimited(c: TrafficShaperConfig, rule: RateLimitRule, result: TakeResult, haveState: bool): void {
+export function sendRateLimited(
+  c: TrafficShaperConfig,
+  rule: RateLimitRule,
+  result: TakeResult,
+  haveState: bool,
+): void {
   const pairs = new HeaderPairs();
   pairs.add("retry-after", retryAfterValue(result.retryAfterNs));
   if (haveState && c.rateLimitHeaders != "off") addRateLimitState(pairs, rule, result);
@@ -44,6 +49,10 @@ export function sendShed(c: TrafficShaperConfig, reason: string): void {
 
 /** RateLimit headers on an allowed response (`rateLimitHeaders: all`). */
 export function addAllowedHeaders(rule: RateLimitRule, result: TakeResult): void {
-  addHeaderString(MapType.ResponseHeaders, "ratelimit-policy", rateLimitPolicyValue(rule.name, quota(rule), rule.unitSeconds));
+  addHeaderString(
+    MapType.ResponseHeaders,
+    "ratelimit-policy",
+    rateLimitPolicyValue(rule.name, quota(rule), rule.unitSeconds),
+  );
   addHeaderString(MapType.ResponseHeaders, "ratelimit", rateLimitValue(rule.name, result.remaining, result.resetNs));
 }

@@ -1,6 +1,6 @@
 /**
  * Glue: the filter's Envoy metrics, defined once per worker at configure time (defining the same
- * name on every worker maps to one Envoy stat, so counters add up across workers; reference §1.10).
+ * name on every worker maps to one Envoy stat, so counters add up across workers).
  *
  * Names (Envoy /stats shows them as is; Prometheus as `meshward_traffic_shaper_…` with `.`/`-`
  * turned into `_`):

@@ -1,9 +1,10 @@
 /**
  * Glue: token buckets in proxy shared data, so every Envoy worker draws from the same bucket.
  *
- * Protocol (reference §1.8): get (value, cas) → `takeTokens` on the decoded copy → set(value, cas);
- * on CasMismatch re-read and retry, at most `casRetries` attempts. A worker that loses the race
- * recomputes from the winner's state, so no token is taken twice and none is lost.
+ * Protocol (proxy-wasm shared data: a compare-and-swap on a version per key): get (value, cas) →
+ * `takeTokens` on the decoded copy → set(value, cas); on CasMismatch re-read and retry, at most
+ * `casRetries` attempts. A worker that loses the race recomputes from the winner's state, so no
+ * token is taken twice and none is lost.
  *
  * Envoy quirk: a MISSING key ignores the cas (no atomic create-if-absent). Two workers that both
  * see a brand-new key both write, and one decision is overwritten: a new key can admit up to
@@ -88,6 +89,7 @@ const KEY_REGION: usize = memory.data(KEY_CAPACITY);
 class KeyBytes {
   ptr: usize = 0;
   size: usize = 0;
+  // biome-ignore lint/correctness/noUnusedPrivateClassMembers: never read, it holds the spilled key so the GC keeps the bytes `ptr` points at.
   private spill: ArrayBuffer | null = null;
   private readonly prefix: ArrayBuffer = String.UTF8.encode(KEY_PREFIX);
 
@@ -156,7 +158,12 @@ export class SharedBuckets {
     }
     this.failures++;
     out.failed = true;
-    out.error = u.error.length > 0 ? u.error : "shared data status " + status.toString() + (status == WasmResult.CasMismatch ? " (CAS retries exhausted)" : "");
+    out.error =
+      u.error.length > 0
+        ? u.error
+        : "shared data status " +
+          status.toString() +
+          (status == WasmResult.CasMismatch ? " (CAS retries exhausted)" : "");
     return out;
   }
 

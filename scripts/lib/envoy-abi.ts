@@ -4,7 +4,7 @@
 // to load in Envoy ("missing import", "import type mismatch", "Bad function signature"). Node links
 // any JS function to any signature, so the build and the Node host both check against this table.
 // Sources: cpp-host include/proxy-wasm/exports.h, src/wasm.cc (registerCallbacks, getFunctions),
-// src/v8/v8.cc (link); reference/proxy-wasm-abi.md §1.2 and §1.4.
+// src/v8/v8.cc (link), and the proxy-wasm ABI 0.2.1 specification (callbacks and host functions).
 import { type FunctionType, formatType, readModuleInterface, type ValueType } from "./wasm-binary.ts";
 
 const i32 = (n: number): ValueType[] => Array.from({ length: n }, () => "i32" as const);

@@ -10,7 +10,7 @@
 //   removal-order       headers and query parameters to remove are sets to Envoy;
 //   status-message      CheckResponse.status.message is not used by Envoy.
 import type { JsonObject } from "@bufbuild/protobuf";
-import { DownstreamHeaders, RESERVED_HEADERS } from "../../authz-server/src/headers.ts";
+import { DownstreamHeaders, RESERVED_HEADERS } from "../../authz-server/src/contract/headers.ts";
 import type { Answer, HeaderEntry } from "./answer.ts";
 
 /** The equivalences below, by the id allowlist.json documents them under. */

@@ -1,4 +1,4 @@
-// Property lookup as Envoy's get_property sees it (reference §2): values written with
+// Property lookup as Envoy's get_property sees it: values written with
 // set_property (filter state `wasm.<path>`) first, then plugin properties (plugin_name,
 // plugin_root_id, plugin_vm_id and whatever the test added with withProperty), then attributes
 // derived from the stream (request.*, response.*, source.*, destination.*, connection.*).

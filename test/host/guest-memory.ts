@@ -1,4 +1,4 @@
-// Guest memory as the Node host sees it (reference §1.7, §6.2): bounds-checked reads and writes
+// Guest memory as the Node host sees it (the proxy-wasm memory contract): bounds-checked reads and writes
 // (a bad pointer is OutOfBounds → InvalidMemoryAccess, never a crash), views re-created after every
 // guest call and whenever an access falls outside the current view — memory.grow inside the guest
 // detaches the old ArrayBuffer (its views then have length 0) before the guest calls back — and

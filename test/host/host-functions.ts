@@ -1,6 +1,5 @@
 // The host functions a proxy-wasm module imports, implemented with Envoy's semantics
-// (Envoy source/extensions/common/wasm/context.cc, proxy-wasm-cpp-host src/exports.cc; reference
-// §1.4–§1.10). Every call is counted by the HostCallRecorder. A bad guest pointer yields
+// (Envoy source/extensions/common/wasm/context.cc, proxy-wasm-cpp-host src/exports.cc). Every call is counted by the HostCallRecorder. A bad guest pointer yields
 // InvalidMemoryAccess; a call Envoy forbids in the current phase (restricted `_initialize` or
 // `malloc`) traps like Envoy's restricted_callback.
 import { WASI_MODULES } from "../../scripts/lib/envoy-abi.ts";

@@ -1,4 +1,4 @@
-// Envoy's custom Wasm metrics (reference §1.10, §5.1; Envoy context.cc defineMetric et al.).
+// Envoy's custom Wasm metrics (Envoy context.cc defineMetric et al.).
 // Stats live as `wasmcustom.<name>`; /stats prints `<name>`, Prometheus `<name>` sanitised without
 // the envoy_ prefix. Ids are per VM with the type in the low 2 bits (counter 0, gauge 1,
 // histogram 2) stepping by 4; every VM defining a name gets its own id onto the SAME stat.

@@ -1,4 +1,4 @@
-// Host side of the proxy-wasm pairs format (reference §1.6, cpp-host src/pairs_util.cc):
+// Host side of the proxy-wasm pairs format (proxy-wasm-cpp-host src/pairs_util.cc):
 //   u32 N | N × (u32 key_len, u32 value_len) | N × (key, 0x00, value, 0x00), little-endian.
 // Envoy's parser accepts at most 1024 pairs and 1 MiB, needs a NUL after every key and value and
 // the buffer consumed exactly; anything else parses as an EMPTY map (so a malformed

@@ -1,4 +1,4 @@
-// Property values as Envoy serializes them for proxy_get_property (reference §2.2): strings raw,
+// Property values as Envoy serializes them for proxy_get_property: strings raw,
 // int64/uint64 and double 8 bytes little-endian, bool 1 byte, timestamps and durations int64
 // nanoseconds, maps in the pairs format, lists in the pairs format with empty values.
 // Paths are segments joined by NUL; `propertyKey` builds the same key the guest sends.

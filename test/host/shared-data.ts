@@ -1,5 +1,5 @@
 // Envoy's process-wide shared data and shared queues (cpp-host src/shared_data.cc,
-// src/shared_queue.cc; reference §1.8), shared by every emulated worker VM of a plugin.
+// src/shared_queue.cc), shared by every emulated worker VM of a plugin.
 // Shared data: namespaced by vm_id; CAS values come from ONE global counter starting at 1 (0 is
 // skipped); set fails with CasMismatch only when the key exists, cas != 0 and cas != current; a
 // missing key ignores the cas (no create-if-absent).

@@ -1,6 +1,6 @@
 // One emulated Envoy worker VM: a WebAssembly instance of the plugin's module, its guest memory,
 // its contexts and the calls into the guest. The host functions live in host-functions.ts.
-// Envoy behaviours reproduced here (reference §1.1, §1.7, §6.2):
+// Envoy behaviours reproduced here (its Wasm loading order, memory contract and phase rules):
 //  - start: instantiate → `_initialize` (then `main`) or `_start`, with RESTRICTED host calls
 //    (only logging/WASI clock/random/env); context create(root, 0) → vm_start → configure;
 //  - allocation through `malloc` (else `proxy_on_memory_allocate`), restricted while it runs

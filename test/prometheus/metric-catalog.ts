@@ -6,7 +6,7 @@
 //   class, endpoint and plugin names into labels;
 // - Envoy's own Wasm stats (ENVOY_WASM_STATS, through the same relabelings);
 // - `up`, and the recording rules of manifests/prometheus/meshward-rules.yaml.
-// The live-data test (test/e2e/prometheus-live.e2e.test.ts) proves the names against real Envoy.
+// The live-data test (test/mesh/prometheus-live.e2e.test.ts) proves the names against real Envoy.
 import { AuthzMetrics } from "../../authz-server/src/ops/metrics.ts";
 import { RateLimitMetrics } from "../../authz-server/src/ratelimit/metrics.ts";
 import { meshwardRuleGroups } from "../../scripts/lib/prometheus-rules.ts";

@@ -18,7 +18,7 @@ import { loadavg } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startRedis } from "../../scripts/lib/redis.ts";
-import { until } from "../risk-e2e/support.ts";
+import { until } from "../support/zero-trust-stack.ts";
 import { closedLoop, type LoadResult, type Sample } from "../traffic-shaper/closed-loop.ts";
 import { GLOBAL, type Mesh, PER_SUBJECT, SHADOW, startMesh } from "./mesh.ts";
 import { type DecisionRecorder, type RedisDecision, recordDecisions } from "./redis-decisions.ts";

@@ -9,6 +9,7 @@ import * as grpc from "@grpc/grpc-js";
 import { Redis } from "ioredis";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningServer, startAuthzServer } from "../../authz-server/src/app/server.ts";
 import { defaultConfig } from "../../authz-server/src/config/schema.ts";
 import { RateLimitResponse_Code } from "../../authz-server/src/gen/envoy/service/ratelimit/v3/rls_pb.ts";
 import {
@@ -17,7 +18,6 @@ import {
   type HealthCheckResponse,
   HealthCheckResponse_ServingStatus,
 } from "../../authz-server/src/gen/grpc/health/v1/health_pb.ts";
-import { type RunningServer, startAuthzServer } from "../../authz-server/src/server.ts";
 import { toGrpcServiceDefinition } from "../../authz-server/src/transport/grpc-adapter.ts";
 import { type RunningRedis, startRedis } from "../../scripts/lib/redis.ts";
 import { type RlsClient, rlsClient, rlsRequest } from "../../scripts/lib/rls-client.ts";

@@ -12,7 +12,7 @@ import { type RunningRedis, startRedis } from "../../scripts/lib/redis.ts";
 import { type SampleUpstream, startSampleUpstream } from "../../scripts/lib/sample-upstream.ts";
 import { repoRoot } from "../../scripts/lib/tools.ts";
 import { scratchDir } from "../authz/helpers/scratch.ts";
-import { AUDIENCE, ISSUER, metricValue, startIdp, type TestIdp, until } from "../risk-e2e/support.ts";
+import { AUDIENCE, ISSUER, metricValue, startIdp, type TestIdp, until } from "../support/zero-trust-stack.ts";
 
 /** Rates low enough that a shared 2-core machine under heavy load (a few dozen requests/s through
  *  ext_authz and the limiter) still offers more than each limit. Each burst is 1–1.5 s of its rate:

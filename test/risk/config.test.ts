@@ -1,11 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { parseRiskConfig, RISK_DEFAULTS, RiskConfigError } from "../../authz-server/src/risk/config.ts";
+import { ConfigError } from "../../authz-server/src/errors.ts";
+import { parseRiskConfig, RISK_DEFAULTS } from "../../authz-server/src/risk/config.ts";
 
 function fieldOf(raw: unknown): string {
   try {
     parseRiskConfig(raw);
   } catch (err) {
-    if (err instanceof RiskConfigError) return err.field;
+    if (err instanceof ConfigError && err.field !== undefined) return err.field;
     throw err;
   }
   return "(accepted)";

@@ -2,7 +2,7 @@
 // metrics + Envoy admin output + the sandbox state, the recent-decisions ring, the config fields, and
 // the view of the sandbox Prometheus's alerts, rules and targets.
 import { describe, expect, it } from "vitest";
-import type { CheckRecord } from "../../authz-server/src/check-service.ts";
+import type { CheckRecord } from "../../authz-server/src/check/check-record.ts";
 import { defaultConfig, validateConfig } from "../../authz-server/src/config/schema.ts";
 import { DecisionFeed } from "../../authz-server/src/dashboard/decision-feed.ts";
 import { MAX_LISTED, prometheusView } from "../../authz-server/src/dashboard/prometheus-api.ts";

@@ -2,7 +2,7 @@
 // registrations, the filters' and Envoy's Wasm stats as the PodMonitor's relabelings store them
 // (names read from the AssemblyScript glue), and the recording rules of
 // manifests/prometheus/meshward-rules.yaml (test/prometheus/metric-catalog.ts), grouped only by labels
-// those carry. Every query also runs against a live Prometheus in test/e2e/prometheus-live.e2e.test.ts.
+// those carry. Every query also runs against a live Prometheus in test/mesh/prometheus-live.e2e.test.ts.
 import { describe, expect, it } from "vitest";
 import { dashboardExpressions, readDashboard } from "../prometheus/dashboard-queries.ts";
 import {

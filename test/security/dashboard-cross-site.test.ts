@@ -5,8 +5,8 @@
 import { request } from "node:http";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningServer, startAuthzServer } from "../../authz-server/src/app/server.ts";
 import { defaultConfig, validateConfig } from "../../authz-server/src/config/schema.ts";
-import { type RunningServer, startAuthzServer } from "../../authz-server/src/server.ts";
 import type { SampleUpstream } from "../../scripts/lib/sample-upstream.ts";
 import { repoRoot } from "../../scripts/lib/tools.ts";
 import { type ControlApi, startControlApi } from "../../scripts/sandbox/control-api.ts";

@@ -7,7 +7,7 @@ import { Writable } from "node:stream";
 import { create } from "@bufbuild/protobuf";
 import pino from "pino";
 import { describe, expect, it } from "vitest";
-import type { CheckRecord } from "../../authz-server/src/check-service.ts";
+import type { CheckRecord } from "../../authz-server/src/check/check-record.ts";
 import { CheckRequestSchema } from "../../authz-server/src/gen/envoy/service/auth/v3/external_auth_pb.ts";
 import { decisionLogger } from "../../authz-server/src/ops/decision-log.ts";
 import { createRedactor } from "../../authz-server/src/ops/redact.ts";

@@ -7,12 +7,12 @@ import { Writable } from "node:stream";
 import { create } from "@bufbuild/protobuf";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningServer, startAuthzServer } from "../../authz-server/src/app/server.ts";
 import { defaultConfig } from "../../authz-server/src/config/schema.ts";
 import {
   type CheckRequest,
   CheckRequestSchema,
 } from "../../authz-server/src/gen/envoy/service/auth/v3/external_auth_pb.ts";
-import { type RunningServer, startAuthzServer } from "../../authz-server/src/server.ts";
 import { repoRoot } from "../../scripts/lib/tools.ts";
 
 const jwt = (tag: string) =>

@@ -9,12 +9,12 @@ import { Writable } from "node:stream";
 import { create, toBinary } from "@bufbuild/protobuf";
 import pino from "pino";
 import { afterAll, describe, expect, it } from "vitest";
+import { type RunningServer, startAuthzServer } from "../../authz-server/src/app/server.ts";
 import { defaultConfig } from "../../authz-server/src/config/schema.ts";
 import {
   CheckRequestSchema,
   type CheckResponse,
 } from "../../authz-server/src/gen/envoy/service/auth/v3/external_auth_pb.ts";
-import { type RunningServer, startAuthzServer } from "../../authz-server/src/server.ts";
 import { repoRoot } from "../../scripts/lib/tools.ts";
 import { buildBundle } from "../authz/helpers/opa-bundle.ts";
 import { grpcClients } from "./exhaustion-run.ts";

@@ -2,10 +2,10 @@
 // Object.prototype (`__proto__`, `constructor`, `toString`, ...) are names like any other: absent
 // from the bundle, so the check is denied as MW_POLICY_ENTRYPOINT, never evaluated.
 import { beforeAll, describe, expect, it } from "vitest";
-import { CheckService } from "../../authz-server/src/check-service.ts";
+import { checkServiceOptions } from "../../authz-server/src/app/check-options.ts";
+import { CheckService } from "../../authz-server/src/check/check-service.ts";
 import { defaultConfig } from "../../authz-server/src/config/schema.ts";
 import { ActivePolicy } from "../../authz-server/src/policy/active-policy.ts";
-import { checkServiceOptions } from "../../authz-server/src/server.ts";
 import { repoRoot } from "../../scripts/lib/tools.ts";
 import { fixture } from "../authz/helpers/fixtures.ts";
 import { buildBundle, readBundle } from "../authz/helpers/opa-bundle.ts";

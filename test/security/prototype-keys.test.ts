@@ -5,14 +5,14 @@
 // (bundle-hardening.test.ts, jwks-refresh.test.ts).
 import { create } from "@bufbuild/protobuf";
 import { beforeAll, describe, expect, it } from "vitest";
-import { CheckService } from "../../authz-server/src/check-service.ts";
+import { checkServiceOptions } from "../../authz-server/src/app/check-options.ts";
+import { CheckService } from "../../authz-server/src/check/check-service.ts";
 import { defaultConfig, validateConfig } from "../../authz-server/src/config/schema.ts";
 import { AdminEvents } from "../../authz-server/src/events/admin-events.ts";
 import { CheckRequestSchema } from "../../authz-server/src/gen/envoy/service/auth/v3/external_auth_pb.ts";
 import { findPrototypeKey, parseJsonData, parseJsonStrict } from "../../authz-server/src/json/untrusted-json.ts";
 import { createRedactor } from "../../authz-server/src/ops/redact.ts";
 import { ActivePolicy } from "../../authz-server/src/policy/active-policy.ts";
-import { checkServiceOptions } from "../../authz-server/src/server.ts";
 import { repoRoot } from "../../scripts/lib/tools.ts";
 import { buildBundle, readBundle } from "../authz/helpers/opa-bundle.ts";
 import { prototypeSnapshot } from "./prototype-snapshot.ts";

@@ -4,12 +4,12 @@
 // ext_authz modes, with no enricher configured. (Through real Envoy: test/security/edge.e2e.test.ts.)
 import { create } from "@bufbuild/protobuf";
 import { beforeAll, describe, expect, it } from "vitest";
-import { CheckService } from "../../authz-server/src/check-service.ts";
+import { checkServiceOptions } from "../../authz-server/src/app/check-options.ts";
+import { CheckService } from "../../authz-server/src/check/check-service.ts";
 import { defaultConfig } from "../../authz-server/src/config/schema.ts";
+import { RESERVED_HEADERS } from "../../authz-server/src/contract/headers.ts";
 import { CheckRequestSchema } from "../../authz-server/src/gen/envoy/service/auth/v3/external_auth_pb.ts";
-import { RESERVED_HEADERS } from "../../authz-server/src/headers.ts";
 import { ActivePolicy } from "../../authz-server/src/policy/active-policy.ts";
-import { checkServiceOptions } from "../../authz-server/src/server.ts";
 import { HEADERS_TO_REMOVE, toHttpReply } from "../../authz-server/src/transport/http-check.ts";
 import { repoRoot } from "../../scripts/lib/tools.ts";
 import { buildBundle, readBundle } from "../authz/helpers/opa-bundle.ts";

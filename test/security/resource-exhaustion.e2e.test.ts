@@ -30,9 +30,14 @@ const CHECKS_CAP = 32;
 const BYTES_CAP = 4 * 1024 * 1024;
 const REQUEST_TIMEOUT_MS = 1500;
 
+const BASELINE_MS = 5000;
+
 let target: ExhaustionTarget;
 let probe: ReturnType<typeof normalChecks>;
+let baseline: ProbeStats;
 let grpcPort = 0;
+
+const lateShare = (stats: ProbeStats) => stats.late / Math.max(1, stats.sent);
 
 beforeAll(async () => {
   target = await startExhaustionTarget({
@@ -41,6 +46,11 @@ beforeAll(async () => {
     requestTimeoutMs: REQUEST_TIMEOUT_MS,
   });
   grpcPort = target.authz.grpcPort;
+  // The same probe without an attacker first: how late this machine makes honest checks by itself.
+  const quiet = normalChecks(grpcPort);
+  await quiet.ready;
+  await new Promise((resolve) => setTimeout(resolve, BASELINE_MS));
+  baseline = await quiet.stop();
   probe = normalChecks(grpcPort);
   await probe.ready;
 }, 60_000);
@@ -108,11 +118,15 @@ describe("after the bursts", () => {
 
   it(`answered normal checks throughout, within the ${CHECK_DEADLINE_MS} ms deadline`, () => {
     expect(stats.sent).toBeGreaterThan(100);
+    expect(baseline.sent).toBeGreaterThan(20);
     expect(stats.counts.error ?? 0).toBe(0);
-    // Wall-clock timing on a shared 2-core machine, with the attacker in this process: at most 20 %
-    // late here (an answer of MW_OVERLOADED counts as an answer). The long run asks for none late;
-    // its figures, and what makes checks late under machine load, are in RELIABILITY.md.
-    expect(stats.late / stats.sent, JSON.stringify(stats)).toBeLessThan(0.2);
+    // Wall-clock timing on a shared 2-core machine, with the attacker in this process: the share of
+    // late answers (MW_OVERLOADED counts as an answer) may exceed the share the same probe saw with
+    // no attacker, on the same machine moments before, by at most 15 points — a machine starved by
+    // other jobs makes both late, an attack that starves honest checks makes only the second. The
+    // long run asks for none late; its figures are in RELIABILITY.md.
+    const figures = JSON.stringify({ baseline, underAttack: stats });
+    expect(lateShare(stats), figures).toBeLessThan(lateShare(baseline) + 0.15);
   });
 
   it("still allows a normal check", async () => {

@@ -6,8 +6,8 @@ import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningServer, startAuthzServer } from "../../authz-server/src/app/server.ts";
 import { defaultConfig } from "../../authz-server/src/config/schema.ts";
-import { type RunningServer, startAuthzServer } from "../../authz-server/src/server.ts";
 import { repoRoot } from "../../scripts/lib/tools.ts";
 import { bundleKit } from "./bundle-kit.ts";
 

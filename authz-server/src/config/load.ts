@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
-import { ErrorCodes, MeshwardError } from "../errors.ts";
+import { ConfigError } from "../errors.ts";
 import { type AuthzConfig, defaultConfig, validateConfig } from "./schema.ts";
 
 type Kind = "string" | "int" | "bool" | "number";
@@ -117,11 +117,11 @@ function coerce(text: string, kind: Kind, origin: string): unknown {
   if (kind === "bool") {
     if (text === "true" || text === "1") return true;
     if (text === "false" || text === "0") return false;
-    throw new MeshwardError(ErrorCodes.config, `${origin}: must be true or false, got ${JSON.stringify(text)}`);
+    throw new ConfigError(origin, `must be true or false, got ${JSON.stringify(text)}`);
   }
   const n = Number(text);
   if (text.trim() === "" || Number.isNaN(n)) {
-    throw new MeshwardError(ErrorCodes.config, `${origin}: must be a number, got ${JSON.stringify(text)}`);
+    throw new ConfigError(origin, `must be a number, got ${JSON.stringify(text)}`);
   }
   return n;
 }
@@ -153,9 +153,9 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     }
     const value = argv[i + 1];
     if (flag !== "--config" && !FLAGS[flag]) {
-      throw new MeshwardError(ErrorCodes.config, `unknown option ${flag} (try --help)`);
+      throw new ConfigError(undefined, `unknown option ${flag} (try --help)`);
     }
-    if (value === undefined) throw new MeshwardError(ErrorCodes.config, `${flag} needs a value`);
+    if (value === undefined) throw new ConfigError(undefined, `${flag} needs a value`);
     i++;
     if (flag === "--config") out.configFile = value;
     else {
@@ -174,17 +174,17 @@ function readConfigFile(path: string): Record<string, unknown> {
   try {
     text = readFileSync(path, "utf8");
   } catch (err) {
-    throw new MeshwardError(ErrorCodes.config, `--config ${path}: ${(err as Error).message}`);
+    throw new ConfigError(`--config ${path}`, (err as Error).message);
   }
   let document: unknown;
   try {
     document = parseYaml(text); // YAML 1.2 is a superset of JSON
   } catch (err) {
-    throw new MeshwardError(ErrorCodes.config, `${path}: not valid YAML/JSON: ${(err as Error).message}`);
+    throw new ConfigError(path, `not valid YAML/JSON: ${(err as Error).message}`);
   }
   if (document === null || document === undefined) return {};
   if (typeof document !== "object" || Array.isArray(document)) {
-    throw new MeshwardError(ErrorCodes.config, `${path}: the top level must be a mapping`);
+    throw new ConfigError(path, "the top level must be a mapping");
   }
   return document as Record<string, unknown>;
 }

@@ -4,6 +4,7 @@
 import { findPrototypeKey } from "../json/untrusted-json.ts";
 import { type RateLimitConfig, rateLimitSection } from "../ratelimit/config.ts";
 import { MAX_JSON_DEPTH } from "../translate/json-text.ts";
+import { checkAdminTokenLength } from "./admin-token.ts";
 import { invalid, type Obj, Reader } from "./reader.ts";
 
 export interface TlsConfig {
@@ -128,7 +129,7 @@ export interface AuthzConfig {
     redisUrl?: string;
     /** A Redis command slower than this (ms) is served from local state instead (default 100). */
     redisCommandTimeoutMs?: number;
-    /** Lower-case header naming the user a failed login was for (see claimed-principal.ts). */
+    /** Lower-case header naming the user a failed login was for (see identity/claimed-principal.ts). */
     failedLoginHeader?: string;
     /** Admin endpoint `POST /admin/v1/events` (HTTP listener): present = mounted. The bearer token
      *  comes from `token` (env MESHWARD_AUTHZ_RISK_ADMIN_TOKEN) or `tokenFile` (read at start). */
@@ -301,17 +302,14 @@ function isLoopbackHost(host: string): boolean {
 /** Upper bound on `workers` (a typo such as 400 must not fork 400 processes). */
 export const MAX_WORKERS = 64;
 
-/** Shortest accepted admin token: 16 characters (e.g. 12 random bytes in base64) resist guessing. */
-export const MIN_ADMIN_TOKEN_LENGTH = 16;
-
 function adminConfig(a: Reader): NonNullable<NonNullable<AuthzConfig["risk"]>["admin"]> {
   const token = a.optionalString("token");
   const tokenFile = a.optionalString("tokenFile");
   if (token !== undefined && tokenFile !== undefined) throw invalid(a.at("token"), "set either token or tokenFile");
   if (token === undefined && tokenFile === undefined) throw invalid(a.at("token"), "token or tokenFile is required");
-  if (token !== undefined && token.length < MIN_ADMIN_TOKEN_LENGTH)
-    throw invalid(a.at("token"), `must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters`);
-  return token !== undefined ? { token } : { tokenFile: tokenFile as string };
+  return token !== undefined
+    ? { token: checkAdminTokenLength(a.at("token"), token) }
+    : { tokenFile: tokenFile as string };
 }
 
 /** Validates a parsed config document over `defaults`; throws MW_CONFIG naming the field. */

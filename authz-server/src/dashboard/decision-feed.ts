@@ -2,7 +2,7 @@
 // decisions (a fixed-size ring, oldest overwritten) with what a person watching wants to see —
 // method, path, allow/deny, status, reason, risk level and score — and nothing that could carry a
 // credential (no headers, no query string, no body). O(1) per check. Pure; time is a parameter.
-import { type CheckRecord, meshwardOf } from "../check-service.ts";
+import { type CheckRecord, meshwardOf } from "../check/check-record.ts";
 
 export interface RecentDecision {
   atMs: number;

@@ -8,9 +8,9 @@
 // in `spiffe_id` and is the subject when there is no JWT. A presented-but-invalid JWT leaves the
 // request unauthenticated with `error` set, even if an mTLS peer is present: the policy decides.
 
+import type { EnrichContext, Enrichment, InputEnricher } from "../check/enricher.ts";
 import type { JwtConfig } from "../config/schema.ts";
-import type { EnrichContext, Enrichment, InputEnricher } from "../enrich.ts";
-import { UpstreamHeaders } from "../headers.ts";
+import { UpstreamHeaders } from "../contract/headers.ts";
 import type { JwksStatus } from "./jwks-cache.ts";
 import { extractToken, type JwtVerifier } from "./jwt-verifier.ts";
 import { parseSpiffeId } from "./spiffe.ts";

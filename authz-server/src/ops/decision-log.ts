@@ -7,7 +7,7 @@
 // body or claim set cannot make the line deep. Should building or writing the line throw anyway, a
 // minimal line (decision id, outcome, reason) is written instead: the record is never lost.
 import type { Logger } from "pino";
-import type { CheckRecord } from "../check-service.ts";
+import type { CheckRecord } from "../check/check-record.ts";
 import { redactMessage, redactValue } from "./redact.ts";
 
 export interface DecisionLogOptions {

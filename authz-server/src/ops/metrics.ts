@@ -9,7 +9,7 @@
 // the server is ready, and its bundle as fresh, as its least ready and stalest worker; failures and
 // JWKS successes count from the most recent one; keys expire with the earliest.
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
-import { type CheckRecord, meshwardOf } from "../check-service.ts";
+import { type CheckRecord, meshwardOf } from "../check/check-record.ts";
 import type { BundleStatus } from "../policy/active-policy.ts";
 
 const RISK_LEVEL_LABELS = new Set(["low", "medium", "high", "critical"]);

@@ -1,10 +1,10 @@
 // Builds the RateLimitService for a running authz server (config `rateLimit:`): the rules file
 // with hot reload, the buckets on Redis with the local fallback (or in memory), metrics and log
-// lines. server.ts mounts the service on a gRPC listener.
+// lines. The composition root (app/ratelimit-wiring.ts) mounts the service on a gRPC listener.
 import { Cluster, Redis, type RedisOptions } from "ioredis";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
-import { ErrorCodes, MeshwardError } from "../errors.ts";
+import { ConfigError } from "../errors.ts";
 import type { RateLimitConfig, RateLimitRedisConfig } from "./config.ts";
 import { FailoverDecider, MemoryDecider, type RateDecider } from "./failover-store.ts";
 import { epochUs } from "./gcra.ts";
@@ -112,7 +112,7 @@ export function createRateLimitRuntime(config: RateLimitConfig, context: RateLim
   const first = rules.load();
   if (first.result === "error") {
     void decider.close();
-    throw new MeshwardError(ErrorCodes.config, `rateLimit.rulesFile: ${first.message}`);
+    throw new ConfigError("rateLimit.rulesFile", first.message);
   }
   rules.start();
   let refusals = 0;

@@ -54,7 +54,7 @@ export class RiskEngine implements EventSink {
   private readonly signals: Signal[];
   private readonly geo: GeoTable;
 
-  /** `config` is validated here (RiskConfigError names the field); the default store is in-memory. */
+  /** `config` is validated here (a ConfigError names the field); the default store is in-memory. */
   constructor(
     config: unknown = {},
     store?: RiskStore,

@@ -1,7 +1,7 @@
 // How an assessment leaves the engine: the upstream headers on allow (the header contract in
 // docs/headers.md) and the ext_authz dynamic metadata the traffic shaper and Envoy's rate limiting
 // key on. `input.meshward.risk` is the RiskAssessment object itself.
-import { UpstreamHeaders } from "../headers.ts";
+import { UpstreamHeaders } from "../contract/headers.ts";
 import type { RiskAssessment } from "./types.ts";
 
 export const RISK_SCORE_HEADER = UpstreamHeaders.riskScore;

@@ -6,7 +6,7 @@ import { parseRiskConfig, storeLimitsFrom } from "./config.ts";
 import { RiskEngine, type RiskEngineHooks } from "./engine.ts";
 import { createRedisRiskStore, type FallbackHooks, type RedisRiskStoreOptions } from "./store/fallback-store.ts";
 
-export { parseRiskConfig, RISK_DEFAULTS, type RiskConfig, RiskConfigError } from "./config.ts";
+export { parseRiskConfig, RISK_DEFAULTS, type RiskConfig } from "./config.ts";
 export { principalOf, RiskEngine, type RiskEngineHooks } from "./engine.ts";
 export { handleSecurityEvent, parseSecurityEvent, type SecurityEvent, SecurityEventError } from "./events.ts";
 export { RISK_LEVEL_HEADER, RISK_SCORE_HEADER, riskHeaders, riskMetadata } from "./expose.ts";

@@ -7,7 +7,7 @@
 // JSON slots on the input (raw-json.ts): the evaluator hands the policy their exact digits.
 //   version             {encoding: "protojson", ext_authz: "v3"}
 //   source_principal    only when Envoy sent attributes.source.principal
-// Meshward's additions go under `input.meshward` (see enrich.ts), added after this step.
+// Meshward's additions go under `input.meshward` (see check/enricher.ts), added after this step.
 // A check parses the request once (`translateRequest`: path, query and body, where a malformed
 // request fails) and then writes the input's JSON straight into the policy's memory
 // (`TranslatedRequest.write`, byte for byte what JSON.stringify of the object gives); the object

@@ -6,7 +6,7 @@
 // under a symbol key that JSON.stringify, Object.keys and spreads ignore. The policy's JSON is
 // written with the slots' texts in place by json-writer.ts (`rawTextsOf`); `inputJsonText` is the
 // same through JSON.stringify (undefined without slots), kept as the reference the writer is
-// proven against (test/authz/unit/input-json.test.ts). Pure, apart from one random
+// proven against (test/authz/input-json.test.ts). Pure, apart from one random
 // nonce per process that keeps request data from forging a slot marker.
 import { randomBytes } from "node:crypto";
 

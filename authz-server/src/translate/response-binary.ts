@@ -2,7 +2,7 @@
 // `toBinary(CheckResponseSchema, toCheckResponse(decision, decisionId))` (response.ts), without
 // building the message objects first. On the gRPC hot path those objects and the reflective
 // encoder cost more than the policy's own result handling (bench/README.md). The equivalence is
-// pinned byte for byte by test/authz/unit/response-binary.test.ts. Pure.
+// pinned byte for byte by test/authz/response-binary.test.ts. Pure.
 //
 // Field numbers (envoy/service/auth/v3/external_auth.proto and the messages it uses):
 //   CheckResponse      1 status (google.rpc.Status: 1 code), 2 denied_response, 3 ok_response,

@@ -4,6 +4,7 @@
 // `decision_id` is always in the dynamic metadata (Envoy emits it under the
 // `envoy.filters.http.ext_authz` namespace). Pure: the decision id is passed in.
 import { create, type JsonObject } from "@bufbuild/protobuf";
+import { DownstreamHeaders } from "../contract/headers.ts";
 import { HeaderValueOptionSchema, QueryParameterSchema } from "../gen/envoy/config/core/v3/base_pb.ts";
 import {
   type CheckResponse,
@@ -11,7 +12,6 @@ import {
   DeniedHttpResponseSchema,
   OkHttpResponseSchema,
 } from "../gen/envoy/service/auth/v3/external_auth_pb.ts";
-import { DownstreamHeaders } from "../headers.ts";
 import { type Decision, emptyDecision, type HeaderPair } from "./decision.ts";
 
 /** gRPC status codes used in CheckResponse.status (google.rpc.Code). */

@@ -9,7 +9,7 @@
 // For its fairness rule the caller is the HTTP/2 connection: Envoy keeps one per worker thread, so
 // one flooding proxy (or client) cannot take the slots other connections need.
 import { create, type DescMessage, fromBinary, type MessageShape, toBinary } from "@bufbuild/protobuf";
-import type { CheckOutcome, CheckService } from "../check-service.ts";
+import type { CheckOutcome, CheckService } from "../check/check-service.ts";
 import { Authorization, CheckRequestSchema } from "../gen/envoy/service/auth/v3/external_auth_pb.ts";
 import {
   Health,

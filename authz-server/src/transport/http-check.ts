@@ -9,12 +9,12 @@
 //   deny  → the decision's status (403 by default), headers and body.
 // Query-parameter mutation has no HTTP-mode equivalent in Envoy and is not sent.
 import { create } from "@bufbuild/protobuf";
+import { UpstreamHeaders } from "../contract/headers.ts";
 import {
   type CheckRequest,
   CheckRequestSchema,
   type CheckResponse,
 } from "../gen/envoy/service/auth/v3/external_auth_pb.ts";
-import { UpstreamHeaders } from "../headers.ts";
 import { xfccPeerUri } from "./xfcc.ts";
 
 export interface HttpCheckRequest {

@@ -3,12 +3,13 @@
 // (bundle and identity state, with the last error). Only transport concerns live here.
 import { createServer as createHttpServer, type IncomingHttpHeaders } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
-import Fastify, { type FastifyInstance, type FastifyPluginAsync } from "fastify";
-import type { CheckService } from "../check-service.ts";
+import Fastify, { type FastifyInstance } from "fastify";
+import type { CheckService } from "../check/check-service.ts";
 import type { CheckResponse } from "../gen/envoy/service/auth/v3/external_auth_pb.ts";
 import type { Admission } from "./admission.ts";
 import type { TlsFiles } from "./grpc-server.ts";
 import { toCheckRequest, toHttpReply } from "./http-check.ts";
+import { mountRouteGroup, type RouteGroup } from "./route-group.ts";
 
 export interface HttpTransportOptions {
   host: string;
@@ -27,7 +28,7 @@ export interface HttpTransportOptions {
   metrics: () => Promise<string>;
   status: () => unknown;
   /** Further routes on this listener (the live page, authz-server/src/dashboard/). */
-  plugins?: FastifyPluginAsync[];
+  routeGroups?: RouteGroup[];
   /** Security events (events/admin-events.ts), mounted as `POST adminPath` when set. */
   adminEvents?: (
     authorization: string | undefined,
@@ -72,7 +73,7 @@ export class HttpTransport {
     this.app.removeAllContentTypeParsers();
     this.app.addContentTypeParser("*", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
     this.routes();
-    for (const plugin of options.plugins ?? []) void this.app.register(plugin);
+    for (const group of options.routeGroups ?? []) mountRouteGroup(this.app, group);
   }
 
   private routes(): void {

@@ -16,16 +16,16 @@ import { AdaptiveLbConfig } from "./config";
 import { Endpoint } from "./endpoint";
 import { EndpointTable } from "./endpoint-table";
 import { Outcome, isFailure } from "./outcome";
-import { OutlierPolicy, maxEjectable } from "./outlier";
+import { OutlierPolicy, maxEjectable, outlierPolicyOf } from "./outlier";
 import { LoadView, pickP2c } from "./p2c";
 import { loadCost } from "./peak-ewma";
 import { slowStartWeight } from "./slow-start";
-import { TrendPolicy } from "./trend";
+import { TrendPolicy, trendPolicyOf } from "./trend";
 
 export class AdaptiveBalancer extends LoadView {
   table: EndpointTable;
-  outlierPolicy: OutlierPolicy = new OutlierPolicy();
-  trendPolicy: TrendPolicy = new TrendPolicy();
+  outlierPolicy: OutlierPolicy;
+  trendPolicy: TrendPolicy;
   /** Slots eligible for the current pick (reused between picks). */
   private eligible: Array<i32> = new Array<i32>();
   /** Eligible slots not picked yet, for the fallbacks (reused). */
@@ -49,20 +49,8 @@ export class AdaptiveBalancer extends LoadView {
     this.table = new EndpointTable(config.maxEndpoints, msToNs(<f64>config.endpointTtlMs));
     this.decayNs = <f64>msToNs(<f64>config.decayMs);
     this.defaultRttNs = config.defaultRttMs * <f64>NS_PER_MS;
-    const o = this.outlierPolicy;
-    o.consecutiveFailures = config.consecutiveFailures;
-    o.successRateMin = config.successRateMin;
-    o.successRateMinRequests = config.successRateMinRequests;
-    o.successRateWindowNs = msToNs(<f64>config.successRateWindowMs);
-    o.baseEjectionNs = msToNs(<f64>config.baseEjectionMs);
-    o.maxEjectionNs = msToNs(<f64>config.maxEjectionMs);
-    o.maxEjectionPercent = config.maxEjectionPercent;
-    const t = this.trendPolicy;
-    t.fastDecayNs = <f64>msToNs(<f64>config.trendFastDecayMs);
-    t.slowDecayNs = <f64>msToNs(<f64>config.trendSlowDecayMs);
-    t.latencyRatioFull = config.trendLatencyRatioFull;
-    t.errorRateFull = config.trendErrorRateFull;
-    t.maxWeightReduction = config.trendEnabled ? config.trendMaxWeightReduction : 0;
+    this.outlierPolicy = outlierPolicyOf(config);
+    this.trendPolicy = trendPolicyOf(config);
     for (let i = 0; i < config.endpoints.length; i++) this.addEndpoint(config.endpoints[i], true, nowNs);
   }
 
@@ -151,7 +139,13 @@ export class AdaptiveBalancer extends LoadView {
 
   weightOf(e: Endpoint, nowNs: i64): f64 {
     const c = this.config;
-    const ramp = slowStartWeight(nowNs, e.joinedNs, msToNs(<f64>c.slowStartWindowMs), c.slowStartAggression, c.slowStartMinWeight);
+    const ramp = slowStartWeight(
+      nowNs,
+      e.joinedNs,
+      msToNs(<f64>c.slowStartWindowMs),
+      c.slowStartAggression,
+      c.slowStartMinWeight,
+    );
     return ramp * e.trend.weight(this.trendPolicy, nowNs);
   }
 
@@ -191,7 +185,10 @@ export class AdaptiveBalancer extends LoadView {
     }
     e.ewma.observe(sample, nowNs);
     e.trend.observe(rttNs, failed, nowNs, this.trendPolicy);
-    if (e.outlier.record(failed, nowNs, this.outlierPolicy) && this.ejectedCount() < maxEjectable(this.table.size(), this.outlierPolicy.maxEjectionPercent)) {
+    if (
+      e.outlier.record(failed, nowNs, this.outlierPolicy) &&
+      this.ejectedCount() < maxEjectable(this.table.size(), this.outlierPolicy.maxEjectionPercent)
+    ) {
       e.outlier.eject(nowNs, this.outlierPolicy);
       this.ejections++;
     }

@@ -55,34 +55,68 @@ export class AdaptiveLbConfig {
     for (let i = 0; i < this.endpoints.length; i++) eps.push(quoteJson(this.endpoints[i]));
     return (
       "{" +
-      '"header":' + quoteJson(this.header) +
-      ',"maxHostsInHeader":' + this.maxHostsInHeader.toString() +
-      ',"minHealthyEndpoints":' + this.minHealthyEndpoints.toString() +
-      ',"endpoints":[' + eps.join(",") + "]" +
-      ',"maxEndpoints":' + this.maxEndpoints.toString() +
-      ',"endpointTtlMs":' + this.endpointTtlMs.toString() +
-      ',"ewma":{"decayMs":' + this.decayMs.toString() +
-      ',"defaultRttMs":' + fmt(this.defaultRttMs) +
-      ',"peakSensitivity":' + fmt(this.peakSensitivity) +
-      ',"failurePenalty":' + fmt(this.failurePenalty) + "}" +
-      ',"outlier":{"consecutiveFailures":' + this.consecutiveFailures.toString() +
-      ',"successRateMin":' + fmt(this.successRateMin) +
-      ',"successRateMinRequests":' + this.successRateMinRequests.toString() +
-      ',"successRateWindowMs":' + this.successRateWindowMs.toString() +
-      ',"baseEjectionMs":' + this.baseEjectionMs.toString() +
-      ',"maxEjectionMs":' + this.maxEjectionMs.toString() +
-      ',"maxEjectionPercent":' + fmt(this.maxEjectionPercent) + "}" +
-      ',"slowStart":{"windowMs":' + this.slowStartWindowMs.toString() +
-      ',"aggression":' + fmt(this.slowStartAggression) +
-      ',"minWeight":' + fmt(this.slowStartMinWeight) + "}" +
-      ',"trend":{"enabled":' + (this.trendEnabled ? "true" : "false") +
-      ',"fastDecayMs":' + this.trendFastDecayMs.toString() +
-      ',"slowDecayMs":' + this.trendSlowDecayMs.toString() +
-      ',"latencyRatioFull":' + fmt(this.trendLatencyRatioFull) +
-      ',"errorRateFull":' + fmt(this.trendErrorRateFull) +
-      ',"maxWeightReduction":' + fmt(this.trendMaxWeightReduction) +
-      ',"debugHeader":' + quoteJson(this.debugHeader) + "}" +
-      ',"metrics":{"maxEndpointGauges":' + this.maxEndpointGauges.toString() + "}" +
+      '"header":' +
+      quoteJson(this.header) +
+      ',"maxHostsInHeader":' +
+      this.maxHostsInHeader.toString() +
+      ',"minHealthyEndpoints":' +
+      this.minHealthyEndpoints.toString() +
+      ',"endpoints":[' +
+      eps.join(",") +
+      "]" +
+      ',"maxEndpoints":' +
+      this.maxEndpoints.toString() +
+      ',"endpointTtlMs":' +
+      this.endpointTtlMs.toString() +
+      ',"ewma":{"decayMs":' +
+      this.decayMs.toString() +
+      ',"defaultRttMs":' +
+      fmt(this.defaultRttMs) +
+      ',"peakSensitivity":' +
+      fmt(this.peakSensitivity) +
+      ',"failurePenalty":' +
+      fmt(this.failurePenalty) +
+      "}" +
+      ',"outlier":{"consecutiveFailures":' +
+      this.consecutiveFailures.toString() +
+      ',"successRateMin":' +
+      fmt(this.successRateMin) +
+      ',"successRateMinRequests":' +
+      this.successRateMinRequests.toString() +
+      ',"successRateWindowMs":' +
+      this.successRateWindowMs.toString() +
+      ',"baseEjectionMs":' +
+      this.baseEjectionMs.toString() +
+      ',"maxEjectionMs":' +
+      this.maxEjectionMs.toString() +
+      ',"maxEjectionPercent":' +
+      fmt(this.maxEjectionPercent) +
+      "}" +
+      ',"slowStart":{"windowMs":' +
+      this.slowStartWindowMs.toString() +
+      ',"aggression":' +
+      fmt(this.slowStartAggression) +
+      ',"minWeight":' +
+      fmt(this.slowStartMinWeight) +
+      "}" +
+      ',"trend":{"enabled":' +
+      (this.trendEnabled ? "true" : "false") +
+      ',"fastDecayMs":' +
+      this.trendFastDecayMs.toString() +
+      ',"slowDecayMs":' +
+      this.trendSlowDecayMs.toString() +
+      ',"latencyRatioFull":' +
+      fmt(this.trendLatencyRatioFull) +
+      ',"errorRateFull":' +
+      fmt(this.trendErrorRateFull) +
+      ',"maxWeightReduction":' +
+      fmt(this.trendMaxWeightReduction) +
+      ',"debugHeader":' +
+      quoteJson(this.debugHeader) +
+      "}" +
+      ',"metrics":{"maxEndpointGauges":' +
+      this.maxEndpointGauges.toString() +
+      "}" +
       "}"
     );
   }
@@ -144,7 +178,10 @@ function readRoot(r: ObjectReader, c: AdaptiveLbConfig): void {
       r.errors.add("trend.debugHeader", "must be a lowercase HTTP header name (or empty to disable)");
     }
     if (c.trendSlowDecayMs <= c.trendFastDecayMs) {
-      r.errors.add("trend.slowDecayMs", "must be greater than trend.fastDecayMs (" + c.trendFastDecayMs.toString() + ")");
+      r.errors.add(
+        "trend.slowDecayMs",
+        "must be greater than trend.fastDecayMs (" + c.trendFastDecayMs.toString() + ")",
+      );
     }
     trend.finish();
   }
@@ -188,6 +225,7 @@ export function isHostPort(s: string): bool {
   const port = parseSmallDecimal(s.substring(colon + 1), 5);
   if (port < 1 || port > 65535) return false;
   const host = s.substring(0, colon);
-  if (host.startsWith("[")) return host.endsWith("]") && host.indexOf(":") > 0 && parseIp(host.substring(1, host.length - 1)) !== null;
+  if (host.startsWith("["))
+    return host.endsWith("]") && host.indexOf(":") > 0 && parseIp(host.substring(1, host.length - 1)) !== null;
   return host.indexOf(":") < 0 && parseIp(host) !== null;
 }

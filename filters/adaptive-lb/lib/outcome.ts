@@ -34,7 +34,10 @@ export function classifyOutcome(status: i32, responseFlags: u64): Outcome {
   if (responseFlags & FLAG_UPSTREAM_OVERFLOW) return Outcome.Ignored;
   if (responseFlags & FLAG_UPSTREAM_REQUEST_TIMEOUT) return Outcome.Timeout;
   const resetMask =
-    FLAG_LOCAL_RESET | FLAG_UPSTREAM_REMOTE_RESET | FLAG_UPSTREAM_CONNECTION_FAILURE | FLAG_UPSTREAM_CONNECTION_TERMINATION;
+    FLAG_LOCAL_RESET |
+    FLAG_UPSTREAM_REMOTE_RESET |
+    FLAG_UPSTREAM_CONNECTION_FAILURE |
+    FLAG_UPSTREAM_CONNECTION_TERMINATION;
   if (responseFlags & resetMask) return Outcome.Reset;
   if (status >= 500 && status <= 599) return Outcome.ServerError;
   if (status >= 100 && status <= 499) return Outcome.Success;

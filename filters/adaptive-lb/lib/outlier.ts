@@ -13,19 +13,34 @@
  *
  * Times in ns. A clock going backwards only delays the return (never returns early).
  */
-import { deadlineNs, elapsedNs } from "../../lib/time";
+import { deadlineNs, elapsedNs, msToNs } from "../../lib/time";
+import { AdaptiveLbConfig } from "./config";
 
+/** The outlier settings in algorithm units (ns); built from the config by `outlierPolicyOf`. */
 export class OutlierPolicy {
   /** Eject after this many failures in a row; 0 disables. */
-  consecutiveFailures: i32 = 5;
+  consecutiveFailures: i32 = 0;
   /** Eject when successes/total falls below this over a window; 0 disables. */
   successRateMin: f64 = 0;
-  successRateMinRequests: i32 = 20;
-  successRateWindowNs: i64 = 10_000_000_000;
-  baseEjectionNs: i64 = 30_000_000_000;
-  maxEjectionNs: i64 = 300_000_000_000;
+  successRateMinRequests: i32 = 0;
+  successRateWindowNs: i64 = 0;
+  baseEjectionNs: i64 = 0;
+  maxEjectionNs: i64 = 0;
   /** At most this share of the known endpoints may be ejected at once. */
-  maxEjectionPercent: f64 = 50;
+  maxEjectionPercent: f64 = 0;
+}
+
+/** The config's outlier fields (ms, the one place defaults are written) as a policy in ns. */
+export function outlierPolicyOf(config: AdaptiveLbConfig): OutlierPolicy {
+  const o = new OutlierPolicy();
+  o.consecutiveFailures = config.consecutiveFailures;
+  o.successRateMin = config.successRateMin;
+  o.successRateMinRequests = config.successRateMinRequests;
+  o.successRateWindowNs = msToNs(<f64>config.successRateWindowMs);
+  o.baseEjectionNs = msToNs(<f64>config.baseEjectionMs);
+  o.maxEjectionNs = msToNs(<f64>config.maxEjectionMs);
+  o.maxEjectionPercent = config.maxEjectionPercent;
+  return o;
 }
 
 export class OutlierState {

@@ -39,5 +39,5 @@ export function distinctPair(n: i32, rng: Rng): u64 {
   const a = rng.below(n);
   let b = rng.below(n - 1);
   if (b >= a) b++;
-  return (<u64>a << 32) | <u64>b;
+  return ((<u64>a) << 32) | <u64>b;
 }

@@ -43,7 +43,7 @@ export class PeakEwma {
   /** Folds one RTT sample (ns) observed at `nowNs` into the estimate. False if rejected. */
   observe(rttNs: f64, nowNs: i64): bool {
     if (!(rttNs >= 0) || !isFinite(rttNs)) return false;
-    const w = Math.exp(-<f64>elapsedNs(nowNs, this.stampNs) / this.decayNs);
+    const w = Math.exp(-(<f64>elapsedNs(nowNs, this.stampNs)) / this.decayNs);
     if (rttNs > this.costNs) {
       this.costNs += this.peakSensitivity * (rttNs - this.costNs);
     } else {
@@ -55,7 +55,7 @@ export class PeakEwma {
 
   /** The estimate decayed to `nowNs`, without changing state. */
   costAt(nowNs: i64): f64 {
-    return this.costNs * Math.exp(-<f64>elapsedNs(nowNs, this.stampNs) / this.decayNs);
+    return this.costNs * Math.exp(-(<f64>elapsedNs(nowNs, this.stampNs)) / this.decayNs);
   }
 }
 

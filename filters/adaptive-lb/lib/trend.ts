@@ -16,14 +16,28 @@
  * initialises both EWMAs. NaN/negative RTTs are ignored; a clock going backwards counts as Δ = 0
  * (the sample has no weight, and the score does not fade backwards).
  */
-import { elapsedNs, laterNs } from "../../lib/time";
+import { elapsedNs, laterNs, msToNs } from "../../lib/time";
+import { AdaptiveLbConfig } from "./config";
 
+/** The trend settings in algorithm units (ns); built from the config by `trendPolicyOf`. */
 export class TrendPolicy {
-  fastDecayNs: f64 = 1e9;
-  slowDecayNs: f64 = 30e9;
-  latencyRatioFull: f64 = 3;
-  errorRateFull: f64 = 0.5;
-  maxWeightReduction: f64 = 0.8;
+  fastDecayNs: f64 = 0;
+  slowDecayNs: f64 = 0;
+  latencyRatioFull: f64 = 0;
+  errorRateFull: f64 = 0;
+  maxWeightReduction: f64 = 0;
+}
+
+/** The config's trend fields (ms, the one place defaults are written) as a policy in ns; a
+ *  disabled trend reduces no weight. */
+export function trendPolicyOf(config: AdaptiveLbConfig): TrendPolicy {
+  const t = new TrendPolicy();
+  t.fastDecayNs = <f64>msToNs(<f64>config.trendFastDecayMs);
+  t.slowDecayNs = <f64>msToNs(<f64>config.trendSlowDecayMs);
+  t.latencyRatioFull = config.trendLatencyRatioFull;
+  t.errorRateFull = config.trendErrorRateFull;
+  t.maxWeightReduction = config.trendEnabled ? config.trendMaxWeightReduction : 0;
+  return t;
 }
 
 export class TrendTracker {
@@ -60,7 +74,7 @@ export class TrendTracker {
     let latency: f64 = 0;
     if (this.slowRttNs > 0) latency = clamp01((this.fastRttNs / this.slowRttNs - 1) / (policy.latencyRatioFull - 1));
     const error = clamp01((this.fastErr - this.slowErr) / policy.errorRateFull);
-    const fade = Math.exp(-<f64>elapsedNs(nowNs, this.stampNs) / policy.fastDecayNs);
+    const fade = Math.exp(-(<f64>elapsedNs(nowNs, this.stampNs)) / policy.fastDecayNs);
     return (latency > error ? latency : error) * fade;
   }
 

@@ -19,8 +19,9 @@
  * over its own samples (the glue shares the in-flight count, not the controller).
  *
  * Units: ns. Samples that are NaN, infinite or negative are ignored. A clock going backwards never
- * ends a window early; a window short of samples is extended, never discarded. Window samples are kept in a fixed buffer (`MAX_SAMPLES`); extra samples in
- * one window overwrite round-robin, which keeps memory bounded and the percentile representative.
+ * ends a window early; a window short of samples is extended, never discarded. Window samples are
+ * kept in a fixed buffer (`MAX_SAMPLES`); extra samples in one window overwrite round-robin, which
+ * keeps memory bounded and the percentile representative.
  */
 import { Rng } from "../../lib/prng";
 import { deadlineNs, elapsedNs } from "../../lib/time";

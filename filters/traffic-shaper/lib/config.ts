@@ -3,7 +3,16 @@
  * (`filters/lib/config-reader.ts`), named defaults, cross-field checks, and `toJson` for the round
  * trip. Field table: `filters/traffic-shaper/README.md`.
  */
-import { ConfigResult, readConfig, ConfigErrors, ObjectReader, childPath, fmt, indexPath, isLowerToken } from "../../lib/config-reader";
+import {
+  ConfigResult,
+  readConfig,
+  ConfigErrors,
+  ObjectReader,
+  childPath,
+  fmt,
+  indexPath,
+  isLowerToken,
+} from "../../lib/config-reader";
 import { JsonValue, quoteJson } from "../../lib/json";
 import { msToNs } from "../../lib/time";
 import { GradientPolicy } from "./concurrency-limiter";
@@ -78,31 +87,63 @@ export class TrafficShaperConfig {
     }
     const c = this.concurrency;
     return (
-      '{"identityHeaders":{"subject":' + quoteJson(this.subjectHeader) +
-      ',"riskScore":' + quoteJson(this.riskScoreHeader) +
-      ',"riskLevel":' + quoteJson(this.riskLevelHeader) + "}" +
-      ',"rules":[' + rules.join(",") + "]" +
-      ',"descriptors":{"maxKeys":' + this.maxDescriptorKeys.toString() + ',"idleMs":' + this.descriptorIdleMs.toString() + "}" +
-      ',"failureMode":' + quoteJson(this.failureMode) +
-      ',"casRetries":' + this.casRetries.toString() +
-      ',"rateLimitHeaders":' + quoteJson(this.rateLimitHeaders) +
-      ',"limitedStatus":' + this.limitedStatus.toString() +
-      ',"concurrency":{"enabled":' + (c.enabled ? "true" : "false") +
-      ',"minLimit":' + c.minLimit.toString() +
-      ',"maxLimit":' + c.maxLimit.toString() +
-      ',"initialLimit":' + c.initialLimit.toString() +
-      ',"sampleWindowMs":' + c.sampleWindowMs.toString() +
-      ',"minSamplesPerWindow":' + c.minSamplesPerWindow.toString() +
-      ',"percentile":' + fmt(c.percentile) +
-      ',"minRttIntervalMs":' + c.minRttIntervalMs.toString() +
-      ',"minRttJitter":' + fmt(c.minRttJitter) +
-      ',"minRttSamples":' + c.minRttSamples.toString() +
-      ',"minRttConcurrency":' + c.minRttConcurrency.toString() +
-      ',"buffer":' + fmt(c.buffer) +
-      ',"smoothing":' + fmt(c.smoothing) +
-      ',"rejectStatus":' + c.rejectStatus.toString() +
-      ',"reasonHeader":' + quoteJson(c.reasonHeader) + "}" +
-      ',"priorities":[' + prios.join(",") + "]}"
+      '{"identityHeaders":{"subject":' +
+      quoteJson(this.subjectHeader) +
+      ',"riskScore":' +
+      quoteJson(this.riskScoreHeader) +
+      ',"riskLevel":' +
+      quoteJson(this.riskLevelHeader) +
+      "}" +
+      ',"rules":[' +
+      rules.join(",") +
+      "]" +
+      ',"descriptors":{"maxKeys":' +
+      this.maxDescriptorKeys.toString() +
+      ',"idleMs":' +
+      this.descriptorIdleMs.toString() +
+      "}" +
+      ',"failureMode":' +
+      quoteJson(this.failureMode) +
+      ',"casRetries":' +
+      this.casRetries.toString() +
+      ',"rateLimitHeaders":' +
+      quoteJson(this.rateLimitHeaders) +
+      ',"limitedStatus":' +
+      this.limitedStatus.toString() +
+      ',"concurrency":{"enabled":' +
+      (c.enabled ? "true" : "false") +
+      ',"minLimit":' +
+      c.minLimit.toString() +
+      ',"maxLimit":' +
+      c.maxLimit.toString() +
+      ',"initialLimit":' +
+      c.initialLimit.toString() +
+      ',"sampleWindowMs":' +
+      c.sampleWindowMs.toString() +
+      ',"minSamplesPerWindow":' +
+      c.minSamplesPerWindow.toString() +
+      ',"percentile":' +
+      fmt(c.percentile) +
+      ',"minRttIntervalMs":' +
+      c.minRttIntervalMs.toString() +
+      ',"minRttJitter":' +
+      fmt(c.minRttJitter) +
+      ',"minRttSamples":' +
+      c.minRttSamples.toString() +
+      ',"minRttConcurrency":' +
+      c.minRttConcurrency.toString() +
+      ',"buffer":' +
+      fmt(c.buffer) +
+      ',"smoothing":' +
+      fmt(c.smoothing) +
+      ',"rejectStatus":' +
+      c.rejectStatus.toString() +
+      ',"reasonHeader":' +
+      quoteJson(c.reasonHeader) +
+      "}" +
+      ',"priorities":[' +
+      prios.join(",") +
+      "]}"
     );
   }
 }
@@ -135,7 +176,8 @@ function readRoot(r: ObjectReader, c: TrafficShaperConfig): void {
       const rule = readRule(rules[i], indexPath("rules", i), r.errors);
       if (rule === null) continue;
       for (let j = 0; j < c.rules.length; j++) {
-        if (c.rules[j].name == rule.name) r.errors.add(indexPath("rules", i) + ".name", 'duplicate rule name "' + rule.name + '"');
+        if (c.rules[j].name == rule.name)
+          r.errors.add(indexPath("rules", i) + ".name", 'duplicate rule name "' + rule.name + '"');
       }
       c.rules.push(rule);
     }
@@ -159,13 +201,17 @@ function readRule(value: JsonValue, path: string, errors: ConfigErrors): RateLim
   const rule = new RateLimitRule();
   if (!r.has("name")) errors.add(childPath(path, "name"), "required");
   rule.name = r.string("name", "", 64, false);
-  if (rule.name.length > 0 && !isLowerToken(rule.name)) errors.add(childPath(path, "name"), "must use only a-z 0-9 . _ -");
+  if (rule.name.length > 0 && !isLowerToken(rule.name))
+    errors.add(childPath(path, "name"), "must use only a-z 0-9 . _ -");
   const m = r.object("match");
   if (m !== null) rule.match = readMatch(m);
   const desc = r.string("descriptor", "global", 140, false);
   const parsed = parseDescriptor(desc);
   if (parsed === null || (parsed.header.length > 0 && !isLowerToken(parsed.header))) {
-    errors.add(childPath(path, "descriptor"), 'must be global|subject|source|authority|riskLevel|header:<lowercase name>, got "' + desc + '"');
+    errors.add(
+      childPath(path, "descriptor"),
+      'must be global|subject|source|authority|riskLevel|header:<lowercase name>, got "' + desc + '"',
+    );
   } else rule.descriptor = parsed;
   const limit = r.object("limit");
   if (limit === null) {
@@ -200,7 +246,8 @@ function readConcurrency(r: ObjectReader, c: ConcurrencyConfig): void {
   c.rejectStatus = <i32>r.integer("rejectStatus", c.rejectStatus, 400, 599);
   c.reasonHeader = r.string("reasonHeader", c.reasonHeader, 128, false);
   if (!isLowerToken(c.reasonHeader)) r.errors.add(r.fieldPath("reasonHeader"), "must be a lowercase HTTP header name");
-  if (c.maxLimit < c.minLimit) r.errors.add(r.fieldPath("maxLimit"), "must be ≥ minLimit (" + c.minLimit.toString() + ")");
+  if (c.maxLimit < c.minLimit)
+    r.errors.add(r.fieldPath("maxLimit"), "must be ≥ minLimit (" + c.minLimit.toString() + ")");
   if (c.initialLimit < c.minLimit || c.initialLimit > c.maxLimit) {
     r.errors.add(r.fieldPath("initialLimit"), "must be within [minLimit, maxLimit]");
   }
@@ -220,7 +267,10 @@ function readPriorities(items: Array<JsonValue>, errors: ConfigErrors, c: Traffi
     const match = m !== null ? readMatch(m) : new RequestMatch();
     r.finish();
     if (c.priorities.length > 0 && share > c.priorities[c.priorities.length - 1].share) {
-      errors.add(childPath(path, "share"), "must not exceed the share of the class above it (classes are listed highest first)");
+      errors.add(
+        childPath(path, "share"),
+        "must not exceed the share of the class above it (classes are listed highest first)",
+      );
     }
     for (let j = 0; j < c.priorities.length; j++) {
       if (c.priorities[j].name == name) errors.add(childPath(path, "name"), 'duplicate class "' + name + '"');
@@ -232,10 +282,21 @@ function readPriorities(items: Array<JsonValue>, errors: ConfigErrors, c: Traffi
 function ruleJson(r: RateLimitRule): string {
   const unit = r.unitSeconds == 60 ? "minute" : r.unitSeconds == 3600 ? "hour" : "second";
   return (
-    '{"name":' + quoteJson(r.name) +
-    ',"match":' + matchJson(r.match) +
-    ',"descriptor":' + quoteJson(r.descriptor.toString()) +
-    ',"limit":{"rate":' + fmt(r.rate) + ',"unit":"' + unit + '","burst":' + fmt(r.burst) + "}" +
-    ',"shadow":' + (r.shadow ? "true" : "false") + "}"
+    '{"name":' +
+    quoteJson(r.name) +
+    ',"match":' +
+    matchJson(r.match) +
+    ',"descriptor":' +
+    quoteJson(r.descriptor.toString()) +
+    ',"limit":{"rate":' +
+    fmt(r.rate) +
+    ',"unit":"' +
+    unit +
+    '","burst":' +
+    fmt(r.burst) +
+    "}" +
+    ',"shadow":' +
+    (r.shadow ? "true" : "false") +
+    "}"
   );
 }

@@ -24,7 +24,8 @@ export function readMatch(r: ObjectReader): RequestMatch {
       if (hr === null) continue;
       if (!hr.has("name")) r.errors.add(hr.fieldPath("name"), "required");
       const name = hr.string("name", "", 128, false);
-      if (name.length > 0 && !isLowerToken(name)) r.errors.add(hr.fieldPath("name"), "must be a lowercase HTTP header name");
+      if (name.length > 0 && !isLowerToken(name))
+        r.errors.add(hr.fieldPath("name"), "must be a lowercase HTTP header name");
       const sm = readStringMatch(hr, true);
       m.headers.push(new HeaderMatch(name, sm));
     }
@@ -41,7 +42,8 @@ export function readMatch(r: ObjectReader): RequestMatch {
   m.subjects = r.stringArray("subjects", 64, 512);
   const levels = r.stringArray("riskLevels", 4, 16);
   for (let i = 0; i < levels.length; i++) {
-    if (!RISK_LEVELS.includes(levels[i])) r.errors.add(indexPath(r.fieldPath("riskLevels"), i), "must be one of low|medium|high|critical");
+    if (!RISK_LEVELS.includes(levels[i]))
+      r.errors.add(indexPath(r.fieldPath("riskLevels"), i), "must be one of low|medium|high|critical");
   }
   m.riskLevels = levels;
   m.minRiskScore = <i32>r.integer("minRiskScore", -1, 0, 100);
@@ -81,7 +83,8 @@ function readStringMatch(r: ObjectReader, isHeader: bool): StringMatch {
 export function matchJson(m: RequestMatch): string {
   const parts = new Array<string>();
   if (m.methods.length > 0) parts.push('"methods":' + stringsJson(m.methods));
-  if (m.path.kind != StringMatchKind.Any) parts.push('"path":{"' + m.path.kindName() + '":' + quoteJson(m.path.value) + "}");
+  if (m.path.kind != StringMatchKind.Any)
+    parts.push('"path":{"' + m.path.kindName() + '":' + quoteJson(m.path.value) + "}");
   if (m.authority.length > 0) parts.push('"authority":' + quoteJson(m.authority));
   if (m.headers.length > 0) {
     const hs = new Array<string>();

@@ -4,8 +4,8 @@
  * A bucket holds at most `burst` tokens and refills continuously at `refillPerNs` tokens per ns
  * (= rate / unit). A request costing `cost` tokens is admitted iff the bucket, refilled up to
  * now, holds at least `cost`; then `cost` is removed. A new bucket starts full, so over an
- * interval T from creation at most `burst + rate·T` requests are admitted — the accuracy target
- * of issue 5 (±2% of `rate × seconds + burst`).
+ * interval T from creation at most `burst + rate·T` requests are admitted; the e2e tests hold the
+ * filter to ±2% of `rate × seconds + burst` in real Envoy.
  *
  *   tokens(now) = min(burst, tokens + max(0, now − last) · refillPerNs)
  *
@@ -110,7 +110,8 @@ export function encodeBucketAt(state: BucketState, ptr: usize): void {
 /** Decodes the non-empty value of `size` bytes at `ptr` into `into`: "" when it is a bucket,
  *  otherwise why not (`into` then unchanged). */
 export function decodeBucketAt(ptr: usize, size: usize, into: BucketState): string {
-  if (size != <usize>BUCKET_BYTES) return "bucket: expected " + BUCKET_BYTES.toString() + " bytes, got " + size.toString();
+  if (size != <usize>BUCKET_BYTES)
+    return "bucket: expected " + BUCKET_BYTES.toString() + " bytes, got " + size.toString();
   const tokens = load<f64>(ptr);
   if (!isFinite(tokens) || tokens < 0) return "bucket: corrupt token count";
   into.tokens = tokens;

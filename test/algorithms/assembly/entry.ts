@@ -4,13 +4,13 @@
 // BigInt; handles index module-level arrays. No host imports: nothing here touches proxy-wasm.
 
 import { AdaptiveBalancer } from "../../../filters/adaptive-lb/lib/balancer";
-import { parseAdaptiveLbConfig } from "../../../filters/adaptive-lb/lib/config";
+import { AdaptiveLbConfig, parseAdaptiveLbConfig } from "../../../filters/adaptive-lb/lib/config";
 import { classifyOutcome as classify, Outcome } from "../../../filters/adaptive-lb/lib/outcome";
 import { ejectionDurationNs, maxEjectable as maxEject, OutlierPolicy } from "../../../filters/adaptive-lb/lib/outlier";
 import { distinctPair, LoadView, pickP2c } from "../../../filters/adaptive-lb/lib/p2c";
 import { loadCost as cost, PeakEwma } from "../../../filters/adaptive-lb/lib/peak-ewma";
 import { slowStartWeight as slowStart } from "../../../filters/adaptive-lb/lib/slow-start";
-import { TrendPolicy, TrendTracker } from "../../../filters/adaptive-lb/lib/trend";
+import { TrendTracker, trendPolicyOf } from "../../../filters/adaptive-lb/lib/trend";
 import { parseIp, stripPort as strip } from "../../../filters/lib/ip";
 import { parseJson } from "../../../filters/lib/json";
 import { Rng } from "../../../filters/lib/prng";
@@ -99,7 +99,7 @@ export function maxEjectable(known: i32, pct: f64): i32 {
 export function slowStartWeight(nowNs: f64, joinedNs: f64, windowNs: f64, aggression: f64, minWeight: f64): f64 {
   return slowStart(<i64>nowNs, <i64>joinedNs, <i64>windowNs, aggression, minWeight);
 }
-const trendPolicy = new TrendPolicy();
+const trendPolicy = trendPolicyOf(new AdaptiveLbConfig());
 const trends: TrendTracker[] = [];
 export function trendNew(): i32 {
   trends.push(new TrendTracker());

@@ -10,7 +10,7 @@ import { type AuthzProcess, startAuthzProcess } from "../../../scripts/lib/authz
 import { type SampleUpstream, startSampleUpstream } from "../../../scripts/lib/sample-upstream.ts";
 import { repoRoot } from "../../../scripts/lib/tools.ts";
 import { PACKAGED_FILTERS, wasmImageName } from "../../../scripts/package/names.ts";
-import { buildZeroTrust, startIdp, type TestIdp, writeAuthzConfig } from "../../risk-e2e/support.ts";
+import { buildZeroTrust, startIdp, type TestIdp, writeAuthzConfig } from "../../support/zero-trust-stack.ts";
 import {
   ADDRESS,
   PROJECT_MANIFESTS,

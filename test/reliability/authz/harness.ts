@@ -13,6 +13,7 @@ import { create } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import { exportJWK, generateKeyPair, type JWK } from "jose";
 import pino from "pino";
+import { type RunningServer, startAuthzServer } from "../../../authz-server/src/app/server.ts";
 import { defaultConfig } from "../../../authz-server/src/config/schema.ts";
 import {
   Authorization,
@@ -20,7 +21,6 @@ import {
   type CheckResponse,
   CheckResponseSchema,
 } from "../../../authz-server/src/gen/envoy/service/auth/v3/external_auth_pb.ts";
-import { type RunningServer, startAuthzServer } from "../../../authz-server/src/server.ts";
 import { toGrpcServiceDefinition } from "../../../authz-server/src/transport/grpc-adapter.ts";
 import { opaBinary, repoRoot } from "../../../scripts/lib/tools.ts";
 

@@ -2,7 +2,7 @@
 // "SDK-dependent" (builtin_metadata.json entries with `"wasm": false`, OPA 1.22.4), which the Wasm
 // module imports from its host instead of implementing. The OPA Wasm SDK ships six of them
 // (wasm-host.ts takes those from it); the rest are here, one module per family, with OPA's
-// semantics (topdown/*.go) and checked against the OPA CLI (test/authz/unit/builtins-parity.test.ts).
+// semantics (topdown/*.go) and checked against the OPA CLI (test/authz/builtins-parity.test.ts).
 // A bundle whose module needs a builtin in neither list is refused at load (evaluator.ts) with the
 // reason REFUSED gives, never at request time.
 import { type RegoValue, toJsonValue } from "../rego-value.ts";
