@@ -110,7 +110,7 @@ const REFUSED: [schema: string, names: RegExp][] = [
   ['{"prefixItems": [{"type": "string"}]}', /prefixItems/],
   ['{"properties": {"a": {"dependentRequired": {"a": ["b"]}}}}', /dependentRequired/],
   ['{"format": "email"}', /format "email"/],
-  ['{"format": "date-time"}', /format "date-time"/],
+  ['{"format": "regex"}', /format "regex"/],
   ['{"$ref": "https://example.com/other.json"}', /\$ref/],
   ['{"$ref": "#foo"}', /\$ref/],
   ['{"definitions": {"a": {"$id": "a.json"}}}', /identifier "a.json"/],
