@@ -207,6 +207,15 @@ const REF_CASES: BuiltinCase[] = [
   ),
   match([1, "x"], { definitions: { list: { items: [{ type: "string" }] } }, $ref: "#/definitions/list" }),
   match({ a: 2 }, { properties: { a: { $ref: "#/definitions/t~1u" } }, definitions: { "t/u": { maximum: 1 } } }),
+  match(
+    { a: { a: { a: 5 } } },
+    {
+      $id: "http://example.com/tree",
+      type: "object",
+      properties: { a: { anyOf: [{ $ref: "#" }, { type: "integer" }] } },
+    },
+  ),
+  match(text([1, [2, [3, "x"]]]), { items: { anyOf: [{ type: "integer" }, { $ref: "#" }] } }),
   verify({ $ref: "#/definitions/missing" }),
   verify({ $ref: "#/items/5", items: [{}] }),
   verify({ definitions: { a: 5 } }),

@@ -166,6 +166,12 @@ describe("bounded work", () => {
     expect(() => match('"1"', JSON.stringify(schema))).toThrow(/deeper than/);
   });
 
+  it("refuses number literals and exponents too large to compare cheaply", () => {
+    expect(() => match(JSON.stringify(`1${"0".repeat(2000)}`), '{"maximum": 1}')).toThrow();
+    expect(() => match('"1e5000"', '{"maximum": 1}')).toThrow(/out of range/);
+    expect(match('"1e4000"', '{"maximum": 1}')).toEqual([false, [expect.objectContaining({ type: "number_lte" })]]);
+  });
+
   it("stops combinators that would multiply the work beyond the step budget", () => {
     const definitions: Record<string, unknown> = { d0: { type: "string" } };
     for (let k = 1; k <= 30; k++) {

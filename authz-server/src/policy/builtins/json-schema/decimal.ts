@@ -12,7 +12,8 @@ export interface Decimal {
   exponent: number;
 }
 
-/** Largest decimal exponent a number may have here: larger ones would need huge powers of ten. */
+/** Largest decimal exponent a number may have here: larger ones would need huge powers of ten.
+ *  (Literals themselves are at most 400 characters: longer ones fail in the Rego value parser.) */
 const EXPONENT_LIMIT = 4000;
 
 export function decimalOf(n: JsonNumber): Decimal {
