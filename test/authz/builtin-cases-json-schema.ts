@@ -359,6 +359,27 @@ const ORDER_CASES: BuiltinCase[] = [
   ),
 ];
 
+const MORE_CASES: BuiltinCase[] = [
+  match([1, "x"], { items: { type: "integer" }, additionalItems: false }),
+  match({ a: 1 }, { $schema: D4, id: "http://example.com/root.json", properties: { a: { type: "string" } } }),
+  match({ ab: "x" }, { properties: { ab: { maxLength: 0 } }, patternProperties: { "^a": { type: "integer" } } }),
+  match({ a: 1 }, { $schema: D6, dependencies: { a: false } }),
+  match([1, 2], { $schema: D7, items: [true, false] }),
+  match("1", { not: true }),
+  match("1", { not: false }),
+  match("1e400", { type: "integer" }),
+  match(text(""), { minLength: 0, maxLength: 0 }),
+  match({}, { maxProperties: 0, minProperties: 0 }),
+  match({ a: [{ b: 1 }, { b: "x" }] }, { properties: { a: { items: { properties: { b: { type: "integer" } } } } } }),
+  match("0.1000000000000000000001", { multipleOf: 0.1 }),
+  match("-1", { minimum: -0 }),
+  match("3", { minimum: 3, exclusiveMinimum: 3 }),
+  match("2.5", { multipleOf: 0.25, maximum: 2.4999 }),
+  match(text("aaa"), { anyOf: [{ minLength: 5 }, { maxLength: 1 }, { pattern: "b" }] }),
+  match({ a: "x" }, { oneOf: [{ required: ["a", "b"] }, { properties: { a: { type: "integer" } } }] }),
+  match(text("x"), { allOf: [{ $ref: "#/definitions/s" }], definitions: { s: { const: "y" } } }),
+];
+
 export const JSON_SCHEMA_CASES: BuiltinCase[] = [
   ...TYPE_CASES,
   ...VALUE_CASES,
@@ -371,4 +392,5 @@ export const JSON_SCHEMA_CASES: BuiltinCase[] = [
   ...BOOLEAN_AND_TEXT_CASES,
   ...FORMAT_CASES,
   ...ORDER_CASES,
+  ...MORE_CASES,
 ];
