@@ -55,6 +55,9 @@ strict_allow if {
 }
 
 schema_ok := json.verify_schema(input.schema)
+
+# Limits written in the policy: the Wasm module holds the literals, the builtin must see their digits.
+limits := json.match_schema(input.n, {"maximum": 2.5, "multipleOf": 0.1, "minimum": 0.000001, "enum": [1e2, 0.5, 2.55]})
 `;
 
 describe("a policy using json.match_schema, built with opa build -t wasm", () => {
@@ -93,6 +96,24 @@ describe("a policy using json.match_schema, built with opa build -t wasm", () =>
 
   it("denies when the schema uses a keyword it does not reproduce (OPA would ignore it and allow)", () => {
     expect(decide({ body: { sku: "ABC-1234", quantity: 2 } }).strict_allow).toBeUndefined();
+  });
+
+  it("reads the numbers written in the policy with their digits, as OPA does", () => {
+    const inputs = ['"2.55"', '"0.0000001"', '"0.5"', '"100"', "[2.55]"];
+    const ours = inputs.map((n) => decide({ n: JSON.parse(n) }).limits);
+    const theirs = inputs.map((n) => {
+      writeFileSync(join(dir, "n.json"), `{"n": ${n}}`);
+      const out = JSON.parse(
+        execFileSync(
+          opaBinary(),
+          ["eval", "-f", "json", "-d", join(dir, "p.rego"), "-i", join(dir, "n.json"), "data.shop.limits"],
+          { encoding: "utf8" },
+        ),
+      ) as { result: { expressions: { value: unknown }[] }[] };
+      return out.result[0]?.expressions[0]?.value;
+    });
+    expect(ours).toEqual(theirs);
+    expect(ours.filter((r) => Array.isArray(r) && r[0] === true)).toHaveLength(1);
   });
 
   it("answers json.verify_schema for a schema from input", () => {
