@@ -1,13 +1,15 @@
 // The "format" checks gojsonschema makes (its FormatCheckers), for the formats reproduced here:
 // each applies to strings only (other values pass), and a format name gojsonschema does not know
 // is not checked (OPA's answer). Dates and times go through Go's time.Parse (go-time-format.ts)
-// with gojsonschema's layouts, URIs through Go's url.Parse (go-url.ts). A format it checks with a
-// parser not reproduced here (net/mail, regexp) is refused when the schema is compiled. Pure.
+// with gojsonschema's layouts, URIs through Go's url.Parse (go-url.ts), regular expressions
+// through RE2 (regex.ts). The email formats, which Go checks with net/mail (not reproduced), are
+// refused when the schema is compiled. Pure.
 import { GoTimeParseError, goParse } from "../go-time-format.ts";
 import { GoUrlError, parseGoUrl } from "../go-url.ts";
 import { parseIp } from "../net.ts";
 import { fail } from "../operands.ts";
 import { compile } from "../regex.ts";
+import { regexOf } from "./keyword-values.ts";
 
 const HOSTNAME =
   /^([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]{0,61}[a-zA-Z0-9])(\.([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]{0,61}[a-zA-Z0-9]))*$/;
@@ -57,6 +59,7 @@ const CHECKS: Readonly<Record<string, (s: string) => boolean>> = {
     const u = goUrl(s);
     return u !== undefined && URI_TEMPLATE.matcher(u.path).find();
   },
+  regex: (s) => s === "" || regexOf(s) !== undefined,
   hostname: (s) => HOSTNAME.test(s) && Buffer.byteLength(s) < 256,
   ipv4: (s) => parseIp(s) !== undefined && s.includes("."),
   ipv6: (s) => parseIp(s) !== undefined && s.includes(":"),
@@ -66,7 +69,7 @@ const CHECKS: Readonly<Record<string, (s: string) => boolean>> = {
 };
 
 /** Formats gojsonschema checks that are not reproduced here. */
-const REFUSED = new Set(["email", "idn-email", "regex"]);
+const REFUSED = new Set(["email", "idn-email"]);
 
 export const SUPPORTED_FORMATS: readonly string[] = Object.keys(CHECKS).sort();
 

@@ -37,11 +37,16 @@ export function integerOf(v: JsonNode): bigint | undefined {
   return n > INT64_MAX || n < -INT64_MAX - 1n ? undefined : n;
 }
 
-/** An RE2 pattern (Go's regexp), or undefined when Go's regexp would not compile it. */
+/** An RE2 pattern (Go's regexp), or undefined when Go's regexp would not compile it. Go accepts
+ *  a capture-group name used twice and RE2JS does not: such a pattern fails the builtin rather
+ *  than being called invalid where OPA compiles it. */
 export function regexOf(source: string): RE2JS | undefined {
   try {
     return compile(source);
-  } catch {
+  } catch (err) {
+    if (/duplicate capture group name/.test((err as Error).message)) {
+      fail(`json schema: pattern ${JSON.stringify(source)} repeats a group name, which is not supported`);
+    }
     return undefined;
   }
 }
