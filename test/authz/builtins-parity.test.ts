@@ -18,6 +18,7 @@ import { SDK_BUILTIN_NAMES } from "../../authz-server/src/policy/wasm-host.ts";
 import { opaBinary } from "../../scripts/lib/tools.ts";
 import { type Arg, BUILTIN_CASES, type BuiltinCase } from "./builtin-cases.ts";
 import { cryptoCases } from "./builtin-cases-crypto.ts";
+import { JSON_SCHEMA_CASES } from "./builtin-cases-json-schema.ts";
 import { WEB_CASES } from "./builtin-cases-web.ts";
 import { readBundle } from "./helpers/opa-bundle.ts";
 import { scratchDir } from "./helpers/scratch.ts";
@@ -83,7 +84,7 @@ let opaAnswers: Record<string, unknown>;
 let evaluator: PolicyEvaluator;
 
 beforeAll(async () => {
-  cases = [...BUILTIN_CASES, ...WEB_CASES, ...cryptoCases()];
+  cases = [...BUILTIN_CASES, ...WEB_CASES, ...cryptoCases(), ...JSON_SCHEMA_CASES];
   module = `package parity\n\nimport rego.v1\n\n${cases.map(ruleOf).join("\n")}\n`;
   input = Object.fromEntries(cases.map((c, i) => [`c${i}`, c.args]));
   const dir = scratchDir("mw-parity");

@@ -21,8 +21,6 @@ import { scratchDir } from "./helpers/scratch.ts";
 const CALLS: Record<string, string> = {
   "http.send": 'http.send({"method": "get", "url": input.url})',
   "net.lookup_ip_addr": "net.lookup_ip_addr(input.host)",
-  "json.match_schema": "json.match_schema(input.doc, input.schema)",
-  "json.verify_schema": "json.verify_schema(input.schema)",
   "graphql.parse": "graphql.parse(input.query, input.sdl)",
   "graphql.parse_and_verify": "graphql.parse_and_verify(input.query, input.sdl)",
   "graphql.parse_query": "graphql.parse_query(input.query)",

@@ -51,7 +51,7 @@ function hasOpenings(text: string, atLeast: number): boolean {
 
 /** The nesting depth, counted outside strings; 0 when the text has too few brackets to reach
  *  `atLeast` (the common case costs one pass over the characters). */
-function nestingDepth(text: string, atLeast: number): number {
+export function nestingDepth(text: string, atLeast: number): number {
   if (text.length < 2 * atLeast || !hasOpenings(text, atLeast)) return 0;
   let depth = 0;
   let deepest = 0;

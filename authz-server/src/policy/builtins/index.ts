@@ -11,6 +11,7 @@ import { awsBuiltins } from "./aws-sigv4.ts";
 import { cryptoBuiltins } from "./crypto.ts";
 import { encodingBuiltins } from "./encoding.ts";
 import { jsonPatchBuiltins } from "./json-patch.ts";
+import { jsonSchemaBuiltins } from "./json-schema.ts";
 import { decodeVerify, jwtBuiltins } from "./jwt.ts";
 import { jwtSignBuiltins } from "./jwt-sign.ts";
 import { miscBuiltins } from "./misc.ts";
@@ -33,12 +34,6 @@ export const REFUSED: Readonly<Record<string, string>> = {
     "a Wasm builtin runs synchronously on the check's thread, and a blocking HTTP call would stall every check; " +
     "fetch the data outside the policy (bundle data, or an enricher that adds it under input.meshward)",
   "net.lookup_ip_addr": "DNS lookups cannot run synchronously without blocking every check; resolve outside the policy",
-  ...refusedAlike(
-    ["json.match_schema", "json.verify_schema"],
-    "OPA answers with its own JSON Schema validator (draft 4/6/7 detection, format checks, RE2 patterns, " +
-      "its error types, fields, texts and order); no validator here answers identically, and one that agrees " +
-      "on most schemas would let a policy allow what OPA denies. Write the checks as Rego rules",
-  ),
   ...refusedAlike(
     [
       "graphql.parse",
@@ -69,6 +64,10 @@ const plain = (table: Record<string, Builtin>): Record<string, BuiltinSpec> =>
 /** Builtins that take nanosecond timestamps: integers arrive as bigints, digit for digit. */
 const exactIntegers = (table: Record<string, Builtin>): Record<string, BuiltinSpec> =>
   Object.fromEntries(Object.entries(table).map(([name, impl]) => [name, { impl, bigIntegers: true }]));
+
+/** Builtins that compare numbers exactly: every number arrives as its literal text. */
+const exactNumbers = (table: Record<string, Builtin>): Record<string, BuiltinSpec> =>
+  Object.fromEntries(Object.entries(table).map(([name, impl]) => [name, { impl, rawNumbers: true }]));
 
 /** The io.jwt.* builtins take JSON values and throw on failure (→ undefined). */
 function jwt(): Record<string, BuiltinSpec> {
@@ -102,6 +101,7 @@ export function meshwardBuiltins(options: BuiltinOptions = {}): Record<string, B
     ...plain(netBuiltins),
     ...plain(versionBuiltins),
     ...plain(jsonPatchBuiltins),
+    ...exactNumbers(jsonSchemaBuiltins),
     ...plain(miscBuiltins),
     ...plain(x509Builtins),
     ...plain(regexBuiltins),

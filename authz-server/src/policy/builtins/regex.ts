@@ -20,7 +20,7 @@ interface Match {
 const compiled = new Map<string, RE2JS>();
 const CACHE_LIMIT = 256;
 
-function compile(pattern: string): RE2JS {
+export function compile(pattern: string): RE2JS {
   let re = compiled.get(pattern);
   if (re) {
     compiled.delete(pattern); // move to the most recently used end
