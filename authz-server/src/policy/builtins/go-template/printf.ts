@@ -1,0 +1,307 @@
+// Go's fmt.Sprintf for template values: flags (+ - # space 0), width and precision (also * and
+// [n] argument indexes), the verbs for each type (v s q x X d b o O c U t e E f F g G T and %%),
+// element-wise formatting of slices and maps, and fmt's in-band errors (%!d(string=x),
+// %!d(MISSING), %!(EXTRA int=2), %!(NOVERB), %!d(BADINDEX)). json.Number is a Stringer, so v s q x X
+// print its text. What this does not format (%p, Go-syntax %#v, %x of floats) is an error. Pure.
+import { formatE, formatF, formatG, formatValue } from "./format-value.ts";
+import {
+  GoFloat,
+  GoInt,
+  type GoValue,
+  isMap,
+  JsonNumber,
+  type Maybe,
+  MISSING,
+  sortedKeys,
+  typeName,
+  Unsupported,
+} from "./values.ts";
+
+interface Flags {
+  plus: boolean;
+  minus: boolean;
+  sharp: boolean;
+  space: boolean;
+  zero: boolean;
+  width?: number;
+  precision?: number;
+}
+
+const runeCount = (s: string) => Array.from(s).length;
+
+function pad(text: string, f: Flags, zeroAllowed = true): string {
+  if (f.width === undefined) return text;
+  const missing = f.width - runeCount(text);
+  if (missing <= 0) return text;
+  if (f.minus) return text + " ".repeat(missing);
+  if (f.zero && zeroAllowed) {
+    const sign = /^[+\- ]/.test(text) && /^[+\- ]\d/.test(text) ? (text[0] as string) : "";
+    return sign + "0".repeat(missing) + text.slice(sign.length);
+  }
+  return " ".repeat(missing) + text;
+}
+
+/** strconv.Quote: Go's escapes, non-printable runes as \u / \U, printable ones as themselves. */
+export function goQuote(s: string, asciiOnly = false, quote = '"'): string {
+  let out = quote;
+  for (const ch of s) {
+    const code = ch.codePointAt(0) as number;
+    if (ch === quote || ch === "\\") out += `\\${ch}`;
+    else if (code < 0x80 && code >= 0x20 && code !== 0x7f) out += ch;
+    else if (!asciiOnly && code >= 0x80 && /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u.test(ch)) out += ch;
+    else {
+      const named: Record<number, string> = {
+        7: "\\a",
+        8: "\\b",
+        12: "\\f",
+        10: "\\n",
+        13: "\\r",
+        9: "\\t",
+        11: "\\v",
+      };
+      if (named[code]) out += named[code];
+      else if (code < 0x80) out += `\\x${code.toString(16).padStart(2, "0")}`;
+      else if (code <= 0xffff) out += `\\u${code.toString(16).padStart(4, "0")}`;
+      else out += `\\U${code.toString(16).padStart(8, "0")}`;
+    }
+  }
+  return out + quote;
+}
+
+/** strconv.CanBackquote: no backquote, no control character but tab, no DEL or BOM. */
+function canBackquote(s: string): boolean {
+  for (const ch of s) {
+    const code = ch.codePointAt(0) as number;
+    if (ch === "`" || (code < 0x20 && code !== 0x09) || code === 0x7f || code === 0xfeff) return false;
+  }
+  return true;
+}
+
+function formatString(s: string, verb: string, f: Flags): string | undefined {
+  const truncated = f.precision !== undefined ? Array.from(s).slice(0, f.precision).join("") : s;
+  switch (verb) {
+    case "v":
+    case "s":
+      return pad(truncated, f);
+    case "q":
+      if (f.sharp && canBackquote(truncated)) return pad(`\`${truncated}\``, f);
+      return pad(goQuote(truncated, f.plus), f);
+    case "x":
+    case "X": {
+      const bytes = [...Buffer.from(truncated, "utf8")].map((b) => b.toString(16).padStart(2, "0"));
+      const hex = bytes.map((b) => (f.sharp ? `0x${b}` : b)).join(f.space ? " " : "");
+      const text = f.sharp && !f.space && hex !== "" ? `0x${hex.replaceAll("0x", "")}` : hex;
+      return pad(verb === "X" ? text.toUpperCase().replaceAll("0X", "0X") : text, f);
+    }
+    default:
+      return undefined;
+  }
+}
+
+function formatInteger(n: bigint, verb: string, f: Flags, type: string): string | undefined {
+  const negative = n < 0n;
+  const abs = negative ? -n : n;
+  let digits: string;
+  let prefix = "";
+  switch (verb) {
+    case "v":
+    case "d":
+      digits = abs.toString(10);
+      break;
+    case "b":
+      digits = abs.toString(2);
+      if (f.sharp) prefix = "0b";
+      break;
+    case "o":
+    case "O":
+      digits = abs.toString(8);
+      if (verb === "O") prefix = "0o";
+      else if (f.sharp) prefix = "0";
+      break;
+    case "x":
+    case "X":
+      digits = abs.toString(16);
+      if (f.sharp) prefix = "0x";
+      if (verb === "X") {
+        digits = digits.toUpperCase();
+        prefix = prefix.toUpperCase();
+      }
+      break;
+    case "c":
+      return pad(String.fromCodePoint(validRune(n)), f);
+    case "q":
+      return pad(goQuote(String.fromCodePoint(validRune(n)), f.plus, "'"), f);
+    case "U": {
+      const u = `U+${abs.toString(16).toUpperCase().padStart(4, "0")}`;
+      return pad(f.sharp ? `${u} '${String.fromCodePoint(validRune(n))}'` : u, f);
+    }
+    default:
+      return undefined;
+  }
+  void type;
+  if (f.precision !== undefined) {
+    if (f.precision === 0 && n === 0n) return pad("", { ...f, zero: false });
+    digits = digits.padStart(f.precision, "0");
+  } else if (f.zero && !f.minus && f.width !== undefined) {
+    const signWidth = negative || f.plus || f.space ? 1 : 0;
+    digits = digits.padStart(f.width - signWidth - prefix.length, "0");
+  }
+  const sign = negative ? "-" : f.plus ? "+" : f.space ? " " : "";
+  return pad(sign + prefix + digits, { ...f, zero: false });
+}
+
+function validRune(n: bigint): number {
+  return n < 0n || n > 0x10ffffn || (n >= 0xd800n && n <= 0xdfffn) ? 0xfffd : Number(n);
+}
+
+function formatFloat(x: number, verb: string, f: Flags): string | undefined {
+  if (f.sharp) throw new Unsupported("the # flag with a float verb");
+  let text: string;
+  switch (verb) {
+    case "v":
+    case "g":
+    case "G":
+      text = formatG(x, f.precision ?? -1, verb === "G");
+      break;
+    case "e":
+    case "E":
+      text = formatE(x, f.precision ?? 6, verb === "E");
+      break;
+    case "f":
+    case "F":
+      text = formatF(x, f.precision ?? 6);
+      break;
+    case "b":
+    case "x":
+    case "X":
+      throw new Unsupported(`%${verb} of a float`);
+    default:
+      return undefined;
+  }
+  if (!text.startsWith("-") && (f.plus || f.space)) text = (f.plus ? "+" : " ") + text;
+  if (/Inf|NaN/.test(text)) return pad(text, f, false);
+  return pad(text, f);
+}
+
+function formatOne(arg: Maybe, verb: string, f: Flags, depth: number): string {
+  if (verb === "T") return pad(typeName(arg), f);
+  if (verb === "p" && (Array.isArray(arg) || isMap(arg))) throw new Unsupported("%p of a slice or map (an address)");
+  if (arg === MISSING || arg === null) return verb === "v" || depth > 0 ? pad("<nil>", f) : badVerb(arg, verb);
+  let text: string | undefined;
+  if (typeof arg === "boolean") text = verb === "t" || verb === "v" ? pad(String(arg), f) : undefined;
+  else if (typeof arg === "string") text = formatString(arg, verb, f);
+  else if (arg instanceof JsonNumber) text = "vsqxX".includes(verb) ? formatString(arg.text, verb, f) : undefined;
+  else if (arg instanceof GoInt) text = formatInteger(arg.value, verb, f, arg.type);
+  else if (arg instanceof GoFloat) text = formatFloat(arg.value, verb, f);
+  else if (Array.isArray(arg)) text = `[${arg.map((item) => formatOne(item, verb, f, depth + 1)).join(" ")}]`;
+  else if (isMap(arg)) {
+    const entries = sortedKeys(arg).map(
+      (k) => `${formatOne(k, verb, f, depth + 1)}:${formatOne(arg.get(k) as GoValue, verb, f, depth + 1)}`,
+    );
+    text = `map[${entries.join(" ")}]`;
+  }
+  return text ?? badVerb(arg, verb);
+}
+
+function badVerb(arg: Maybe, verb: string): string {
+  if (arg === MISSING || arg === null) return `%!${verb}(<nil>)`;
+  return `%!${verb}(${typeName(arg)}=${formatValue(arg)})`;
+}
+
+/** fmt.Sprintf(format, args...). */
+export function sprintf(format: string, args: Maybe[]): string {
+  let out = "";
+  let argNum = 0;
+  let reordered = false;
+  let i = 0;
+  const argIndex = (): boolean => {
+    if (format[i] !== "[") return true;
+    reordered = true;
+    const close = format.indexOf("]", i);
+    const n = close === -1 ? Number.NaN : Number(format.slice(i + 1, close));
+    if (!Number.isInteger(n) || n < 1 || n > args.length || !/^\d+$/.test(format.slice(i + 1, close))) {
+      i = close === -1 ? format.length : close + 1;
+      return false;
+    }
+    argNum = n - 1;
+    i = close + 1;
+    return true;
+  };
+  const intArg = (): number | undefined => {
+    const a = args[argNum++];
+    return a instanceof GoInt && a.value <= 1_000_000n && a.value >= -1_000_000n ? Number(a.value) : undefined;
+  };
+  while (i < format.length) {
+    const percent = format.indexOf("%", i);
+    if (percent === -1) {
+      out += format.slice(i);
+      break;
+    }
+    out += format.slice(i, percent);
+    i = percent + 1;
+    const f: Flags = { plus: false, minus: false, sharp: false, space: false, zero: false };
+    for (; i < format.length; i++) {
+      const c = format[i];
+      if (c === "+") f.plus = true;
+      else if (c === "-") f.minus = true;
+      else if (c === "#") f.sharp = true;
+      else if (c === " ") f.space = true;
+      else if (c === "0") f.zero = true;
+      else break;
+    }
+    let goodIndex = argIndex();
+    if (format[i] === "*") {
+      i++;
+      const w = intArg();
+      if (w === undefined) out += "%!(BADWIDTH)";
+      else if (w < 0) {
+        f.minus = true;
+        f.width = -w;
+      } else f.width = w;
+      goodIndex = argIndex() && goodIndex;
+    } else {
+      const m = /^\d+/.exec(format.slice(i));
+      if (m) {
+        f.width = Number(m[0]);
+        i += m[0].length;
+      }
+    }
+    if (format[i] === ".") {
+      i++;
+      goodIndex = argIndex() && goodIndex;
+      if (format[i] === "*") {
+        i++;
+        const p = intArg();
+        if (p === undefined || p < 0) out += "%!(BADPREC)";
+        else f.precision = p;
+        goodIndex = argIndex() && goodIndex;
+      } else {
+        const m = /^\d*/.exec(format.slice(i)) as RegExpExecArray;
+        f.precision = m[0] === "" ? 0 : Number(m[0]);
+        i += m[0].length;
+      }
+    }
+    if (!f.minus && f.width === undefined) f.zero = f.zero && true;
+    if (i >= format.length) {
+      out += "%!(NOVERB)";
+      break;
+    }
+    const verb = String.fromCodePoint(format.codePointAt(i) as number);
+    i += verb.length;
+    if (verb === "%") out += "%";
+    else if (!goodIndex) out += `%!${verb}(BADINDEX)`;
+    else if (argNum >= args.length) out += `%!${verb}(MISSING)`;
+    else if (verb === "w") throw new Unsupported("%w");
+    else {
+      if (f.minus) f.zero = false;
+      out += formatOne(args[argNum++] as Maybe, verb, f, 0);
+    }
+  }
+  if (!reordered && argNum < args.length) {
+    const extra = args
+      .slice(argNum)
+      .map((a) => (a === MISSING || a === null ? "<nil>" : `${typeName(a)}=${formatValue(a)}`));
+    out += `%!(EXTRA ${extra.join(", ")})`;
+  }
+  return out;
+}
