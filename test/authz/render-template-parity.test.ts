@@ -16,13 +16,17 @@ import { unpackBundleArchive } from "../../authz-server/src/policy/unpack.ts";
 import type { EvaluationContext } from "../../authz-server/src/policy/wasm-host.ts";
 import { addRawJsonSlots, type RawJsonSlot } from "../../authz-server/src/translate/raw-json.ts";
 import { opaBinary } from "../../scripts/lib/tools.ts";
-import { TEMPLATE_CASES, type TemplateCase } from "./builtin-cases-template.ts";
+import { NumberText, TEMPLATE_CASES, type TemplateCase } from "./builtin-cases-template.ts";
 import { readBundle } from "./helpers/opa-bundle.ts";
 import { scratchDir } from "./helpers/scratch.ts";
 
-/** JSON with bigints written digit for digit (numbers a double cannot hold). */
+/** JSON with bigints and NumberTexts written as their literal text (numbers a double cannot hold,
+ *  or digits a double would not keep). */
 function json(value: unknown): string {
-  return JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? `@@${v}@@` : v)).replace(/"@@(-?\d+)@@"/g, "$1");
+  return JSON.stringify(value, (_k, v) => {
+    if (typeof v === "bigint") return `@@${v}@@`;
+    return v instanceof NumberText ? `@@${v.text}@@` : v;
+  }).replace(/"@@([-+.\dEe]+)@@"/g, "$1");
 }
 
 const HEADER = ["package tpl", "", "import rego.v1", ""];
@@ -75,9 +79,10 @@ function direct(c: TemplateCase): { value?: unknown; error?: string } {
 function withExactIntegers(value: Record<string, unknown>): object {
   const slots: RawJsonSlot[] = [];
   const copy = (v: unknown, holder?: object, key?: string): unknown => {
-    if (typeof v === "bigint") {
-      slots.push({ holder: holder as object, key: key as string, text: v.toString() });
-      return Number(v);
+    if (typeof v === "bigint" || v instanceof NumberText) {
+      const text = v instanceof NumberText ? v.text : v.toString();
+      slots.push({ holder: holder as object, key: key as string, text });
+      return Number(text);
     }
     if (Array.isArray(v)) {
       const out: unknown[] = [];

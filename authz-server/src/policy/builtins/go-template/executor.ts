@@ -304,7 +304,7 @@ export class Executor {
     switch (first.type) {
       case "field":
         this.at(first);
-        return this.evalFieldChain(dot, first, first.ident, cmd.args, final);
+        return this.evalFieldChain(dot, first.ident, cmd.args, final);
       case "chain":
         return this.evalChain(dot, first, cmd.args, final);
       case "identifier":
@@ -343,7 +343,7 @@ export class Executor {
     this.at(chain);
     if (chain.node.type === "nil") this.fail(`indirection through explicit nil in ${operandString(chain)}`);
     const receiver = this.evalArg(dot, "any", chain.node);
-    return this.evalFieldChain(receiver, chain, chain.fields, args, final);
+    return this.evalFieldChain(receiver, chain.fields, args, final);
   }
 
   private evalVariable(node: Extract<Operand, { type: "variable" }>, args: Operand[], final: Final) {
@@ -353,20 +353,20 @@ export class Executor {
       this.notAFunction(args, final);
       return value;
     }
-    return this.evalFieldChain(value, node, node.ident.slice(1), args, final);
+    return this.evalFieldChain(value, node.ident.slice(1), args, final);
   }
 
-  private evalFieldChain(receiver: Maybe, node: Operand, fields: string[], args: Operand[], final: Final): Maybe {
+  /** Go reports a field's failure where evaluation last stood (the receiver), not at the chain. */
+  private evalFieldChain(receiver: Maybe, fields: string[], args: Operand[], final: Final): Maybe {
     let current = receiver;
     fields.forEach((field, i) => {
       const last = i === fields.length - 1;
-      current = this.evalField(field, node, last ? args : [], last ? final : NO_FINAL, current, i > 0);
+      current = this.evalField(field, last ? args : [], last ? final : NO_FINAL, current, i > 0);
     });
     return current;
   }
 
-  private evalField(field: string, node: Operand, args: Operand[], final: Final, receiver: Maybe, fromData: boolean) {
-    this.at(node);
+  private evalField(field: string, args: Operand[], final: Final, receiver: Maybe, fromData: boolean) {
     if (receiver === MISSING) return MISSING;
     const type = fromData || receiver === null ? "interface {}" : typeName(receiver);
     if (receiver === null) this.fail(`nil pointer evaluating ${type}.${field}`);
@@ -430,7 +430,7 @@ export class Executor {
         if (param === "any") return null;
         return this.fail(`cannot assign nil to ${param === "value" ? "reflect.Value" : "string"}`);
       case "field":
-        return this.checkType(this.evalFieldChain(dot, node, node.ident, [node], NO_FINAL), param);
+        return this.checkType(this.evalFieldChain(dot, node.ident, [node], NO_FINAL), param);
       case "variable":
         return this.checkType(this.evalVariable(node, [node], NO_FINAL), param);
       case "pipe":

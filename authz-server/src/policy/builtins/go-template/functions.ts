@@ -135,30 +135,62 @@ export function index(item: Maybe, indexes: Maybe[]): Maybe {
   return current;
 }
 
-export function slice(item: Maybe, indexes: Maybe[]): Maybe {
-  if (isNil(item)) throw new TemplateError("slice of untyped nil");
-  if (indexes.length > 3) throw new TemplateError(`too many slice indexes: ${indexes.length}`);
-  const text = stringKind(item);
-  let length: number;
-  if (text !== undefined) {
-    if (indexes.length === 3) throw new TemplateError("cannot 3-index slice a string");
-    length = Buffer.byteLength(text, "utf8");
-  } else if (Array.isArray(item)) length = item.length;
-  else throw new TemplateError(`can't slice item of type ${typeName(item)}`);
-  // A decoded slice's capacity may exceed its length; Go would slice into that spare room.
-  const idx = [0, length, length];
+/** Where a slice's elements live: Go's slices share their backing array, and may see past their
+ *  length up to their capacity. */
+interface Backing {
+  array: GoValue[];
+  offset: number;
+  cap: number;
+}
+const backings = new WeakMap<GoValue[], Backing>();
+
+/** A decoded JSON array's capacity: Go's decoder appends one by one, doubling from 1 (16-byte
+ *  elements keep every power of two up to 256 a size class); past 256, unknown here. */
+function backingOf(array: GoValue[]): Backing | undefined {
+  const known = backings.get(array);
+  if (known) return known;
+  if (array.length > 256) return undefined;
+  const cap = array.length === 0 ? 0 : 2 ** Math.ceil(Math.log2(array.length));
+  return { array, offset: 0, cap };
+}
+
+function sliceArray(item: GoValue[], indexes: Maybe[]): GoValue[] {
+  const backing = backingOf(item);
+  const cap = backing?.cap ?? item.length;
+  const idx = [0, item.length, cap];
   indexes.forEach((i, k) => {
-    idx[k] = indexArg(i, text === undefined ? Number.MAX_SAFE_INTEGER : length);
-    if (text === undefined && (idx[k] as number) > length) throw new Unsupported("slicing beyond a slice's length");
+    idx[k] = indexArg(i, cap);
   });
   const [from, to, max] = idx as [number, number, number];
   if (from > to) throw new TemplateError(`invalid slice index: ${from} > ${to}`);
   if (indexes.length === 3 && to > max) throw new TemplateError(`invalid slice index: ${to} > ${max}`);
-  if (text === undefined) return (item as GoValue[]).slice(from, to);
-  const bytes = Buffer.from(text, "utf8").subarray(from, to);
+  if (!backing) {
+    if (to > item.length) throw new Unsupported("slicing past the length of an array longer than 256");
+    return item.slice(from, to);
+  }
+  const start = backing.offset + from;
+  const result = Array.from({ length: to - from }, (_, k) => backing.array[start + k] ?? null);
+  backings.set(result, { array: backing.array, offset: start, cap: (indexes.length === 3 ? max : cap) - from });
+  return result;
+}
+
+export function slice(item: Maybe, indexes: Maybe[]): Maybe {
+  if (isNil(item)) throw new TemplateError("slice of untyped nil");
+  if (indexes.length > 3) throw new TemplateError(`too many slice indexes: ${indexes.length}`);
+  if (Array.isArray(item)) return sliceArray(item, indexes);
+  const text = stringKind(item);
+  if (text === undefined) throw new TemplateError(`can't slice item of type ${typeName(item)}`);
+  if (indexes.length === 3) throw new TemplateError("cannot 3-index slice a string");
+  const bytes = Buffer.from(text, "utf8");
+  const idx = [0, bytes.length];
+  indexes.forEach((i, k) => {
+    idx[k] = indexArg(i, bytes.length);
+  });
+  const [from, to] = idx as [number, number];
+  if (from > to) throw new TemplateError(`invalid slice index: ${from} > ${to}`);
   let sliced: string;
   try {
-    sliced = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    sliced = new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(from, to));
   } catch {
     throw new Unsupported("slicing a string inside a UTF-8 sequence");
   }

@@ -89,12 +89,21 @@ export function parseGoInt(text: string, max = INT64_MAX): bigint | undefined {
   return value < INT64_MIN || value > max ? undefined : value;
 }
 
-/** strconv.ParseFloat(text, 64) of a decimal literal; hex floats are not supported. */
+/** A hexadecimal float (0x1.8p3): hex digits scaled by a power of two. */
+function parseHexFloat(text: string): number | undefined {
+  const m = /^([+-]?)0[xX]([0-9a-fA-F_]*)(?:\.([0-9a-fA-F_]*))?[pP]([+-]?\d[\d_]*)$/.exec(text);
+  if (!m || !underscoresOk(text)) return undefined;
+  const whole = (m[2] as string).replaceAll("_", "");
+  const fraction = (m[3] ?? "").replaceAll("_", "");
+  if (whole === "" && fraction === "") return undefined;
+  const mantissa = Number(BigInt(`0x${whole}${fraction}` === "0x" ? "0" : `0x${whole}${fraction}`));
+  const value = mantissa * 2 ** (Number((m[4] as string).replaceAll("_", "")) - 4 * fraction.length);
+  return m[1] === "-" ? -value : value;
+}
+
+/** strconv.ParseFloat(text, 64) of a decimal or hexadecimal literal. */
 export function parseGoFloat(text: string): number | undefined {
-  if (/^[+-]?0[xX]/.test(text)) {
-    if (/[pP]/.test(text)) throw new Unsupported(`the hexadecimal float ${text}`);
-    return undefined;
-  }
+  if (/^[+-]?0[xX]/.test(text)) return /[pP]/.test(text) ? parseHexFloat(text) : undefined;
   if (!underscoresOk(text) || !/^[+-]?(\d[\d_]*\.?[\d_]*|\.\d[\d_]*)([eE][+-]?\d[\d_]*)?$/.test(text)) return undefined;
   return Number(text.replaceAll("_", ""));
 }

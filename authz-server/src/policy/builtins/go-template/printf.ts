@@ -185,6 +185,7 @@ function formatFloat(x: number, verb: string, f: Flags): string | undefined {
 
 function formatOne(arg: Maybe, verb: string, f: Flags, depth: number): string {
   if (verb === "T") return pad(typeName(arg), f);
+  if (verb === "v" && f.sharp) return goSyntax(arg, f);
   if (verb === "p" && (Array.isArray(arg) || isMap(arg))) throw new Unsupported("%p of a slice or map (an address)");
   if (arg === MISSING || arg === null) return verb === "v" || depth > 0 ? pad("<nil>", f) : badVerb(arg, verb);
   let text: string | undefined;
@@ -201,6 +202,13 @@ function formatOne(arg: Maybe, verb: string, f: Flags, depth: number): string {
     text = `map[${entries.join(" ")}]`;
   }
   return text ?? badVerb(arg, verb);
+}
+
+/** %#v: Go syntax, for the scalars whose Go syntax is plain. */
+function goSyntax(arg: Maybe, f: Flags): string {
+  if (typeof arg === "string" || arg instanceof JsonNumber) return pad(goQuote(formatValue(arg)), f);
+  if (typeof arg === "boolean" || arg instanceof GoInt) return pad(formatValue(arg), f);
+  throw new Unsupported(`%#v of ${typeName(arg)}`);
 }
 
 function badVerb(arg: Maybe, verb: string): string {
