@@ -156,3 +156,44 @@ describe("strings.render_template, against the OPA CLI", () => {
     }
   });
 });
+
+describe("strings.render_template's bounds, through a compiled policy", () => {
+  let policy: PolicyEvaluator;
+  beforeAll(async () => {
+    const dir = scratchDir("mw-template-bounds");
+    writeFileSync(join(dir, "p.rego"), "package bounds\n\nimport rego.v1\n\nout := strings.render_template(input.t, input.v)\n");
+    const bundle = join(dir, "b.tar.gz");
+    execFileSync(opaBinary(), ["build", "-t", "wasm", "-e", "bounds", "-o", bundle, join(dir, "p.rego")], { cwd: dir });
+    policy = await createEvaluator(parseBundle(await unpackBundleArchive(readBundle(bundle))));
+  }, 60_000);
+
+  const render = (t: string, v: unknown = {}) => (policy.evaluate({ t, v }, "bounds") as { out?: string })?.out;
+  const items = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+  it("stops a template whose loops would run for minutes (OPA would run it to the query's deadline)", () => {
+    const nested = "{{range .a}}{{range $.a}}{{range $.a}}{{end}}{{end}}{{end}}";
+    expect(() => render(nested, { a: items(200) })).toThrow(/more than 1000000 evaluation steps/);
+    expect(() => render("{{range 1000000000000}}{{end}}")).toThrow(/more than 1000000 evaluation steps/);
+    expect(render(nested, { a: items(20) })).toBe("");
+  });
+
+  it("stops a template whose output would pass 1 MiB, and renders one below", () => {
+    const repeat = "{{range .a}}{{$.s}}{{end}}";
+    const s = "x".repeat(100_000);
+    expect(() => render(repeat, { a: items(11), s })).toThrow(/output longer than 1048576 characters/);
+    expect(render(repeat, { a: items(10), s })).toBe(s.repeat(10));
+  });
+
+  it("nests 1000 deep and stops beyond, without exhausting the stack", () => {
+    const ifs = (n: number) => `${"{{if true}}".repeat(n)}deep${"{{end}}".repeat(n)}`;
+    const parens = (n: number) => `{{${"(".repeat(n)}1${")".repeat(n)}}}`;
+    expect(render(ifs(999))).toBe("deep");
+    expect(render(parens(999))).toBe("1");
+    expect(() => render(ifs(1001))).toThrow(/template nesting deeper than 1000/);
+    expect(() => render(parens(5000))).toThrow(/template nesting deeper than 1000/);
+  });
+
+  it("fails, as Go does, a template that calls itself without end", () => {
+    expect(render('{{define "R"}}{{template "R" .}}{{end}}{{template "R" 1}}')).toBeUndefined();
+  });
+});

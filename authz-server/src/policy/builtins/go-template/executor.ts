@@ -200,6 +200,7 @@ export class Executor {
     const decl = node.pipe.decl;
     const inner = this.vars.length;
     const iterate = (key: Maybe, element: Maybe): boolean => {
+      this.step();
       if (decl.length > 0) {
         if (node.pipe.isAssign) this.setVar(decl[0]?.ident[0] as string, decl.length > 1 ? key : element);
         else (this.vars[this.vars.length - 1] as { value: Maybe }).value = element;
@@ -233,7 +234,6 @@ export class Executor {
       if (decl.length > 1) this.fail(`can't use ${formatValue(value)} to iterate over more than one variable`);
       for (let i = 0n; i < value.value; i++) {
         iterated = true;
-        this.step();
         if (!iterate(new GoInt(i), new GoInt(i))) break;
       }
     } else if (value !== MISSING) {
