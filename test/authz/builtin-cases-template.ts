@@ -59,6 +59,10 @@ export const TEMPLATE_CASES: TemplateCase[] = [
     e: n("0.1e-7"),
   }),
   r("{{.x}} {{.y}} {{.z}}", '{"x": 1 + 0.5, "y": 10 / 4, "z": 2 * 1e3}', { value: '{"x": 1.5, "y": 2.5, "z": 2000}' }),
+  // Numbers the policy computes print as the runtime holds them: OPA's Go evaluator and its Wasm
+  // runtime agree on these, not on every quotient (authz-server/README.md).
+  r("{{.y}} {{.z}} {{.v}}", '{"y": 0.1 + 0.2, "z": 2 / 2, "v": 7 * 0.5}', { value: '{"y": 0.3, "z": 1, "v": 3.5}' }),
+  t('{{printf "%05s|%05s|%-05d|%+05d|%.1x|%# x|%#X" "-1" "ab" 3 3 "é" "ab" "ab"}}'),
   r("{{.x}}", '{"x": {1, 2}}', { anyMessage: true }),
   r("{{.x}}", '{"x": set()}', { anyMessage: true }),
   r("{{.x}}", '{"x": {1: "a"}}', { anyMessage: true }),

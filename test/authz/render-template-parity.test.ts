@@ -161,7 +161,10 @@ describe("strings.render_template's bounds, through a compiled policy", () => {
   let policy: PolicyEvaluator;
   beforeAll(async () => {
     const dir = scratchDir("mw-template-bounds");
-    writeFileSync(join(dir, "p.rego"), "package bounds\n\nimport rego.v1\n\nout := strings.render_template(input.t, input.v)\n");
+    writeFileSync(
+      join(dir, "p.rego"),
+      "package bounds\n\nimport rego.v1\n\nout := strings.render_template(input.t, input.v)\n",
+    );
     const bundle = join(dir, "b.tar.gz");
     execFileSync(opaBinary(), ["build", "-t", "wasm", "-e", "bounds", "-o", bundle, join(dir, "p.rego")], { cwd: dir });
     policy = await createEvaluator(parseBundle(await unpackBundleArchive(readBundle(bundle))));

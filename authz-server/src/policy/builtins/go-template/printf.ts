@@ -29,13 +29,15 @@ interface Flags {
 
 const runeCount = (s: string) => Array.from(s).length;
 
-function pad(text: string, f: Flags, zeroAllowed = true): string {
+/** Pads to the width: spaces, or with the 0 flag zeros (after a number's sign; never for
+ *  infinities and NaN, `zeros` false). */
+function pad(text: string, f: Flags, zeros: "text" | "number" | false = "text"): string {
   if (f.width === undefined) return text;
   const missing = f.width - runeCount(text);
   if (missing <= 0) return text;
   if (f.minus) return text + " ".repeat(missing);
-  if (f.zero && zeroAllowed) {
-    const sign = /^[+\- ]/.test(text) && /^[+\- ]\d/.test(text) ? (text[0] as string) : "";
+  if (f.zero && zeros !== false) {
+    const sign = zeros === "number" && /^[+\- ]/.test(text) ? (text[0] as string) : "";
     return sign + "0".repeat(missing) + text.slice(sign.length);
   }
   return " ".repeat(missing) + text;
@@ -78,6 +80,7 @@ function canBackquote(s: string): boolean {
 }
 
 function formatString(s: string, verb: string, f: Flags): string | undefined {
+  // The precision counts runes, for %x bytes.
   const truncated = f.precision !== undefined ? Array.from(s).slice(0, f.precision).join("") : s;
   switch (verb) {
     case "v":
@@ -88,17 +91,21 @@ function formatString(s: string, verb: string, f: Flags): string | undefined {
       return pad(goQuote(truncated, f.plus), f);
     case "x":
     case "X": {
-      const bytes = [...Buffer.from(truncated, "utf8")].map((b) => b.toString(16).padStart(2, "0"));
-      const hex = bytes.map((b) => (f.sharp ? `0x${b}` : b)).join(f.space ? " " : "");
-      const text = f.sharp && !f.space && hex !== "" ? `0x${hex.replaceAll("0x", "")}` : hex;
-      return pad(verb === "X" ? text.toUpperCase().replaceAll("0X", "0X") : text, f);
+      const all = Buffer.from(s, "utf8");
+      const bytes = [...all.subarray(0, f.precision ?? all.length)].map((b) => b.toString(16).padStart(2, "0"));
+      // The # flag prefixes 0x once, or each byte when the space flag separates them.
+      const text =
+        f.sharp && !f.space && bytes.length > 0
+          ? `0x${bytes.join("")}`
+          : bytes.map((b) => (f.sharp ? `0x${b}` : b)).join(f.space ? " " : "");
+      return pad(verb === "X" ? text.toUpperCase() : text, f);
     }
     default:
       return undefined;
   }
 }
 
-function formatInteger(n: bigint, verb: string, f: Flags, type: string): string | undefined {
+function formatInteger(n: bigint, verb: string, f: Flags): string | undefined {
   const negative = n < 0n;
   const abs = negative ? -n : n;
   let digits: string;
@@ -138,16 +145,15 @@ function formatInteger(n: bigint, verb: string, f: Flags, type: string): string 
     default:
       return undefined;
   }
-  void type;
   if (f.precision !== undefined) {
-    if (f.precision === 0 && n === 0n) return pad("", { ...f, zero: false });
+    if (f.precision === 0 && n === 0n) return pad("", f, false);
     digits = digits.padStart(f.precision, "0");
   } else if (f.zero && !f.minus && f.width !== undefined) {
     const signWidth = negative || f.plus || f.space ? 1 : 0;
     digits = digits.padStart(f.width - signWidth - prefix.length, "0");
   }
   const sign = negative ? "-" : f.plus ? "+" : f.space ? " " : "";
-  return pad(sign + prefix + digits, { ...f, zero: false });
+  return pad(sign + prefix + digits, f, false);
 }
 
 function validRune(n: bigint): number {
@@ -179,8 +185,7 @@ function formatFloat(x: number, verb: string, f: Flags): string | undefined {
       return undefined;
   }
   if (!text.startsWith("-") && (f.plus || f.space)) text = (f.plus ? "+" : " ") + text;
-  if (/Inf|NaN/.test(text)) return pad(text, f, false);
-  return pad(text, f);
+  return pad(text, f, /Inf|NaN/.test(text) ? false : "number");
 }
 
 function formatOne(arg: Maybe, verb: string, f: Flags, depth: number): string {
@@ -192,7 +197,7 @@ function formatOne(arg: Maybe, verb: string, f: Flags, depth: number): string {
   if (typeof arg === "boolean") text = verb === "t" || verb === "v" ? pad(String(arg), f) : undefined;
   else if (typeof arg === "string") text = formatString(arg, verb, f);
   else if (arg instanceof JsonNumber) text = "vsqxX".includes(verb) ? formatString(arg.text, verb, f) : undefined;
-  else if (arg instanceof GoInt) text = formatInteger(arg.value, verb, f, arg.type);
+  else if (arg instanceof GoInt) text = formatInteger(arg.value, verb, f);
   else if (arg instanceof GoFloat) text = formatFloat(arg.value, verb, f);
   else if (Array.isArray(arg)) text = `[${arg.map((item) => formatOne(item, verb, f, depth + 1)).join(" ")}]`;
   else if (isMap(arg)) {
@@ -289,7 +294,6 @@ export function sprintf(format: string, args: Maybe[]): string {
         i += m[0].length;
       }
     }
-    if (!f.minus && f.width === undefined) f.zero = f.zero && true;
     if (i >= format.length) {
       out += "%!(NOVERB)";
       break;
