@@ -47,6 +47,13 @@ export interface ExecutionLimits {
 const NO_FINAL: unique symbol = Symbol("no final");
 type Final = Maybe | typeof NO_FINAL;
 
+interface Variable {
+  name: string;
+  value: Maybe;
+  /** The value is an element of the data, typed interface {} (range variables). */
+  wrapped?: boolean;
+}
+
 class LoopSignal {
   constructor(readonly kind: "break" | "continue") {}
 }
@@ -100,7 +107,9 @@ export class Executor {
   private output = "";
   private steps = 0;
   private depth = 0;
-  private vars: { name: string; value: Maybe }[] = [];
+  private vars: Variable[] = [];
+  /** Dot is an element of a slice or map from the data (Go's static type interface {}). */
+  private dotWrapped = false;
   private node: { pos: number; text: () => string } | undefined;
   private name = "template";
 
@@ -180,8 +189,10 @@ export class Executor {
       case "with": {
         const mark = this.vars.length;
         const value = this.evalPipeline(dot, node.pipe);
-        if (truth(value === MISSING ? null : value)) this.walkList(node.type === "with" ? value : dot, node.list);
-        else if (node.elseList) this.walkList(dot, node.elseList);
+        if (!truth(value === MISSING ? null : value)) {
+          if (node.elseList) this.walkList(dot, node.elseList);
+        } else if (node.type === "with") this.withDot(false, () => this.walkList(value, node.list));
+        else this.walkList(dot, node.list);
         this.vars.length = mark;
         return;
       }
@@ -194,23 +205,36 @@ export class Executor {
     }
   }
 
+  private withDot(wrapped: boolean, walk: () => void): void {
+    const saved = this.dotWrapped;
+    this.dotWrapped = wrapped;
+    try {
+      walk();
+    } finally {
+      this.dotWrapped = saved;
+    }
+  }
+
   private walkRange(dot: Maybe, node: ControlNode): void {
     const mark = this.vars.length;
     const value = this.evalPipeline(dot, node.pipe);
     const decl = node.pipe.decl;
     const inner = this.vars.length;
+    const wrapped = !(value instanceof GoInt);
     const iterate = (key: Maybe, element: Maybe): boolean => {
       this.step();
       if (decl.length > 0) {
-        if (node.pipe.isAssign) this.setVar(decl[0]?.ident[0] as string, decl.length > 1 ? key : element);
-        else (this.vars[this.vars.length - 1] as { value: Maybe }).value = element;
+        if (node.pipe.isAssign) {
+          if (decl.length > 1) this.setVar(decl[0]?.ident[0] as string, key);
+          else this.setVar(decl[0]?.ident[0] as string, element, wrapped);
+        } else Object.assign(this.vars[this.vars.length - 1] as Variable, { value: element, wrapped });
       }
       if (decl.length > 1) {
-        if (node.pipe.isAssign) this.setVar(decl[1]?.ident[0] as string, element);
-        else (this.vars[this.vars.length - 2] as { value: Maybe }).value = key;
+        if (node.pipe.isAssign) this.setVar(decl[1]?.ident[0] as string, element, wrapped);
+        else Object.assign(this.vars[this.vars.length - 2] as Variable, { value: key, wrapped: false });
       }
       try {
-        this.walkList(element, node.list);
+        this.withDot(wrapped, () => this.walkList(element, node.list));
       } catch (signal) {
         if (!(signal instanceof LoopSignal)) throw signal;
         if (signal.kind === "break") return false;
@@ -253,7 +277,7 @@ export class Executor {
     this.vars = [{ name: "$", value }];
     this.name = node.name;
     try {
-      this.walkList(value, list);
+      this.withDot(false, () => this.walkList(value, list));
     } finally {
       this.vars = saved.vars;
       this.name = saved.name;
@@ -261,21 +285,22 @@ export class Executor {
     }
   }
 
-  private setVar(name: string, value: Maybe): void {
+  private setVar(name: string, value: Maybe, wrapped = false): void {
     for (let i = this.vars.length - 1; i >= 0; i--) {
-      const v = this.vars[i] as { name: string; value: Maybe };
+      const v = this.vars[i] as Variable;
       if (v.name === name) {
         v.value = value;
+        v.wrapped = wrapped;
         return;
       }
     }
     this.fail(`undefined variable: ${name}`);
   }
 
-  private varValue(name: string): Maybe {
+  private variable(name: string): Variable {
     for (let i = this.vars.length - 1; i >= 0; i--) {
-      const v = this.vars[i] as { name: string; value: Maybe };
-      if (v.name === name) return v.value;
+      const v = this.vars[i] as Variable;
+      if (v.name === name) return v;
     }
     return this.fail(`undefined variable: ${name}`);
   }
@@ -304,7 +329,7 @@ export class Executor {
     switch (first.type) {
       case "field":
         this.at(first);
-        return this.evalFieldChain(dot, first.ident, cmd.args, final);
+        return this.evalFieldChain(dot, this.dotWrapped, first.ident, cmd.args, final);
       case "chain":
         return this.evalChain(dot, first, cmd.args, final);
       case "identifier":
@@ -343,25 +368,25 @@ export class Executor {
     this.at(chain);
     if (chain.node.type === "nil") this.fail(`indirection through explicit nil in ${operandString(chain)}`);
     const receiver = this.evalArg(dot, "any", chain.node);
-    return this.evalFieldChain(receiver, chain.fields, args, final);
+    return this.evalFieldChain(receiver, false, chain.fields, args, final);
   }
 
   private evalVariable(node: Extract<Operand, { type: "variable" }>, args: Operand[], final: Final) {
     this.at(node);
-    const value = this.varValue(node.ident[0] as string);
+    const v = this.variable(node.ident[0] as string);
     if (node.ident.length === 1) {
       this.notAFunction(args, final);
-      return value;
+      return v.value;
     }
-    return this.evalFieldChain(value, node.ident.slice(1), args, final);
+    return this.evalFieldChain(v.value, v.wrapped === true, node.ident.slice(1), args, final);
   }
 
   /** Go reports a field's failure where evaluation last stood (the receiver), not at the chain. */
-  private evalFieldChain(receiver: Maybe, fields: string[], args: Operand[], final: Final): Maybe {
+  private evalFieldChain(receiver: Maybe, wrapped: boolean, fields: string[], args: Operand[], final: Final): Maybe {
     let current = receiver;
     fields.forEach((field, i) => {
       const last = i === fields.length - 1;
-      current = this.evalField(field, last ? args : [], last ? final : NO_FINAL, current, i > 0);
+      current = this.evalField(field, last ? args : [], last ? final : NO_FINAL, current, wrapped || i > 0);
     });
     return current;
   }
@@ -430,7 +455,7 @@ export class Executor {
         if (param === "any") return null;
         return this.fail(`cannot assign nil to ${param === "value" ? "reflect.Value" : "string"}`);
       case "field":
-        return this.checkType(this.evalFieldChain(dot, node.ident, [node], NO_FINAL), param);
+        return this.checkType(this.evalFieldChain(dot, this.dotWrapped, node.ident, [node], NO_FINAL), param);
       case "variable":
         return this.checkType(this.evalVariable(node, [node], NO_FINAL), param);
       case "pipe":
