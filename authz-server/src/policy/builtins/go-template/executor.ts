@@ -63,7 +63,8 @@ type Param = "value" | "any" | "string";
 interface FunctionSpec {
   params: Param[];
   variadic?: Param;
-  call: (args: Maybe[]) => Maybe;
+  /** `wrapped[i]`: argument i is typed interface {} (a value from the data not yet unwrapped). */
+  call: (args: Maybe[], wrapped: boolean[]) => Maybe;
 }
 
 const cmp = (f: (a: Maybe, b: Maybe) => boolean): FunctionSpec => ({
@@ -75,7 +76,11 @@ const FUNCTIONS: Record<string, FunctionSpec> = {
   not: { params: ["value"], call: ([a]) => !truth(a as Maybe) },
   len: { params: ["value"], call: ([a]) => len(a as Maybe) },
   index: { params: ["value"], variadic: "value", call: ([item, ...rest]) => index(item as Maybe, rest) },
-  slice: { params: ["value"], variadic: "value", call: ([item, ...rest]) => slice(item as Maybe, rest) },
+  slice: {
+    params: ["value"],
+    variadic: "value",
+    call: ([item, ...rest], [, ...wrapped]) => slice(item as Maybe, rest, wrapped),
+  },
   print: { params: [], variadic: "any", call: (args) => sprint(args) },
   println: { params: [], variadic: "any", call: (args) => sprintln(args) },
   printf: { params: ["string"], variadic: "any", call: ([format, ...rest]) => sprintf(format as string, rest) },
@@ -100,7 +105,7 @@ function callFunction(name: string, fn: Maybe): never {
   throw new TemplateError(`non-function ${name} of type ${typeName(fn)}`);
 }
 
-/** After a pipeline, Go unwraps an interface: a nil from the data becomes no value. */
+/** After each pipeline stage, Go unwraps an interface: a nil from the data becomes no value. */
 const unwrap = (v: Maybe): Maybe => (v === null ? MISSING : v);
 
 export class Executor {
@@ -308,8 +313,9 @@ export class Executor {
   private evalPipeline(dot: Maybe, pipe: Pipe): Maybe {
     this.at(pipe);
     let value: Final = NO_FINAL;
-    for (const cmd of pipe.cmds) value = this.evalCommand(dot, cmd, value);
-    const result = unwrap(value === NO_FINAL ? MISSING : value);
+    // Each stage's value is unwrapped before the next stage takes it.
+    for (const cmd of pipe.cmds) value = unwrap(this.evalCommand(dot, cmd, value));
+    const result = value === NO_FINAL ? MISSING : value;
     for (const v of pipe.decl) {
       if (pipe.isAssign) this.setVar(v.ident[0] as string, result);
       else this.vars.push({ name: v.ident[0] as string, value: result });
@@ -402,6 +408,22 @@ export class Executor {
     return this.fail(`can't evaluate field ${field} in type ${type}`);
   }
 
+  /** Whether evaluating `node` gives a value typed interface {}: a map's element (a field), a
+   *  range element (dot, a range variable). Pipelines, functions and constants give typed values. */
+  private isWrapped(node: Operand): boolean {
+    switch (node.type) {
+      case "field":
+      case "chain":
+        return true;
+      case "dot":
+        return this.dotWrapped;
+      case "variable":
+        return node.ident.length > 1 || this.variable(node.ident[0] as string).wrapped === true;
+      default:
+        return false;
+    }
+  }
+
   private evalFunction(dot: Maybe, name: string, node: Operand, cmd: Command, args: Operand[], final: Final): Maybe {
     this.at(node);
     const spec = FUNCTIONS[name] as FunctionSpec;
@@ -424,9 +446,14 @@ export class Executor {
       return value;
     }
     const values = args.map((arg, i) => this.evalArg(dot, paramOf(i), arg));
-    if (final !== NO_FINAL) values.push(this.checkType(final, paramOf(args.length)));
+    const wrapped = args.map((arg) => this.isWrapped(arg));
+    if (final !== NO_FINAL) {
+      values.push(this.checkType(final, paramOf(args.length)));
+      wrapped.push(false);
+    }
     try {
-      return name === "call" ? callFunction(operandString(args[0] as Operand), values[0] as Maybe) : spec.call(values);
+      if (name === "call") return callFunction(operandString(args[0] as Operand), values[0] as Maybe);
+      return spec.call(values, wrapped);
     } catch (err) {
       if (!(err instanceof TemplateError) || err instanceof Unsupported) throw err;
       this.at(cmd);
@@ -452,8 +479,10 @@ export class Executor {
       case "dot":
         return this.checkType(dot, param);
       case "nil":
+        // A nil reflect.Value is no value at all; a nil interface {} is nil.
+        if (param === "value") return MISSING;
         if (param === "any") return null;
-        return this.fail(`cannot assign nil to ${param === "value" ? "reflect.Value" : "string"}`);
+        return this.fail("cannot assign nil to string");
       case "field":
         return this.checkType(this.evalFieldChain(dot, this.dotWrapped, node.ident, [node], NO_FINAL), param);
       case "variable":

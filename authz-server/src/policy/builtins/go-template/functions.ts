@@ -48,7 +48,7 @@ function sameKindEqual(a: Maybe, b: Maybe, kind: Kind): boolean {
       if (isNil(a) || isNil(b)) return isNil(a) === isNil(b);
       if (typeName(a) !== typeName(b)) {
         throw new TemplateError(
-          `non-comparable types ${sprintf("%s", [a])}: ${typeName(a)}, ${typeName(b)}: ${sprintf("%s", [b])}`,
+          `non-comparable types ${sprintf("%s", [a])}: ${typeName(a)}, ${typeName(b)}: ${sprintf("%v", [b])}`,
         );
       }
       throw new TemplateError(`non-comparable type ${sprintf("%s", [b])}: ${typeName(b)}`);
@@ -107,8 +107,10 @@ export function len(v: Maybe): GoInt {
   throw new TemplateError(`len of type ${typeName(v)}`);
 }
 
-function indexArg(index: Maybe, cap: number): number {
-  if (isNil(index)) throw new TemplateError("cannot index slice/array with nil");
+/** `wrapped`: the index is still typed interface {} (slice does not unwrap its indexes, index does). */
+function indexArg(index: Maybe, cap: number, wrapped = false): number {
+  if (index === MISSING || (isNil(index) && !wrapped)) throw new TemplateError("cannot index slice/array with nil");
+  if (wrapped) throw new TemplateError("cannot index slice/array with type interface {}");
   if (!(index instanceof GoInt)) throw new TemplateError(`cannot index slice/array with type ${typeName(index)}`);
   if (index.value < 0n || index.value > BigInt(cap)) throw new TemplateError(`index out of range: ${index.value}`);
   return Number(index.value);
@@ -154,12 +156,12 @@ function backingOf(array: GoValue[]): Backing | undefined {
   return { array, offset: 0, cap };
 }
 
-function sliceArray(item: GoValue[], indexes: Maybe[]): GoValue[] {
+function sliceArray(item: GoValue[], indexes: Maybe[], wrapped: boolean[]): GoValue[] {
   const backing = backingOf(item);
   const cap = backing?.cap ?? item.length;
   const idx = [0, item.length, cap];
   indexes.forEach((i, k) => {
-    idx[k] = indexArg(i, cap);
+    idx[k] = indexArg(i, cap, wrapped[k]);
   });
   const [from, to, max] = idx as [number, number, number];
   if (from > to) throw new TemplateError(`invalid slice index: ${from} > ${to}`);
@@ -174,17 +176,18 @@ function sliceArray(item: GoValue[], indexes: Maybe[]): GoValue[] {
   return result;
 }
 
-export function slice(item: Maybe, indexes: Maybe[]): Maybe {
+/** Go's slice; `wrapped[k]`: index k came from the data (a field), typed interface {}. */
+export function slice(item: Maybe, indexes: Maybe[], wrapped: boolean[] = []): Maybe {
   if (isNil(item)) throw new TemplateError("slice of untyped nil");
   if (indexes.length > 3) throw new TemplateError(`too many slice indexes: ${indexes.length}`);
-  if (Array.isArray(item)) return sliceArray(item, indexes);
+  if (Array.isArray(item)) return sliceArray(item, indexes, wrapped);
   const text = stringKind(item);
   if (text === undefined) throw new TemplateError(`can't slice item of type ${typeName(item)}`);
   if (indexes.length === 3) throw new TemplateError("cannot 3-index slice a string");
   const bytes = Buffer.from(text, "utf8");
   const idx = [0, bytes.length];
   indexes.forEach((i, k) => {
-    idx[k] = indexArg(i, bytes.length);
+    idx[k] = indexArg(i, bytes.length, wrapped[k]);
   });
   const [from, to] = idx as [number, number];
   if (from > to) throw new TemplateError(`invalid slice index: ${from} > ${to}`);
@@ -200,7 +203,8 @@ export function slice(item: Maybe, indexes: Maybe[]): Maybe {
 /** The text html/js/urlquery escape: a lone string as is, else fmt.Sprint of the arguments. */
 function evalArgs(args: Maybe[]): string {
   if (args.length === 1 && typeof args[0] === "string") return args[0];
-  return sprint(args);
+  // Go's printableValue turns a nil into the string "<no value>" first (so no space around it).
+  return sprint(args.map((a) => (isNil(a) ? "<no value>" : a)));
 }
 
 const HTML_ESCAPES: Record<string, string> = {
