@@ -228,8 +228,9 @@ export function lex(input: string): Token[] {
     return true;
   }
 
-  /** Go's scanNumber: sign, base prefix, digits with underscores, fraction, exponent, imaginary. */
-  function number(start: number): boolean {
+  /** Go's scanNumber: sign, base prefix, digits with underscores, fraction, exponent, imaginary;
+   *  false when a letter or digit follows. */
+  function scanNumber(): boolean {
     if (input[pos] === "+" || input[pos] === "-") pos++;
     let digits = "0123456789_";
     let exponent = "eE";
@@ -253,10 +254,20 @@ export function lex(input: string): Token[] {
       run("0123456789_");
     }
     if (input[pos] === "i") pos++;
-    const next = input[pos];
-    if (next !== undefined && isAlphaNumeric(next)) {
-      pos++;
-      return fail(`bad number syntax: ${JSON.stringify(input.slice(start, pos))}`, start, line);
+    const next = input.codePointAt(pos);
+    if (next !== undefined && isAlphaNumeric(String.fromCodePoint(next))) {
+      pos += next > 0xffff ? 2 : 1;
+      return false;
+    }
+    return true;
+  }
+
+  /** A number, or a complex constant (1+2i: a second number right after, ending in i). */
+  function number(start: number): boolean {
+    const bad = () => fail(`bad number syntax: ${JSON.stringify(input.slice(start, pos))}`, start, line);
+    if (!scanNumber()) return bad();
+    if (input[pos] === "+" || input[pos] === "-") {
+      if (!scanNumber() || input[pos - 1] !== "i") return bad();
     }
     emit("number", start, pos, line);
     return true;

@@ -51,16 +51,11 @@ export function unquoteString(quoted: string): string {
   return out;
 }
 
-/** The code point of a '…' character constant. */
+/** The code point of a '…' character constant: an escape Go rejects, or an empty constant, is
+ *  "invalid syntax"; more than one character is malformed. */
 export function unquoteRune(quoted: string): number {
-  let c: string;
-  let next: number;
-  try {
-    [c, next] = unquoteChar(quoted, 1, "'");
-  } catch (err) {
-    if (err instanceof Unsupported) throw err;
-    throw new TemplateError(`malformed character constant: ${quoted}`);
-  }
+  if (quoted[1] === "'") throw new TemplateError("invalid syntax");
+  const [c, next] = unquoteChar(quoted, 1, "'");
   if (quoted.slice(next) !== "'") throw new TemplateError(`malformed character constant: ${quoted}`);
   return c.codePointAt(0) as number;
 }

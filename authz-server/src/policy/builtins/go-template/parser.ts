@@ -95,7 +95,8 @@ class Parser {
   private describe(token: Token): string {
     if (token.kind === "eof") return "EOF";
     if (token.kind === "error") return token.text;
-    if (token.kind === "keyword") return `<${token.text}>`;
+    // Go's item types list dot and nil among the keywords.
+    if (token.kind === "keyword" || token.kind === "dot" || token.kind === "nil") return `<${token.text}>`;
     const quoted = JSON.stringify(token.text);
     return token.text.length > 10 ? `${JSON.stringify(token.text.slice(0, 10))}...` : quoted;
   }

@@ -192,7 +192,7 @@ function formatOne(arg: Maybe, verb: string, f: Flags, depth: number): string {
   if (verb === "T") return pad(typeName(arg), f);
   if (verb === "v" && f.sharp) return goSyntax(arg, f);
   if (verb === "p" && (Array.isArray(arg) || isMap(arg))) throw new Unsupported("%p of a slice or map (an address)");
-  if (arg === MISSING || arg === null) return verb === "v" || depth > 0 ? pad("<nil>", f) : badVerb(arg, verb);
+  if (arg === MISSING || arg === null) return verb === "v" || depth > 0 ? pad("<nil>", f) : badVerb(arg, verb, f);
   let text: string | undefined;
   if (typeof arg === "boolean") text = verb === "t" || verb === "v" ? pad(String(arg), f) : undefined;
   else if (typeof arg === "string") text = formatString(arg, verb, f);
@@ -206,7 +206,7 @@ function formatOne(arg: Maybe, verb: string, f: Flags, depth: number): string {
     );
     text = `map[${entries.join(" ")}]`;
   }
-  return text ?? badVerb(arg, verb);
+  return text ?? badVerb(arg, verb, f);
 }
 
 /** %#v: Go syntax, for the scalars whose Go syntax is plain. */
@@ -216,9 +216,10 @@ function goSyntax(arg: Maybe, f: Flags): string {
   throw new Unsupported(`%#v of ${typeName(arg)}`);
 }
 
-function badVerb(arg: Maybe, verb: string): string {
+/** %!verb(type=value): the value as %v, with the verb's flags, width and precision. */
+function badVerb(arg: Maybe, verb: string, f: Flags): string {
   if (arg === MISSING || arg === null) return `%!${verb}(<nil>)`;
-  return `%!${verb}(${typeName(arg)}=${formatValue(arg)})`;
+  return `%!${verb}(${typeName(arg)}=${formatOne(arg, "v", f, 0)})`;
 }
 
 /** fmt.Sprintf(format, args...). */
