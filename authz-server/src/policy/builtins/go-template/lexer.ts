@@ -61,6 +61,11 @@ export function lex(input: string): Token[] {
   const countLines = (from: number, to: number) => {
     for (let i = from; i < to; i++) if (input[i] === "\n") line++;
   };
+  /** Moves to `to`, counting the lines passed (a trim marker's white space may be a newline). */
+  const skipTo = (to: number) => {
+    countLines(pos, to);
+    pos = to;
+  };
   const leftTrimmed = (at: number) => {
     let i = at;
     while (isSpace(input[i])) i++;
@@ -80,12 +85,13 @@ export function lex(input: string): Token[] {
     let kept = textEnd;
     if (trimLeft) while (kept > pos && isSpace(input[kept - 1])) kept--;
     if (kept > pos) emit("text", pos, kept, line);
-    countLines(pos, textEnd);
+    skipTo(textEnd);
     if (open === -1) {
       emit("eof", input.length, input.length, line);
       return tokens;
     }
-    pos = open + 2 + (trimLeft ? 2 : 0);
+    const delimLine = line;
+    skipTo(open + 2 + (trimLeft ? 2 : 0));
     if (input.startsWith("/*", pos)) {
       const startLine = line;
       const close = input.indexOf("*/", pos + 2);
@@ -99,16 +105,11 @@ export function lex(input: string): Token[] {
         fail("comment ends before closing delimiter", pos, startLine);
         return tokens;
       }
-      countLines(pos, after);
-      pos = after + (trim ? 2 : 0) + 2;
-      if (trim) {
-        const next = leftTrimmed(pos);
-        countLines(pos, next);
-        pos = next;
-      }
+      skipTo(after + (trim ? 2 : 0) + 2);
+      if (trim) skipTo(leftTrimmed(pos));
       continue;
     }
-    emit("leftDelim", open, open + 2, line);
+    emit("leftDelim", open, open + 2, delimLine);
     if (!lexAction()) return tokens;
   }
 
@@ -119,14 +120,10 @@ export function lex(input: string): Token[] {
       const { delim, trim } = atRightDelim(pos);
       if (delim) {
         if (parenDepth !== 0) return fail("unclosed left paren", pos, line);
-        const start = pos + (trim ? 2 : 0);
-        emit("rightDelim", start, start + 2, line);
-        pos = start + 2;
-        if (trim) {
-          const next = leftTrimmed(pos);
-          countLines(pos, next);
-          pos = next;
-        }
+        skipTo(pos + (trim ? 2 : 0));
+        emit("rightDelim", pos, pos + 2, line);
+        pos += 2;
+        if (trim) skipTo(leftTrimmed(pos));
         return true;
       }
       const start = pos;

@@ -139,7 +139,8 @@ function formatInteger(n: bigint, verb: string, f: Flags): string | undefined {
     case "q":
       return pad(goQuote(String.fromCodePoint(validRune(n)), f.plus, "'"), f);
     case "U": {
-      const u = `U+${abs.toString(16).toUpperCase().padStart(4, "0")}`;
+      // Go prints the integer as a uint64: -2 is U+FFFFFFFFFFFFFFFE.
+      const u = `U+${BigInt.asUintN(64, n).toString(16).toUpperCase().padStart(4, "0")}`;
       return pad(f.sharp ? `${u} '${String.fromCodePoint(validRune(n))}'` : u, f);
     }
     default:
@@ -192,7 +193,11 @@ function formatOne(arg: Maybe, verb: string, f: Flags, depth: number): string {
   if (verb === "T") return pad(typeName(arg), f);
   if (verb === "v" && f.sharp) return goSyntax(arg, f);
   if (verb === "p" && (Array.isArray(arg) || isMap(arg))) throw new Unsupported("%p of a slice or map (an address)");
-  if (arg === MISSING || arg === null) return verb === "v" || depth > 0 ? pad("<nil>", f) : badVerb(arg, verb, f);
+  if (arg === MISSING || arg === null) {
+    // A nil element of a slice or map is written unpadded whatever the verb; a nil argument is padded.
+    if (depth > 0) return "<nil>";
+    return verb === "v" ? pad("<nil>", f) : badVerb(arg, verb, f);
+  }
   let text: string | undefined;
   if (typeof arg === "boolean") text = verb === "t" || verb === "v" ? pad(String(arg), f) : undefined;
   else if (typeof arg === "string") text = formatString(arg, verb, f);
@@ -307,6 +312,8 @@ export function sprintf(format: string, args: Maybe[]): string {
     else if (verb === "w") throw new Unsupported("%w");
     else {
       if (f.minus) f.zero = false;
+      // With %v the + flag means %+v (field names of structs, which template values never are).
+      if (verb === "v") f.plus = false;
       out += formatOne(args[argNum++] as Maybe, verb, f, 0);
     }
   }
