@@ -187,6 +187,8 @@ export const TEMPLATE_CASES: TemplateCase[] = [
     b: "x y",
   }),
   t("{{foo}}"),
+  t("{{constructor}} {{toString}}"),
+  t('{{.constructor}}|{{.__proto__}}|{{index . "toString"}}', { a: 1 }),
   t("{{call .f}}", { f: 1 }),
   // printf.
   t('{{printf "%v|%s|%q|%x|%X|%5d|%-5d|%05d|%t" .s .s .s .s .s 3 3 -3 true}}', { s: "hé" }),

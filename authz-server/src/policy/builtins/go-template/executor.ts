@@ -4,8 +4,9 @@
 // function calls with Go's argument checks, named templates. Errors carry Go's text: "template:
 // template:LINE:COL: executing "NAME" at <NODE>: …" with COL counted in bytes. Bounded: output
 // size, evaluation steps and template call depth are capped (TemplateLimit). Pure.
-import { actionText, formatValue, sprint, sprintln } from "./format-value.ts";
-import { eq, html, index, js, le, len, lt, slice, truth, urlquery } from "./functions.ts";
+import { actionText, formatValue } from "./format-value.ts";
+import { FUNCTIONS, type Param } from "./function-table.ts";
+import { truth } from "./functions.ts";
 import {
   type Command,
   type ControlNode,
@@ -19,7 +20,7 @@ import {
   type TemplateNode,
 } from "./nodes.ts";
 import type { Templates } from "./parser.ts";
-import { goQuote, sprintf } from "./printf.ts";
+import { goQuote } from "./printf.ts";
 import {
   GoFloat,
   GoInt,
@@ -56,53 +57,6 @@ interface Variable {
 
 class LoopSignal {
   constructor(readonly kind: "break" | "continue") {}
-}
-
-type Param = "value" | "any" | "string";
-
-interface FunctionSpec {
-  params: Param[];
-  variadic?: Param;
-  /** `wrapped[i]`: argument i is typed interface {} (a value from the data not yet unwrapped). */
-  call: (args: Maybe[], wrapped: boolean[]) => Maybe;
-}
-
-const cmp = (f: (a: Maybe, b: Maybe) => boolean): FunctionSpec => ({
-  params: ["value", "value"],
-  call: ([a, b]) => f(a as Maybe, b as Maybe),
-});
-
-const FUNCTIONS: Record<string, FunctionSpec> = {
-  not: { params: ["value"], call: ([a]) => !truth(a as Maybe) },
-  len: { params: ["value"], call: ([a]) => len(a as Maybe) },
-  index: { params: ["value"], variadic: "value", call: ([item, ...rest]) => index(item as Maybe, rest) },
-  slice: {
-    params: ["value"],
-    variadic: "value",
-    call: ([item, ...rest], [, ...wrapped]) => slice(item as Maybe, rest, wrapped),
-  },
-  print: { params: [], variadic: "any", call: (args) => sprint(args) },
-  println: { params: [], variadic: "any", call: (args) => sprintln(args) },
-  printf: { params: ["string"], variadic: "any", call: ([format, ...rest]) => sprintf(format as string, rest) },
-  html: { params: [], variadic: "any", call: html },
-  js: { params: [], variadic: "any", call: js },
-  urlquery: { params: [], variadic: "any", call: urlquery },
-  eq: { params: ["value"], variadic: "value", call: ([a, ...rest]) => eq(a as Maybe, rest) },
-  ne: cmp((a, b) => !eq(a, [b])),
-  lt: cmp(lt),
-  le: cmp(le),
-  gt: cmp((a, b) => !le(a, b)),
-  ge: cmp((a, b) => !lt(a, b)),
-  call: { params: ["value"], variadic: "value", call: () => null },
-  // and/or: evaluated lazily by the executor; declared here for their argument count.
-  and: { params: ["value"], variadic: "value", call: () => null },
-  or: { params: ["value"], variadic: "value", call: () => null },
-};
-
-/** Go's `call`: the data holds no functions, so every call fails as Go's does on a non-function. */
-function callFunction(name: string, fn: Maybe): never {
-  if (fn === null || fn === MISSING) throw new TemplateError("call of nil");
-  throw new TemplateError(`non-function ${name} of type ${typeName(fn)}`);
 }
 
 /** After each pipeline stage, Go unwraps an interface: a nil from the data becomes no value. */
@@ -426,7 +380,8 @@ export class Executor {
 
   private evalFunction(dot: Maybe, name: string, node: Operand, cmd: Command, args: Operand[], final: Final): Maybe {
     this.at(node);
-    const spec = FUNCTIONS[name] as FunctionSpec;
+    const spec = Object.hasOwn(FUNCTIONS, name) ? FUNCTIONS[name] : undefined;
+    if (!spec) return this.fail(`${JSON.stringify(name)} is not a defined function`);
     const count = args.length + (final === NO_FINAL ? 0 : 1);
     if (spec.variadic) {
       if (count < spec.params.length) {
@@ -452,8 +407,7 @@ export class Executor {
       wrapped.push(false);
     }
     try {
-      if (name === "call") return callFunction(operandString(args[0] as Operand), values[0] as Maybe);
-      return spec.call(values, wrapped);
+      return spec.call(values, wrapped, (i) => operandString(args[i] as Operand));
     } catch (err) {
       if (!(err instanceof TemplateError) || err instanceof Unsupported) throw err;
       this.at(cmd);

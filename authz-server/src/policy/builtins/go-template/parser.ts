@@ -2,6 +2,7 @@
 // nodes.ts, with Go's checks and its error texts ("template: template:LINE: …"): undefined
 // functions and variables, {{else}}/{{end}} out of place, break/continue outside range, non
 // executable pipeline stages. {{define}}/{{block}} add named templates. Pure.
+import { FUNCTIONS } from "./function-table.ts";
 import { lex, type Token } from "./lexer.ts";
 import { parseGoFloat, parseGoInt, unquoteRune, unquoteString } from "./literals.ts";
 import {
@@ -15,27 +16,7 @@ import {
 } from "./nodes.ts";
 import { TemplateError, TemplateLimit, Unsupported } from "./values.ts";
 
-export const FUNCTION_NAMES = new Set([
-  "and",
-  "call",
-  "html",
-  "index",
-  "slice",
-  "js",
-  "len",
-  "not",
-  "or",
-  "print",
-  "printf",
-  "println",
-  "urlquery",
-  "eq",
-  "ge",
-  "gt",
-  "le",
-  "lt",
-  "ne",
-]);
+const FUNCTION_NAMES = new Set(Object.keys(FUNCTIONS));
 
 /** Deeper nesting (parentheses, control structures) is refused before the stack would be. */
 const MAX_DEPTH = 1000;
