@@ -9,15 +9,13 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { templateBuiltins } from "../../authz-server/src/policy/builtins/template.ts";
-import { parseBundle } from "../../authz-server/src/policy/bundle.ts";
-import { createEvaluator, type PolicyEvaluator } from "../../authz-server/src/policy/evaluator.ts";
+import type { PolicyEvaluator } from "../../authz-server/src/policy/evaluator.ts";
 import { parseRegoValue } from "../../authz-server/src/policy/rego-value.ts";
-import { unpackBundleArchive } from "../../authz-server/src/policy/unpack.ts";
 import type { EvaluationContext } from "../../authz-server/src/policy/wasm-host.ts";
 import { addRawJsonSlots, type RawJsonSlot } from "../../authz-server/src/translate/raw-json.ts";
 import { opaBinary } from "../../scripts/lib/tools.ts";
 import { NumberText, TEMPLATE_CASES, type TemplateCase } from "./builtin-cases-template.ts";
-import { readBundle } from "./helpers/opa-bundle.ts";
+import { wasmEvaluatorOf } from "./helpers/opa-bundle.ts";
 import { scratchDir } from "./helpers/scratch.ts";
 
 /** JSON with bigints and NumberTexts written as their literal text (numbers a double cannot hold,
@@ -112,11 +110,7 @@ beforeAll(async () => {
   input = Object.fromEntries(TEMPLATE_CASES.map((c, i) => [`c${i}`, { t: c.template, v: c.vars ?? {} }]));
   writeFileSync(join(dir, "input.json"), json(input));
   opa = opaEval(dir);
-  const bundlePath = join(dir, "bundle.tar.gz");
-  execFileSync(opaBinary(), ["build", "-t", "wasm", "-e", "tpl", "-o", bundlePath, join(dir, "tpl.rego")], {
-    cwd: dir,
-  });
-  evaluator = await createEvaluator(parseBundle(await unpackBundleArchive(readBundle(bundlePath))));
+  evaluator = await wasmEvaluatorOf(join(dir, "tpl.rego"), "tpl");
 }, 120_000);
 
 describe("strings.render_template, against the OPA CLI", () => {
@@ -165,9 +159,7 @@ describe("strings.render_template's bounds, through a compiled policy", () => {
       join(dir, "p.rego"),
       "package bounds\n\nimport rego.v1\n\nout := strings.render_template(input.t, input.v)\n",
     );
-    const bundle = join(dir, "b.tar.gz");
-    execFileSync(opaBinary(), ["build", "-t", "wasm", "-e", "bounds", "-o", bundle, join(dir, "p.rego")], { cwd: dir });
-    policy = await createEvaluator(parseBundle(await unpackBundleArchive(readBundle(bundle))));
+    policy = await wasmEvaluatorOf(join(dir, "p.rego"), "bounds");
   }, 60_000);
 
   const render = (t: string, v: unknown = {}) => (policy.evaluate({ t, v }, "bounds") as { out?: string })?.out;
