@@ -17,12 +17,22 @@ const VARS =
   '{"a": {"b": "x"}, "m": {"k": 1, "j": [1, 2], "é": "v"}, "n": 42, "f": 1.5, "s": "héllo", "z": null, ' +
   '"arr": [1, "two", null, {"k": "v"}], "t": true, "e": [], "big": 12345678901234567890, "neg": -3}';
 const FIELDS = [".a", ".a.b", ".m", ".m.k", ".m.j", ".n", ".f", ".s", ".z", ".missing", ".arr", ".t", ".e", ".big"];
-const MORE_FIELDS = [".neg", ".", "$", "$.m.k", ".a.b.c", ".z.q"];
+const MORE_FIELDS = [".neg", ".", "$", "$.m.k"];
+/** Fields whose evaluation fails (a field of a string, of nil). */
+const FAILING_FIELDS = [".a.b.c", ".z.q"];
 const CONSTANTS = ["1", "-2", "0", "1.5", "1e3", '"s"', '""', "`r`", "true", "false", "nil", "'x'", "0x1F", "2.0"];
 const VERBS = ["%v", "%d", "%s", "%q", "%x", "%5.2f", "%t", "%T", "%v %v", "%-4d|", "%08.3f", "%e", "%g", "%c"];
 const MORE_VERBS = ["%U", "%+v", "%#v", "%o", "%X", "% x", "%6.3s", "%[1]v"];
 const FUNCTIONS = ["len", "index", "slice", "eq", "ne", "lt", "le", "gt", "ge", "and", "or", "not", "print"];
 const MORE_FUNCTIONS = ["println", "html", "js", "urlquery", "printf", "call"];
+/** Operands of one Go kind, with the printf verbs that suit them. */
+const ALIKE = [
+  { operands: [".s", '"s"', ".a.b", "`r`", '""', "(print .n)"], verbs: ["%s|%q", "%v %x", "%-6s%6.2s"] },
+  { operands: [".n", ".m.k", ".big", ".f", ".neg"], verbs: ["%v|%s", "%q %v", "%8v|%-3v"] },
+  { operands: ["1", "-2", "0x1F", "(len .arr)", "'x'", "(len .s)"], verbs: ["%d %x", "%+d|%05d", "%c%U", "%o %b"] },
+  { operands: ["1.5", "2.0", "1e3", "-0.25"], verbs: ["%f %e", "%.2f|%g", "%8.3e %G"] },
+  { operands: ["true", "false", "(not .t)", "(eq 1 1)"], verbs: ["%t %v", "%-7t|"] },
+];
 const STAGES = ["len", "print", 'printf "%v"', "html", "not", "eq 1", "index .arr", "urlquery", "slice .s"];
 const RANGES = [".arr", ".m", ".e", "3", ".z", ".s", ".m.j", ".missing", ".n"];
 const MUTATIONS = ["{", "}", "(", ")", "|", "$", ".", "-", " ", '"', "`", "'", ":=", "=", ",", "{{", "}}", "\n"];
@@ -41,6 +51,7 @@ class Generator {
 
   private operand(depth: number): string {
     const r = this.rand.float();
+    if (r < 0.03) return this.rand.pick(FAILING_FIELDS);
     if (r < 0.45 || depth > 2) return this.rand.pick([...FIELDS, ...MORE_FIELDS]);
     if (r < 0.75) return this.rand.pick(CONSTANTS);
     return `(${this.command(depth + 1)})`;
@@ -48,8 +59,17 @@ class Generator {
 
   private command(depth: number): string {
     if (this.rand.chance(0.4)) return this.operand(depth);
+    // Half the comparisons and printf calls get arguments of one kind, so that more of them render.
+    if (this.rand.chance(0.3)) {
+      const kind = this.rand.pick(ALIKE);
+      const f = this.rand.pick(["eq", "ne", "lt", "le", "gt", "ge", "printf"]);
+      const format = f === "printf" ? [JSON.stringify(this.rand.pick(kind.verbs))] : [];
+      return [f, ...format, this.rand.pick(kind.operands), this.rand.pick(kind.operands)].join(" ");
+    }
     const f = this.rand.pick([...FUNCTIONS, ...MORE_FUNCTIONS]);
-    const args = Array.from({ length: this.rand.int(f === "printf" ? 0 : 1, 3) }, () => this.operand(depth + 1));
+    const binary = ["ne", "lt", "le", "gt", "ge"].includes(f) && this.rand.chance(0.8);
+    const count = binary ? 2 : this.rand.int(f === "printf" ? 0 : 1, 3);
+    const args = Array.from({ length: count }, () => this.operand(depth + 1));
     const format = f === "printf" ? [JSON.stringify(this.rand.pick([...VERBS, ...MORE_VERBS]))] : [];
     return [f, ...format, ...args].join(" ");
   }
@@ -80,6 +100,8 @@ class Generator {
         return `{{range $e := .arr}}{{if eq (printf "%v" $e) "two"}}{{${control}}}{{end}}${this.body(depth)}{{end}}`;
       }
       case "define":
+        // {{define}} stands only at the top level (elsewhere it is a syntax error, which mutations make).
+        if (depth > 0) return `{{${p()}}}`;
         return `{{define "T${depth}"}}${this.body(depth)}{{end}}{{template "T${depth}" ${p()}}}`;
       default: {
         const kind = this.rand.pick(["if", "with", "range"]);

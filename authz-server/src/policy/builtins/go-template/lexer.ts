@@ -157,9 +157,10 @@ export function lex(input: string): Token[] {
         emit("char", start, pos, line);
       } else if (c === "$") {
         if (!word("variable", start)) return false;
-      } else if (c === "." && !/[0-9]/.test(input[pos] ?? "")) {
+      } else if (c === "." && pos < input.length && !/[0-9]/.test(input[pos] as string)) {
         if (!word("field", start)) return false;
       } else if (c === "." || c === "+" || c === "-" || (c >= "0" && c <= "9")) {
+        // A number: also a "." before a digit or at the end of the input, as Go's lexer has it.
         pos = start;
         if (!number(start)) return false;
       } else if (isAlphaNumeric(c)) {
