@@ -261,6 +261,7 @@ export const TEMPLATE_CASES: TemplateCase[] = [
   t("{{if .a}}A{{else if .b}}B{{else if .c}}C{{end}}", { c: 1 }),
   t("{{(.m).k}} {{($.m).k}} {{$x := .m}}{{$x.k}} {{(index .a 0).z}}", { m: { k: "v" }, a: [{ z: "Z" }] }),
   t("{{(1).x}}"),
+  t('{{eq ((or .missing)).m | printf "%v"}}|{{(or .missing).m}}|{{(.z).m}}', { z: null }),
   t("{{range .a}}{{.x}}{{end}}", { a: ["s"] }),
   t("{{range $e := .a}}{{$e.x}}{{end}}", { a: [1] }),
   t("{{range $i, $e := .a}}{{$i.x}}{{end}}", { a: [1] }),

@@ -327,7 +327,8 @@ export class Executor {
   private evalChain(dot: Maybe, chain: Extract<Operand, { type: "chain" }>, args: Operand[], final: Final): Maybe {
     this.at(chain);
     if (chain.node.type === "nil") this.fail(`indirection through explicit nil in ${operandString(chain)}`);
-    const receiver = this.evalArg(dot, "any", chain.node);
+    // Go evaluates the receiver untyped: no value stays no value (a "value" parameter's rule).
+    const receiver = this.evalArg(dot, "value", chain.node);
     return this.evalFieldChain(receiver, false, chain.fields, args, final);
   }
 
