@@ -59,6 +59,18 @@ class LoopSignal {
   constructor(readonly kind: "break" | "continue") {}
 }
 
+/** A node as Go's String() writes it. */
+function nodeText(node: Operand | Command | Node): string {
+  if (node.type === "pipe") return pipeString(node);
+  if (node.type === "command") return commandString(node);
+  if (node.type === "template")
+    return `{{template ${goQuote(node.name)}${node.pipe ? ` ${pipeString(node.pipe)}` : ""}}}`;
+  if ("pipe" in node && node.pipe) {
+    return node.type === "action" ? `{{${pipeString(node.pipe)}}}` : `{{${node.type} ${pipeString(node.pipe)}}}`;
+  }
+  return operandString(node as Operand);
+}
+
 /** After each pipeline stage, Go unwraps an interface: a nil from the data becomes no value. */
 const unwrap = (v: Maybe): Maybe => (v === null ? MISSING : v);
 
@@ -69,7 +81,8 @@ export class Executor {
   private vars: Variable[] = [];
   /** Dot is an element of a slice or map from the data (Go's static type interface {}). */
   private dotWrapped = false;
-  private node: { pos: number; text: () => string } | undefined;
+  /** Where evaluation stands, for error messages. */
+  private node: Operand | Command | Node | undefined;
   private name = "template";
 
   constructor(
@@ -91,25 +104,12 @@ export class Executor {
     const line = before.split("\n").length;
     const column = Buffer.byteLength(before.slice(newline + 1), "utf8");
     throw new TemplateError(
-      `template: template:${line}:${column}: executing "${this.name}" at <${this.node.text()}>: ${message}`,
+      `template: template:${line}:${column}: executing "${this.name}" at <${nodeText(this.node)}>: ${message}`,
     );
   }
 
   private at(node: Operand | Command | Node): void {
-    this.node = {
-      pos: node.pos,
-      text: () => {
-        if (node.type === "pipe") return pipeString(node);
-        if (node.type === "command") return commandString(node);
-        if (node.type === "template") {
-          return `{{template ${goQuote(node.name)}${node.pipe ? ` ${pipeString(node.pipe)}` : ""}}}`;
-        }
-        if ("pipe" in node && node.pipe) {
-          return node.type === "action" ? `{{${pipeString(node.pipe)}}}` : `{{${node.type} ${pipeString(node.pipe)}}}`;
-        }
-        return operandString(node as Operand);
-      },
-    };
+    this.node = node;
   }
 
   private step(): void {
@@ -150,7 +150,7 @@ export class Executor {
         const value = this.evalPipeline(dot, node.pipe);
         if (!truth(value === MISSING ? null : value)) {
           if (node.elseList) this.walkList(dot, node.elseList);
-        } else if (node.type === "with") this.withDot(false, () => this.walkList(value, node.list));
+        } else if (node.type === "with") this.walkWithDot(value, false, node.list);
         else this.walkList(dot, node.list);
         this.vars.length = mark;
         return;
@@ -164,11 +164,12 @@ export class Executor {
     }
   }
 
-  private withDot(wrapped: boolean, walk: () => void): void {
+  /** Walks `nodes` with a new dot, `wrapped` when it is an element of the data. */
+  private walkWithDot(dot: Maybe, wrapped: boolean, nodes: Node[]): void {
     const saved = this.dotWrapped;
     this.dotWrapped = wrapped;
     try {
-      walk();
+      this.walkList(dot, nodes);
     } finally {
       this.dotWrapped = saved;
     }
@@ -193,7 +194,7 @@ export class Executor {
         else Object.assign(this.vars[this.vars.length - 2] as Variable, { value: key, wrapped: false });
       }
       try {
-        this.withDot(wrapped, () => this.walkList(element, node.list));
+        this.walkWithDot(element, wrapped, node.list);
       } catch (signal) {
         if (!(signal instanceof LoopSignal)) throw signal;
         if (signal.kind === "break") return false;
@@ -236,7 +237,7 @@ export class Executor {
     this.vars = [{ name: "$", value }];
     this.name = node.name;
     try {
-      this.withDot(false, () => this.walkList(value, list));
+      this.walkWithDot(value, false, list);
     } finally {
       this.vars = saved.vars;
       this.name = saved.name;

@@ -19,7 +19,17 @@ function rejectedEscape(code: number, ch: string): string | undefined {
   return undefined;
 }
 
+/** Whether `text` may hold a character Go's quoting escapes beyond JSON (checked one by one). */
+function mayNeedCheck(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f || (c >= 0xd800 && c <= 0xdbff)) return true;
+  }
+  return false;
+}
+
 function checkQuotable(text: string): string {
+  if (!mayNeedCheck(text)) return text;
   for (const ch of text) {
     const letter = rejectedEscape(ch.codePointAt(0) as number, ch);
     if (letter !== undefined) throw new TemplateError(`invalid character '${letter}' in string escape code`);

@@ -227,40 +227,56 @@ function badVerb(arg: Maybe, verb: string, f: Flags): string {
   return `%!${verb}(${typeName(arg)}=${formatOne(arg, "v", f, 0)})`;
 }
 
-/** fmt.Sprintf(format, args...). */
-export function sprintf(format: string, args: Maybe[]): string {
-  let out = "";
-  let argNum = 0;
-  let reordered = false;
-  let i = 0;
-  const argIndex = (): boolean => {
-    if (format[i] !== "[") return true;
-    reordered = true;
-    const close = format.indexOf("]", i);
-    const n = close === -1 ? Number.NaN : Number(format.slice(i + 1, close));
-    if (!Number.isInteger(n) || n < 1 || n > args.length || !/^\d+$/.test(format.slice(i + 1, close))) {
-      i = close === -1 ? format.length : close + 1;
+/** One Sprintf: the position in the format and the next argument. */
+class Printf {
+  i = 0;
+  argNum = 0;
+  reordered = false;
+
+  constructor(
+    readonly format: string,
+    readonly args: Maybe[],
+  ) {}
+
+  /** An explicit argument index [n], if one stands here; false when it is bad. */
+  argIndex(): boolean {
+    const { format } = this;
+    if (format[this.i] !== "[") return true;
+    this.reordered = true;
+    const close = format.indexOf("]", this.i);
+    const text = close === -1 ? "" : format.slice(this.i + 1, close);
+    const n = Number(text);
+    if (!/^\d+$/.test(text) || n < 1 || n > this.args.length) {
+      this.i = close === -1 ? format.length : close + 1;
       return false;
     }
-    argNum = n - 1;
-    i = close + 1;
+    this.argNum = n - 1;
+    this.i = close + 1;
     return true;
-  };
-  const intArg = (): number | undefined => {
-    const a = args[argNum++];
+  }
+
+  /** A * width or precision: the next argument, if it is an integer of sane size. */
+  intArg(): number | undefined {
+    const a = this.args[this.argNum++];
     return a instanceof GoInt && a.value <= 1_000_000n && a.value >= -1_000_000n ? Number(a.value) : undefined;
-  };
-  while (i < format.length) {
-    const percent = format.indexOf("%", i);
+  }
+}
+
+/** fmt.Sprintf(format, args...). */
+export function sprintf(format: string, args: Maybe[]): string {
+  const p = new Printf(format, args);
+  let out = "";
+  while (p.i < format.length) {
+    const percent = format.indexOf("%", p.i);
     if (percent === -1) {
-      out += format.slice(i);
+      out += format.slice(p.i);
       break;
     }
-    out += format.slice(i, percent);
-    i = percent + 1;
+    out += format.slice(p.i, percent);
+    p.i = percent + 1;
     const f: Flags = { plus: false, minus: false, sharp: false, space: false, zero: false };
-    for (; i < format.length; i++) {
-      const c = format[i];
+    for (; p.i < format.length; p.i++) {
+      const c = format[p.i];
       if (c === "+") f.plus = true;
       else if (c === "-") f.minus = true;
       else if (c === "#") f.sharp = true;
@@ -268,58 +284,58 @@ export function sprintf(format: string, args: Maybe[]): string {
       else if (c === "0") f.zero = true;
       else break;
     }
-    let goodIndex = argIndex();
-    if (format[i] === "*") {
-      i++;
-      const w = intArg();
+    let goodIndex = p.argIndex();
+    if (format[p.i] === "*") {
+      p.i++;
+      const w = p.intArg();
       if (w === undefined) out += "%!(BADWIDTH)";
       else if (w < 0) {
         f.minus = true;
         f.width = -w;
       } else f.width = w;
-      goodIndex = argIndex() && goodIndex;
+      goodIndex = p.argIndex() && goodIndex;
     } else {
-      const m = /^\d+/.exec(format.slice(i));
+      const m = /^\d+/.exec(format.slice(p.i));
       if (m) {
         f.width = Number(m[0]);
-        i += m[0].length;
+        p.i += m[0].length;
       }
     }
-    if (format[i] === ".") {
-      i++;
-      goodIndex = argIndex() && goodIndex;
-      if (format[i] === "*") {
-        i++;
-        const p = intArg();
-        if (p === undefined || p < 0) out += "%!(BADPREC)";
-        else f.precision = p;
-        goodIndex = argIndex() && goodIndex;
+    if (format[p.i] === ".") {
+      p.i++;
+      goodIndex = p.argIndex() && goodIndex;
+      if (format[p.i] === "*") {
+        p.i++;
+        const precision = p.intArg();
+        if (precision === undefined || precision < 0) out += "%!(BADPREC)";
+        else f.precision = precision;
+        goodIndex = p.argIndex() && goodIndex;
       } else {
-        const m = /^\d*/.exec(format.slice(i)) as RegExpExecArray;
+        const m = /^\d*/.exec(format.slice(p.i)) as RegExpExecArray;
         f.precision = m[0] === "" ? 0 : Number(m[0]);
-        i += m[0].length;
+        p.i += m[0].length;
       }
     }
-    if (i >= format.length) {
+    if (p.i >= format.length) {
       out += "%!(NOVERB)";
       break;
     }
-    const verb = String.fromCodePoint(format.codePointAt(i) as number);
-    i += verb.length;
+    const verb = String.fromCodePoint(format.codePointAt(p.i) as number);
+    p.i += verb.length;
     if (verb === "%") out += "%";
     else if (!goodIndex) out += `%!${verb}(BADINDEX)`;
-    else if (argNum >= args.length) out += `%!${verb}(MISSING)`;
+    else if (p.argNum >= args.length) out += `%!${verb}(MISSING)`;
     else if (verb === "w") throw new Unsupported("%w");
     else {
       if (f.minus) f.zero = false;
       // With %v the + flag means %+v (field names of structs, which template values never are).
       if (verb === "v") f.plus = false;
-      out += formatOne(args[argNum++] as Maybe, verb, f, 0);
+      out += formatOne(args[p.argNum++] as Maybe, verb, f, 0);
     }
   }
-  if (!reordered && argNum < args.length) {
+  if (!p.reordered && p.argNum < args.length) {
     const extra = args
-      .slice(argNum)
+      .slice(p.argNum)
       .map((a) => (a === MISSING || a === null ? "<nil>" : `${typeName(a)}=${formatValue(a)}`));
     out += `%!(EXTRA ${extra.join(", ")})`;
   }
