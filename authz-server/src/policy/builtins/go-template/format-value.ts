@@ -111,6 +111,56 @@ export function formatF(x: number, precision: number): string {
   return fixedForm(signOf(x), roundTo(d, d.point + precision), precision);
 }
 
+/** %x / %X of a float64: hexadecimal mantissa 1.hhh, binary exponent (0x1.8p+00), the mantissa
+ *  rounded half to even to `precision` hex digits (-1: as few as exact). */
+export function formatHexFloat(x: number, precision: number, upper: boolean): string {
+  const s = special(x);
+  if (s !== undefined) return s;
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, Math.abs(x));
+  const bits = view.getBigUint64(0);
+  const biased = Number((bits >> 52n) & 0x7ffn);
+  let mantissa = bits & ((1n << 52n) - 1n);
+  let exp = biased - 1023;
+  let lead = 1n;
+  if (biased === 0) {
+    // Zero, or a subnormal brought to the form 1.hhh like the others.
+    exp = mantissa === 0n ? 0 : -1022;
+    lead = 0n;
+    while (mantissa !== 0n && lead === 0n) {
+      mantissa <<= 1n;
+      exp--;
+      if (mantissa >> 52n === 1n) {
+        lead = 1n;
+        mantissa &= (1n << 52n) - 1n;
+        exp++;
+      }
+    }
+    if (lead === 1n) exp--;
+  }
+  let digits: string;
+  if (precision >= 0 && precision < 13) {
+    const drop = BigInt(52 - 4 * precision);
+    const rest = mantissa & ((1n << drop) - 1n);
+    const half = 1n << (drop - 1n);
+    let kept = mantissa >> drop;
+    // Halfway rounds to even: the last kept hex digit's low bit, or the leading 1 when none is kept.
+    const odd = precision === 0 ? lead === 1n : (kept & 1n) === 1n;
+    if (rest > half || (rest === half && odd)) kept++;
+    if (kept >> BigInt(4 * precision) === 1n) {
+      kept = 0n;
+      if (lead === 1n) exp++;
+      else lead = 1n;
+    }
+    digits = precision > 0 ? kept.toString(16).padStart(precision, "0") : "";
+  } else {
+    digits = mantissa.toString(16).padStart(13, "0");
+    digits = precision < 0 ? digits.replace(/0+$/, "") : digits.padEnd(precision, "0");
+  }
+  const text = `${signOf(x)}0x${lead}${digits ? `.${digits}` : ""}p${exp < 0 ? "-" : "+"}${Math.abs(exp).toString().padStart(2, "0")}`;
+  return upper ? text.toUpperCase() : text;
+}
+
 /** fmt's %v of one value. */
 export function formatValue(v: Maybe): string {
   if (v === MISSING || v === null) return "<nil>";

@@ -3,7 +3,7 @@
 // element-wise formatting of slices and maps, and fmt's in-band errors (%!d(string=x),
 // %!d(MISSING), %!(EXTRA int=2), %!(NOVERB), %!d(BADINDEX)). json.Number is a Stringer, so v s q x X
 // print its text. What this does not format (%p, Go-syntax %#v, %x of floats) is an error. Pure.
-import { formatE, formatF, formatG, formatValue } from "./format-value.ts";
+import { formatE, formatF, formatG, formatHexFloat, formatValue } from "./format-value.ts";
 import {
   GoFloat,
   GoInt,
@@ -178,10 +178,12 @@ function formatFloat(x: number, verb: string, f: Flags): string | undefined {
     case "F":
       text = formatF(x, f.precision ?? 6);
       break;
-    case "b":
     case "x":
     case "X":
-      throw new Unsupported(`%${verb} of a float`);
+      text = formatHexFloat(x, f.precision ?? -1, verb === "X");
+      break;
+    case "b":
+      throw new Unsupported("%b of a float");
     default:
       return undefined;
   }
@@ -216,9 +218,20 @@ function formatOne(arg: Maybe, verb: string, f: Flags, depth: number): string {
 
 /** %#v: Go syntax, for the scalars whose Go syntax is plain. */
 function goSyntax(arg: Maybe, f: Flags): string {
-  if (typeof arg === "string" || arg instanceof JsonNumber) return pad(goQuote(formatValue(arg)), f);
-  if (typeof arg === "boolean" || arg instanceof GoInt) return pad(formatValue(arg), f);
-  throw new Unsupported(`%#v of ${typeName(arg)}`);
+  const composite = Array.isArray(arg) || isMap(arg);
+  if (composite && f.width !== undefined) throw new Unsupported("%#v with a width of a slice or map");
+  return composite ? goSyntaxOf(arg, 0) : pad(goSyntaxOf(arg, 0), f);
+}
+
+/** A value in Go syntax: "s", 1, []interface {}{"1", interface {}(nil)}, map[string]interface {}{"k":"v"}. */
+function goSyntaxOf(arg: Maybe, depth: number): string {
+  if (arg === MISSING || arg === null) return depth > 0 ? "interface {}(nil)" : "<nil>";
+  if (typeof arg === "string" || arg instanceof JsonNumber) return goQuote(formatValue(arg));
+  if (typeof arg === "boolean" || arg instanceof GoInt) return formatValue(arg);
+  if (arg instanceof GoFloat) return formatG(arg.value, -1);
+  if (Array.isArray(arg)) return `[]interface {}{${arg.map((item) => goSyntaxOf(item, depth + 1)).join(", ")}}`;
+  const entries = sortedKeys(arg).map((k) => `${goQuote(k)}:${goSyntaxOf(arg.get(k) as GoValue, depth + 1)}`);
+  return `map[string]interface {}{${entries.join(", ")}}`;
 }
 
 /** %!verb(type=value): the value as %v, with the verb's flags, width and precision. */
