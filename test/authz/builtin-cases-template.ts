@@ -83,7 +83,8 @@ export const TEMPLATE_CASES: TemplateCase[] = [
   t("{{nil}}"),
   { template: '{{3i}} {{printf "%v" 1i}}', vars: {}, unsupported: true },
   { template: '{{printf "%p" .a}}', vars: { a: [1] }, unsupported: true },
-  { template: '{{printf "%b|%#x" 1.5 2.0}}', vars: {}, unsupported: true },
+  t('{{printf "%b|%b|%b|%b|%12b|%b" 1.5 -0.1 0.0 5e-324 1e300 1e-310}}'),
+  { template: '{{printf "%#x|%#g" 2.0 1.0}}', vars: {}, unsupported: true },
   t("{{1e400}}"),
   // Trimming and comments.
   t("a  {{- .x -}}  b", { x: "X" }),

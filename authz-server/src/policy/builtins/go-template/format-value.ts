@@ -161,6 +161,20 @@ export function formatHexFloat(x: number, precision: number, upper: boolean): st
   return upper ? text.toUpperCase() : text;
 }
 
+/** %b of a float64: the integer mantissa and the binary exponent (6755399441055744p-52). */
+export function formatBinaryFloat(x: number): string {
+  const s = special(x);
+  if (s !== undefined) return s;
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, Math.abs(x));
+  const bits = view.getBigUint64(0);
+  const biased = Number((bits >> 52n) & 0x7ffn);
+  const fraction = bits & ((1n << 52n) - 1n);
+  const mantissa = biased === 0 ? fraction : fraction | (1n << 52n);
+  const exp = (biased === 0 ? 1 : biased) - 1075;
+  return `${signOf(x)}${mantissa}p${exp < 0 ? "-" : "+"}${Math.abs(exp)}`;
+}
+
 /** fmt's %v of one value. */
 export function formatValue(v: Maybe): string {
   if (v === MISSING || v === null) return "<nil>";

@@ -3,7 +3,7 @@
 // element-wise formatting of slices and maps, and fmt's in-band errors (%!d(string=x),
 // %!d(MISSING), %!(EXTRA int=2), %!(NOVERB), %!d(BADINDEX)). json.Number is a Stringer, so v s q x X
 // print its text. What this does not format (%p, Go-syntax %#v, %x of floats) is an error. Pure.
-import { formatE, formatF, formatG, formatHexFloat, formatValue } from "./format-value.ts";
+import { formatBinaryFloat, formatE, formatF, formatG, formatHexFloat, formatValue } from "./format-value.ts";
 import {
   GoFloat,
   GoInt,
@@ -183,7 +183,8 @@ function formatFloat(x: number, verb: string, f: Flags): string | undefined {
       text = formatHexFloat(x, f.precision ?? -1, verb === "X");
       break;
     case "b":
-      throw new Unsupported("%b of a float");
+      text = formatBinaryFloat(x);
+      break;
     default:
       return undefined;
   }
