@@ -84,7 +84,10 @@ export const TEMPLATE_CASES: TemplateCase[] = [
   { template: '{{3i}} {{printf "%v" 1i}}', vars: {}, unsupported: true },
   { template: '{{printf "%p" .a}}', vars: { a: [1] }, unsupported: true },
   t('{{printf "%b|%b|%b|%b|%12b|%b" 1.5 -0.1 0.0 5e-324 1e300 1e-310}}'),
-  { template: '{{printf "%#x|%#g" 2.0 1.0}}', vars: {}, unsupported: true },
+  t(
+    '{{printf "%#x|%#g|%#X|%#.0f|%#e|%#.3g|%#g|%#g|%#.0e|%#G|%#g|%#x" 2.0 1.0 2.0 2.0 1.5 100.0 0.0 1e-7 3.0 1e21 123456.0 0.0}}',
+  ),
+  t('{{printf "%#+8.2g|%# g|%#-10x|%#010.1f" 1.0 -2.5 0.5 3.0}}'),
   t("{{1e400}}"),
   // Trimming and comments.
   t("a  {{- .x -}}  b", { x: "X" }),

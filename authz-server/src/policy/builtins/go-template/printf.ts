@@ -161,8 +161,37 @@ function validRune(n: bigint): number {
   return n < 0n || n > 0x10ffffn || (n >= 0xd800n && n <= 0xdfffn) ? 0xfffd : Number(n);
 }
 
+/** fmt's # flag on a formatted float: always a decimal point; for %g, %G and %x (not %X) as many
+ *  significant characters as the precision (6 without one), counted as fmt counts them. */
+function sharpFloat(text: string, verb: string, precision: number | undefined): string {
+  const signed = /^[+\- ]/.test(text) ? text : `+${text}`;
+  let digits = "gGx".includes(verb) ? (precision ?? 6) : 0;
+  let num = signed;
+  let tail = "";
+  let hasPoint = false;
+  let sawNonzero = false;
+  for (let i = 1; i < num.length; i++) {
+    const c = num[i] as string;
+    if (c === ".") hasPoint = true;
+    else if (c === "p" || c === "P" || ((c === "e" || c === "E") && verb !== "x" && verb !== "X")) {
+      tail = num.slice(i);
+      num = num.slice(0, i);
+      break;
+    } else {
+      if (c !== "0") sawNonzero = true;
+      if (sawNonzero) digits--;
+    }
+  }
+  if (!hasPoint) {
+    if (num.length === 2 && num[1] === "0") digits--;
+    num += ".";
+  }
+  if (digits > 0) num += "0".repeat(digits);
+  num += tail;
+  return signed === text ? num : num.slice(1);
+}
+
 function formatFloat(x: number, verb: string, f: Flags): string | undefined {
-  if (f.sharp) throw new Unsupported("the # flag with a float verb");
   let text: string;
   switch (verb) {
     case "v":
@@ -189,7 +218,9 @@ function formatFloat(x: number, verb: string, f: Flags): string | undefined {
       return undefined;
   }
   if (!text.startsWith("-") && (f.plus || f.space)) text = (f.plus ? "+" : " ") + text;
-  return pad(text, f, /Inf|NaN/.test(text) ? false : "number");
+  if (/Inf|NaN/.test(text)) return pad(text, f, false);
+  if (f.sharp && verb !== "b") text = sharpFloat(text, verb, f.precision);
+  return pad(text, f, "number");
 }
 
 function formatOne(arg: Maybe, verb: string, f: Flags, depth: number): string {
