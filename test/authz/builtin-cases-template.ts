@@ -231,6 +231,8 @@ export const TEMPLATE_CASES: TemplateCase[] = [
   t('{{printf "%+.2e|% .3f|%+g|%08.2f|%-8.2f|%+08d" 12345.678 2.0 3.0 -1.5 1.5 42}}'),
   t('{{printf "%v %v" .a}}', { a: [1, 2] }),
   t('{{printf "%s %[1]q %[5]d %[0]d"  "x"}}'),
+  t('{{printf "%[1v|%[]d|%[|%[x]d|%[2]*d|%-[1]d|%.[2]d" 1 2}}'),
+  t('{{printf "%#g|%+s|%#d|% s" .s 5 .a 7}}', { s: "x", a: ["y", 1] }),
   t('{{printf "%*d|%.*d|%-*d" "w" 1 -1 5 -3 7}}'),
   // Named templates.
   t('{{define "T"}}<{{.}}>{{end}}{{template "T" .a}}{{template "T" "lit"}}', { a: 1 }),

@@ -22,7 +22,7 @@ const MORE_FIELDS = [".neg", ".", "$", "$.m.k"];
 const FAILING_FIELDS = [".a.b.c", ".z.q"];
 const CONSTANTS = ["1", "-2", "0", "1.5", "1e3", '"s"', '""', "`r`", "true", "false", "nil", "'x'", "0x1F", "2.0"];
 const VERBS = ["%v", "%d", "%s", "%q", "%x", "%5.2f", "%t", "%T", "%v %v", "%-4d|", "%08.3f", "%e", "%g", "%c"];
-const MORE_VERBS = ["%U", "%+v", "%#v", "%o", "%X", "% x", "%6.3s", "%[1]v"];
+const MORE_VERBS = ["%U", "%+v", "%#v", "%o", "%X", "% x", "%6.3s", "%[1]v", "%[2]v %[1]d", "%[v", "%#g", "%b", "%*d"];
 const FUNCTIONS = ["len", "index", "slice", "eq", "ne", "lt", "le", "gt", "ge", "and", "or", "not", "print"];
 const MORE_FUNCTIONS = ["println", "html", "js", "urlquery", "printf", "call"];
 /** Operands of one Go kind, with the printf verbs that suit them. */

@@ -269,7 +269,8 @@ function goSyntaxOf(arg: Maybe, depth: number): string {
 /** %!verb(type=value): the value as %v, with the verb's flags, width and precision. */
 function badVerb(arg: Maybe, verb: string, f: Flags): string {
   if (arg === MISSING || arg === null) return `%!${verb}(<nil>)`;
-  return `%!${verb}(${typeName(arg)}=${formatOne(arg, "v", f, 0)})`;
+  // fmt prints the value with %v and the verb's flags; # stays a plain flag there, not Go syntax.
+  return `%!${verb}(${typeName(arg)}=${formatOne(arg, "v", { ...f, sharp: false }, 0)})`;
 }
 
 /** One Sprintf: the position in the format and the next argument. */
@@ -283,20 +284,19 @@ class Printf {
     readonly args: Maybe[],
   ) {}
 
-  /** An explicit argument index [n], if one stands here; false when it is bad. */
+  /** An explicit argument index [n], if one stands here; false when it is bad. Like fmt, a "["
+   *  without "]" (or fewer than 3 characters left) skips just the "[". */
   argIndex(): boolean {
     const { format } = this;
     if (format[this.i] !== "[") return true;
     this.reordered = true;
-    const close = format.indexOf("]", this.i);
-    const text = close === -1 ? "" : format.slice(this.i + 1, close);
+    const rest = format.slice(this.i);
+    const close = rest.length < 3 ? -1 : rest.indexOf("]", 1);
+    const text = close === -1 ? "" : rest.slice(1, close);
+    this.i += close === -1 ? 1 : close + 1;
     const n = Number(text);
-    if (!/^\d+$/.test(text) || n < 1 || n > this.args.length) {
-      this.i = close === -1 ? format.length : close + 1;
-      return false;
-    }
+    if (!/^\d+$/.test(text) || n > 1_000_000 || n < 1 || n > this.args.length) return false;
     this.argNum = n - 1;
-    this.i = close + 1;
     return true;
   }
 
