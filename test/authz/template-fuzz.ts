@@ -90,7 +90,24 @@ class Generator {
     if (r < 0.25) return this.rand.pick(["a", " ", "\n", "é", "x y", "\t"]);
     if (r < 0.7 || depth > 2) return `${left}${this.pipeline(depth)}${right}`;
     const p = () => this.pipeline(depth);
-    switch (this.rand.pick(["if", "with", "range", "vars", "assign", "loop", "define"])) {
+    const small = () => this.rand.int(-1, 5);
+    switch (this.rand.pick(["if", "with", "range", "vars", "assign", "loop", "define", "more"])) {
+      case "more":
+        switch (this.rand.pick(["comment", "elseif", "elsewith", "block", "index", "slice"])) {
+          case "comment":
+            return this.rand.pick(["{{/* c */}}", "{{- /* c */ -}}", "{{/* a\nb */ -}}", " {{- /**/}}"]);
+          case "elseif":
+            return `{{if ${p()}}}${this.body(depth)}{{else if ${p()}}}${this.body(depth)}{{else}}${this.body(depth)}{{end}}`;
+          case "elsewith":
+            return `{{with ${p()}}}${this.body(depth)}{{else with ${p()}}}{{.}}{{end}}`;
+          case "block":
+            if (depth > 0) return `{{${p()}}}`;
+            return `{{block "B${depth}" ${p()}}}${this.body(depth)}{{end}}`;
+          case "index":
+            return `{{index ${this.rand.pick([".arr", ".s", ".m.j", ".e", ".big"])} ${small()}}}`;
+          default:
+            return `{{slice ${this.rand.pick([".arr", ".s", ".m.j", ".e", ".big"])} ${small()} ${small()}}}`;
+        }
       case "vars":
         return `{{range $i, $e := ${this.rand.pick(RANGES)}}}{{$i}}={{$e}}${this.body(depth)}{{end}}`;
       case "assign":
