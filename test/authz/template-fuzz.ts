@@ -14,7 +14,8 @@ import { opaBinary } from "../../scripts/lib/tools.ts";
 import { Random } from "../reliability/random.ts";
 
 const VARS =
-  '{"a": {"b": "x"}, "m": {"k": 1, "j": [1, 2], "é": "v"}, "n": 42, "f": 1.5, "s": "héllo", "z": null, ' +
+  '{"a": {"b": "x"}, "m": {"k": 1, "j": [1, 2], "é": "v", "Z": 2, "": 0, "a b": [{"c": null}]}, "n": 42, ' +
+  '"f": 1.5, "s": "héllo", "z": null, ' +
   '"arr": [1, "two", null, {"k": "v"}], "t": true, "e": [], "big": 12345678901234567890, "neg": -3}';
 const FIELDS = [".a", ".a.b", ".m", ".m.k", ".m.j", ".n", ".f", ".s", ".z", ".missing", ".arr", ".t", ".e", ".big"];
 const MORE_FIELDS = [".neg", ".", "$", "$.m.k"];
