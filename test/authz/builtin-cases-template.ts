@@ -58,6 +58,12 @@ export const TEMPLATE_CASES: TemplateCase[] = [
     d: n("-0"),
     e: n("0.1e-7"),
   }),
+  t('{{.a}} {{.b}} {{.c}} {{index .d 0}} {{printf "%v|%s|%q" .a .b .d}}', {
+    a: n("1e400"),
+    b: n("123456789012345678901234567890.5"),
+    c: n("-0.000"),
+    d: [n("2.50"), n("1E-3")],
+  }),
   r("{{.x}} {{.y}} {{.z}}", '{"x": 1 + 0.5, "y": 10 / 4, "z": 2 * 1e3}', { value: '{"x": 1.5, "y": 2.5, "z": 2000}' }),
   // Numbers the policy computes print as the runtime holds them: OPA's Go evaluator and its Wasm
   // runtime agree on these, not on every quotient (authz-server/README.md).
