@@ -1,8 +1,9 @@
 // The functions Go predefines for templates, on the values of values.ts, with Go's semantics and
 // error texts (funcs.go): comparisons by "basic kind" (json.Number compares as a string, 1 and
 // json.Number 1 are incompatible), index/slice/len on bytes for strings, the html/js/urlquery
-// escapers. `and`/`or` short-circuit, so they live in the executor. Arguments arrive after
-// Go's interface unwrapping: a nil from the data is null. Pure.
+// escapers. `and`/`or` short-circuit, so they live in the executor. An argument may be null (a nil
+// from the data) or MISSING (no value at all: a missing key, a nil literal), which Go tells apart
+// in a few messages. Pure.
 import { sprint } from "./format-value.ts";
 import { sprintf } from "./printf.ts";
 import {

@@ -1,8 +1,9 @@
 // Go's fmt.Sprintf for template values: flags (+ - # space 0), width and precision (also * and
 // [n] argument indexes), the verbs for each type (v s q x X d b o O c U t e E f F g G T and %%),
-// element-wise formatting of slices and maps, and fmt's in-band errors (%!d(string=x),
-// %!d(MISSING), %!(EXTRA int=2), %!(NOVERB), %!d(BADINDEX)). json.Number is a Stringer, so v s q x X
-// print its text. What this does not format (%p, Go-syntax %#v, %x of floats) is an error. Pure.
+// Go syntax (%#v), element-wise formatting of slices and maps, and fmt's in-band errors
+// (%!d(string=x), %!d(MISSING), %!(EXTRA int=2), %!(NOVERB), %!d(BADINDEX)). json.Number is a
+// Stringer, so v s q x X print its text. What this does not format (%p of a slice or map, an
+// address; %#v of one with a width) is an error. Pure.
 import { formatBinaryFloat, formatE, formatF, formatG, formatHexFloat, formatValue } from "./format-value.ts";
 import {
   GoFloat,

@@ -1,19 +1,20 @@
 // The Go values a template sees and makes, modelled in JavaScript. OPA hands text/template the
 // vars object decoded from its Rego text with a json.Number decoder, so data holds only
 // map[string]interface{}, []interface{}, string, bool, nil and json.Number (a string type that keeps
-// the number's digits); template constants and functions add int, float64 and int32 (rune). An
-// absent value (a missing map key, Go's invalid reflect.Value) is MISSING: printed "<no value>". Pure.
+// the number's digits); template constants and functions add int, float64 and uint8 (a byte that
+// index takes from a string). An absent value (a missing map key, Go's invalid reflect.Value) is
+// MISSING: printed "<no value>". Pure.
 
 /** json.Number: a number from the data, its literal text kept. Its Go kind is string. */
 export class JsonNumber {
   constructor(readonly text: string) {}
 }
 
-/** An integer made by the template: a constant, len, a range index. */
+/** An integer made by the template: a constant (characters too), len, a range index; or a byte. */
 export class GoInt {
   constructor(
     readonly value: bigint,
-    readonly type: "int" | "int32" | "uint8" = "int",
+    readonly type: "int" | "uint8" = "int",
   ) {}
 }
 
