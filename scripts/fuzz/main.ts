@@ -1,13 +1,18 @@
 // `npm run fuzz`: the long seeded fuzz runs (the suite runs short variants of the same code).
-//   npm run fuzz -- [--seed N] [--cases N] [--only authz,filters,paths,bundles,exhaustion]
+//   npm run fuzz -- [--seed N] [--cases N] [--only authz,filters,paths,bundles,exhaustion,templates]
 //                   [--transports in-process,grpc]
 // Authz: N hostile-token cases in process and N/10 through gRPC. Filters: N random exchanges and
 // N/100 configs per built filter of asconfig.json, plus the shared-data contention run.
 // Paths: the fixed variants and N/20 seeded random ones through every shipped Envoy config.
 // Bundles: every hostile bundle kind N/10 000 times (the gzip bomb at 1 GiB) and N/100 mutations,
 // with and without signing. Exhaustion: the bursts at 4× the default caps, N/50 000 rounds.
+// Templates: N/2 random strings.render_template calls, each answered by the pinned OPA CLI too.
 // Prints one line per run and exits non-zero on any broken invariant.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { runTemplateFuzz } from "../../test/authz/template-fuzz.ts";
 import { type AuthzFuzzReport, runAuthzFuzz } from "../../test/reliability/authz/fuzz.ts";
 import { startAuthzHarness } from "../../test/reliability/authz/harness.ts";
 import { fuzzTargets } from "../../test/reliability/filters/catalog.ts";
@@ -141,6 +146,17 @@ if (want("exhaustion")) {
   const started = performance.now();
   const r = await runExhaustionRounds(Math.max(1, Math.round(cases / 50_000)));
   report("resource exhaustion", r.failures, r.figures, started);
+}
+
+if (want("templates")) {
+  const started = performance.now();
+  const dir = mkdtempSync(join(tmpdir(), "mw-template-fuzz-"));
+  try {
+    const r = runTemplateFuzz(Math.ceil(cases / 2), seed, dir);
+    report("render_template against opa eval", r.failures, r.figures, started);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 console.log(broken === 0 ? "fuzz: all invariants held" : `fuzz: ${broken} broken invariant(s)`);

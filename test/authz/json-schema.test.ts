@@ -18,7 +18,7 @@ import { readBundle } from "./helpers/opa-bundle.ts";
 import { scratchDir } from "./helpers/scratch.ts";
 
 const context: EvaluationContext = { nowNs: 0n, memo: new Map() };
-const value = (json: string): RegoValue => parseRegoValue(json, { rawNumbers: true });
+const value = (json: string): RegoValue => parseRegoValue(json, { numberLiterals: true });
 
 function match(document: string, schema: string): RegoValue | undefined {
   return jsonSchemaBuiltins["json.match_schema"]?.([value(document), value(schema)], context);

@@ -4,7 +4,7 @@
 // a builtin sees a set as a set and can return one, and exact integers survive both ways. Here:
 //   null, boolean, string        as themselves
 //   number                       a JS number; with `bigIntegers`, integer literals are bigints;
-//                                with `rawNumbers`, every number is a RawRego of its literal
+//                                with `numberLiterals`, a RawRego of the literal's text
 //   array                        an array
 //   set                          a RegoSet
 //   object                       an object without prototype (any key is data); with a key that is
@@ -46,8 +46,8 @@ export function wellFormed(text: string): string {
 export interface ParseOptions {
   /** Integer literals as bigints (for exact nanosecond arithmetic). */
   bigIntegers?: boolean;
-  /** Every number as its literal text (RawRego), for builtins that compare numbers exactly. */
-  rawNumbers?: boolean;
+  /** Every number as a RawRego of its literal text, digit for digit (json.Number semantics). */
+  numberLiterals?: boolean;
 }
 
 class Parser {
@@ -99,7 +99,7 @@ class Parser {
     const m = /^-?\d+(\.\d+)?([eE][+-]?\d+)?/.exec(this.text.slice(this.pos, this.pos + 400));
     if (!m) this.fail("unexpected character");
     this.pos += m[0].length;
-    if (this.options.rawNumbers) return new RawRego(m[0]);
+    if (this.options.numberLiterals) return new RawRego(m[0]);
     if (this.options.bigIntegers && m[1] === undefined && m[2] === undefined) return BigInt(m[0]);
     return Number(m[0]);
   }

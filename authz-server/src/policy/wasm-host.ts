@@ -26,8 +26,8 @@ export interface BuiltinSpec {
   impl: Builtin;
   /** Parse integer arguments as bigints (nanosecond timestamps). */
   bigIntegers?: boolean;
-  /** Pass every number argument as its literal text (RawRego), digit for digit. */
-  rawNumbers?: boolean;
+  /** Numbers as RawRego literals, their text as the policy holds it (OPA's json.Number). */
+  numberLiterals?: boolean;
 }
 
 /** A builtin hit a limit: the evaluation stops (as OPA's Halt), the check is denied. */
@@ -101,7 +101,7 @@ export function instantiatePolicy(module: unknown, builtins: Readonly<Record<str
     } else {
       const spec = builtins[name];
       if (!spec) throw new Error(`not implemented: built-in function ${name}`);
-      const options = { bigIntegers: spec.bigIntegers === true, rawNumbers: spec.rawNumbers === true };
+      const options = { bigIntegers: spec.bigIntegers === true, numberLiterals: spec.numberLiterals === true };
       try {
         const args = addresses.map((a) => parseRegoValue(readCString(memory, ex.opa_value_dump(a)), options));
         result = spec.impl(args, context);

@@ -3,6 +3,9 @@
 import { execFileSync } from "node:child_process";
 import { cpSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { parseBundle } from "../../../authz-server/src/policy/bundle.ts";
+import { createEvaluator, type PolicyEvaluator } from "../../../authz-server/src/policy/evaluator.ts";
+import { unpackBundleArchive } from "../../../authz-server/src/policy/unpack.ts";
 import { opaBinary, repoRoot } from "../../../scripts/lib/tools.ts";
 import { scratchDir } from "./scratch.ts";
 
@@ -44,4 +47,15 @@ export function buildBundle(policyDir: string, options: BuildOptions): string {
 
 export function readBundle(path: string): Uint8Array {
   return new Uint8Array(readFileSync(path));
+}
+
+/** The evaluator of one Rego file compiled with `opa build -t wasm -e entrypoint`. */
+export async function wasmEvaluatorOf(regoFile: string, entrypoint: string): Promise<PolicyEvaluator> {
+  const work = scratchDir("mw-wasm");
+  const out = join(work, "bundle.tar.gz");
+  execFileSync(opaBinary(), ["build", "-t", "wasm", "-e", entrypoint, "-o", out, regoFile], {
+    cwd: work,
+    stdio: "pipe",
+  });
+  return createEvaluator(parseBundle(await unpackBundleArchive(readBundle(out))));
 }

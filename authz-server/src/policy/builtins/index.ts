@@ -20,6 +20,7 @@ import { privateKeyBuiltins } from "./private-keys.ts";
 import { regexBuiltins } from "./regex.ts";
 import { runtimeBuiltins } from "./runtime.ts";
 import { stringBuiltins } from "./strings.ts";
+import { templateBuiltins } from "./template.ts";
 import { parseRfc3339Ns, timeBuiltins } from "./time.ts";
 import { uriBuiltins } from "./uri.ts";
 import { versionBuiltins } from "./versions.ts";
@@ -46,9 +47,6 @@ export const REFUSED: Readonly<Record<string, string>> = {
     "OPA parses and validates GraphQL with gqlparser and answers its AST; another parser gives another AST " +
       "and other validation edge cases. Parse GraphQL outside the policy (an InputEnricher) or evaluate with OPA",
   ),
-  "strings.render_template":
-    "it runs Go's text/template (actions, pipelines, Go's formatting of values), which has no faithful " +
-    "JavaScript counterpart; build the string with sprintf, concat or format_int",
   "rego.parse_module":
     "it answers OPA's Rego AST, which only OPA's own parser produces, and no OPA runs beside the server; " +
     "parse modules when the bundle is built",
@@ -67,7 +65,7 @@ const exactIntegers = (table: Record<string, Builtin>): Record<string, BuiltinSp
 
 /** Builtins that compare numbers exactly: every number arrives as its literal text. */
 const exactNumbers = (table: Record<string, Builtin>): Record<string, BuiltinSpec> =>
-  Object.fromEntries(Object.entries(table).map(([name, impl]) => [name, { impl, rawNumbers: true }]));
+  Object.fromEntries(Object.entries(table).map(([name, impl]) => [name, { impl, numberLiterals: true }]));
 
 /** The io.jwt.* builtins take JSON values and throw on failure (→ undefined). */
 function jwt(): Record<string, BuiltinSpec> {
@@ -98,6 +96,7 @@ export function meshwardBuiltins(options: BuiltinOptions = {}): Record<string, B
     ...plain(cryptoBuiltins),
     ...plain(encodingBuiltins),
     ...plain(stringBuiltins),
+    ...templateBuiltins,
     ...plain(netBuiltins),
     ...plain(versionBuiltins),
     ...plain(jsonPatchBuiltins),

@@ -44,7 +44,7 @@ export function parseJsonText(text: string): JsonNode {
     throw new InvalidJson("invalid JSON");
   }
   if (nestingDepth(text, MAX_NESTING + 1) > MAX_NESTING) fail(`json schema: JSON nested deeper than ${MAX_NESTING}`);
-  return fromRego(parseRegoValue(text, { rawNumbers: true }));
+  return fromRego(parseRegoValue(text, { numberLiterals: true }));
 }
 
 /** Entries as a map with sorted keys, the last of duplicates kept. */
@@ -53,7 +53,7 @@ function sortedMap(entries: [string, JsonNode][]): JsonObject {
   return new Map([...last.keys()].sort(compareStrings).map((k) => [k, last.get(k) as JsonNode]));
 }
 
-/** A Rego value as OPA's ast.JSON hands it to gojsonschema (numbers from `rawNumbers` parsing). */
+/** A Rego value as OPA's ast.JSON hands it to gojsonschema (numbers from `numberLiterals` parsing). */
 export function fromRego(value: RegoValue, depth = 0): JsonNode {
   if (value === null || typeof value === "boolean") return value;
   // Go decodes an unpaired surrogate escape in JSON text as U+FFFD.
