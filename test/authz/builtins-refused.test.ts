@@ -23,12 +23,6 @@ const CALLS: Record<string, string> = {
   "net.lookup_ip_addr": "net.lookup_ip_addr(input.host)",
   "json.match_schema": "json.match_schema(input.doc, input.schema)",
   "json.verify_schema": "json.verify_schema(input.schema)",
-  "graphql.parse": "graphql.parse(input.query, input.sdl)",
-  "graphql.parse_and_verify": "graphql.parse_and_verify(input.query, input.sdl)",
-  "graphql.parse_query": "graphql.parse_query(input.query)",
-  "graphql.parse_schema": "graphql.parse_schema(input.sdl)",
-  "graphql.is_valid": "graphql.is_valid(input.query, input.sdl)",
-  "graphql.schema_is_valid": "graphql.schema_is_valid(input.sdl)",
   "strings.render_template": "strings.render_template(input.template, input.vars)",
   "rego.parse_module": 'rego.parse_module("x.rego", input.module)',
 };

@@ -10,6 +10,7 @@ import type { Builtin, BuiltinSpec } from "../wasm-host.ts";
 import { awsBuiltins } from "./aws-sigv4.ts";
 import { cryptoBuiltins } from "./crypto.ts";
 import { encodingBuiltins } from "./encoding.ts";
+import { graphqlBuiltins } from "./graphql.ts";
 import { jsonPatchBuiltins } from "./json-patch.ts";
 import { decodeVerify, jwtBuiltins } from "./jwt.ts";
 import { jwtSignBuiltins } from "./jwt-sign.ts";
@@ -38,18 +39,6 @@ export const REFUSED: Readonly<Record<string, string>> = {
     "OPA answers with its own JSON Schema validator (draft 4/6/7 detection, format checks, RE2 patterns, " +
       "its error types, fields, texts and order); no validator here answers identically, and one that agrees " +
       "on most schemas would let a policy allow what OPA denies. Write the checks as Rego rules",
-  ),
-  ...refusedAlike(
-    [
-      "graphql.parse",
-      "graphql.parse_and_verify",
-      "graphql.parse_query",
-      "graphql.parse_schema",
-      "graphql.is_valid",
-      "graphql.schema_is_valid",
-    ],
-    "OPA parses and validates GraphQL with gqlparser and answers its AST; another parser gives another AST " +
-      "and other validation edge cases. Parse GraphQL outside the policy (an InputEnricher) or evaluate with OPA",
   ),
   "strings.render_template":
     "it runs Go's text/template (actions, pipelines, Go's formatting of values), which has no faithful " +
@@ -112,6 +101,7 @@ export function meshwardBuiltins(options: BuiltinOptions = {}): Record<string, B
     ...plain(x509RequestBuiltins),
     ...plain(x509KeyPairBuiltins),
     ...exactIntegers(awsBuiltins),
+    ...plain(graphqlBuiltins),
     ...plain(runtimeBuiltins(options.runtime)),
   };
 }
