@@ -17,7 +17,8 @@ type Query {
   scores(values: [Float!]): Float
 }
 type Mutation { rename(id: ID!, name: String!): User }
-type Extra { at(d: Date, r: Required, ids: [ID!]): Int }
+type Extra { at(d: Date, r: Required, ids: [ID!]): Int, one(o: One): Int }
+input One @oneOf { a: Int, b: String }
 interface Node { id: ID! }
 type User implements Node @key(fields: "id") {
   id: ID!
@@ -108,6 +109,25 @@ const INVALID_QUERIES = [
   "query ($r: Required!) { extra { at(r: $r) } }",
   "query ($i: [ID]) { extra { at(ids: $i) } }",
   "query ($i: ID!) { extra { at(ids: [$i]) } }",
+  "{ __typename }",
+  "subscription S { user(id: 1) { id } }",
+  "{ user(id: 1) { id } } query Named { user(id: 2) { id } }",
+  "{ user(id: 1) { id } } fragment Unused on User { id }",
+  "{ user(id: 1) { ...G } } fragment G on Group { id }",
+  "{ user(id: 1) { ... @defer { id } } }",
+  "{ user(id: 1) { ... @defer(label: \"x\") { id } } }",
+  "{ users(filter: {name: null}) { id } }",
+  "query ($f: UserFilter) { users(filter: {nested: $f}) { id } }",
+  "query ($n: String) { users(filter: {name: $n, role: ADMIN}) { id } }",
+  "{ user(id: 1) { ... on Node { id } } }",
+  "{ node(id: 1) { ... on SearchResult { __typename } } }",
+  "{ user(id: 1) { friends { friends { friends { name } } } } }",
+  "{ u1: user(id: 1) { id } u1: user(id: 1) { name } }",
+  "{ u1: user(id: 1) { id } u1: node(id: 1) { id } }",
+  "{ extra { one(o: {a: 1}) } }",
+  "{ extra { one(o: {a: 1, b: \"x\"}) } }",
+  "{ extra { one(o: {a: null}) } }",
+  "query ($a: Int) { extra { one(o: {a: $a}) } }",
 ];
 
 const SCHEMAS_VALID = [
@@ -167,6 +187,17 @@ const SCHEMAS_INVALID = [
   "scalar S @specifiedBy(url: null) type Query { a: S }",
   "input I @oneOf { a: Int b: String } type Query { f(i: I): Int }",
   "type Query { a: Int } type Subscription { s: Int }",
+  "directive @skip(if: Boolean!) on FIELD directive @skip(if: Boolean!) on FIELD type Query { a: Int }",
+  "directive @deprecated on FIELD type Query { a: Int @deprecated }",
+  "type Query { a: Int } extend type Query { a: Int }",
+  "enum E { A } extend enum E { A } type Query { e: E }",
+  "interface I implements I { a: Int } type Query { i: I }",
+  "union U = A | A type A { a: Int } type Query { u: U }",
+  "input I { b: Int! = null } type Query { a(x: I): Int }",
+  "type Query { __typename: String }",
+  "type Query { a: Int } extend type Query @deprecated",
+  "interface I { a: Int } type Query implements I { a: Int! }",
+  "interface I { a: Int! } type Query implements I { a: Int }",
 ];
 
 const SYNTAX = [
@@ -191,6 +222,13 @@ const SYNTAX = [
   "fragment F($x: Int) on Query { a }",
   "\ufeff{ a }",
   "{ a\r\n b\r c }",
+  "# 1\n# 2\nquery Q(\n# v\n$a: Int # after type\n = 1, \"desc\" $b: [Int] # x\n) @d # dd\n{ # s\n a(x: # arg\n [1, # in list\n {k: # in obj\n 2}]) ... # spread\n F ... # inline\n on T { b } } # end\n# tail",
+  '"fragment desc" fragment F on T { a } # c\n"""op""" mutation { b }',
+  "{ a(x: \"\\u00e9\\t\\\"\\/\\b\\f\\r\\\\\") }",
+  "{ a(x: \"\\q\") }",
+  "{ a(x: \"\\u{110000}\") }",
+  "{ a(x: \"\\u{}\") }",
+  '{ a(x: """a \\""" b""") }',
   '{ a(x: """  a\n    b\n  c  """) }',
 ];
 
@@ -208,7 +246,9 @@ const SCHEMA_SYNTAX = [
   "schema @d { query: Q, mutation: M, subscription: S }",
   "scalar S enum E { A } input I { a: Int }",
   "type Query { a: Int } query { a }",
+  "# doc comment\n\"desc\" # between\ntype T # after name\n implements I # i\n @d # dir\n { # open\n \"fd\" # fdc\n f(\n # arg\n a: Int = 1 # default\n ): Int # ftype\n # before close\n } # after close\nenum E { # e\n A # a\n \"bd\" B }\nunion U # u\n = A | B\ninput In { # in\n x: Int }\nextend # ext\n type T { g: Int }\nschema # s\n { query: T # q\n }\ndirective # d\n @x on FIELD",
 ];
+
 
 /** Schemas OPA accepts and Meshward refuses to judge (graphql-js has no way to express them). */
 const SCHEMAS_MESHWARD_FAILS: [string, string][] = [
