@@ -2,6 +2,7 @@
 // descriptions — parsed into gqlparser's AST structs (Go field names; what OPA hands to Rego is
 // these structs marshalled, go-structs.ts). Ported from gqlparser's parser/query.go and schema.go,
 // calling the token stream in the same order so comments land where gqlparser puts them.
+import type { TokenKind } from "./lexer.ts";
 import type { CommentGroup, TokenStream } from "./token-stream.ts";
 
 export type Node = { [key: string]: unknown };
@@ -76,31 +77,31 @@ export function parseValueLiteral(p: TokenStream, isConst: boolean): Node {
   return { Comment: p.comment, Raw: token.value, Kind: kind };
 }
 
-function parseList(p: TokenStream, isConst: boolean): Node {
+/** A list or an input object: its children between `open` and `close`, each read by `child`. */
+function parseCompound(p: TokenStream, open: TokenKind, close: TokenKind, kind: number, child: () => Node): Node {
   return p.nested(() => {
     const children: Node[] = [];
     p.peek();
     const comment = p.comment;
-    p.many("BracketL", "BracketR", () => {
-      children.push({ Name: "", Value: parseValueLiteral(p, isConst) });
-    });
-    return { Children: children, Kind: ValueKind.List, Comment: comment };
+    p.many(open, close, () => children.push(child()));
+    return { Children: children, Kind: kind, Comment: comment };
   });
 }
 
+function parseList(p: TokenStream, isConst: boolean): Node {
+  return parseCompound(p, "BracketL", "BracketR", ValueKind.List, () => ({
+    Name: "",
+    Value: parseValueLiteral(p, isConst),
+  }));
+}
+
 function parseObject(p: TokenStream, isConst: boolean): Node {
-  return p.nested(() => {
-    const children: Node[] = [];
+  return parseCompound(p, "BraceL", "BraceR", ValueKind.Object, () => {
     p.peek();
-    const comment = p.comment;
-    p.many("BraceL", "BraceR", () => {
-      p.peek();
-      const field: Node = { Comment: p.comment, Name: p.name() };
-      p.expect("Colon");
-      field.Value = parseValueLiteral(p, isConst);
-      children.push(field);
-    });
-    return { Children: children, Kind: ValueKind.Object, Comment: comment };
+    const field: Node = { Comment: p.comment, Name: p.name() };
+    p.expect("Colon");
+    field.Value = parseValueLiteral(p, isConst);
+    return field;
   });
 }
 
