@@ -49,7 +49,8 @@ export function parseValueLiteral(p: TokenStream, isConst: boolean): Node {
       return parseObject(p, isConst);
     case "Dollar":
       if (isConst) p.unexpected();
-      return { Comment: p.comment, Raw: parseVariable(p), Kind: ValueKind.Variable };
+      // As for an anonymous operation: the comment is read after the call, when it is gone.
+      return { Comment: null, Raw: parseVariable(p), Kind: ValueKind.Variable };
     case "Int":
       kind = ValueKind.Int;
       break;

@@ -40,8 +40,9 @@ export function joinComments(before: CommentGroup | null, after: CommentGroup | 
 function operationDefinition(p: TokenStream, description: Description): Node {
   if (p.peek().kind === "BraceL") {
     if (description.present) p.unexpected(p.prev);
-    const comment = p.comment;
-    return { Comment: comment, Operation: "query", SelectionSet: requiredSelectionSet(p) };
+    // gqlparser writes `Comment: p.comment` in a struct literal beside calls, and Go's compiler
+    // reads the field after the calls, when the selection set has consumed it: no comment.
+    return { Comment: null, Operation: "query", SelectionSet: requiredSelectionSet(p) };
   }
   const od: Node = { Description: description.text };
   p.peek();

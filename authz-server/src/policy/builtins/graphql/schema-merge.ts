@@ -1,20 +1,20 @@
 // The first half of gqlparser's ValidateSchemaDocument, which graphql-js does differently: type
 // extensions merged into their types (extending a type that does not exist creates it; a kind
-// mismatch is an error), directive extensions checked, at most one schema definition, root
+// mismatch is an error), directive extensions merged and directives checked where gqlparser's
+// rules differ (directive-checks.ts), at most one schema definition, root
 // operation types from the schema definition and its extensions (each once, each naming a type),
 // or by name (Query, Mutation, Subscription) when there is no schema definition. The result has
 // definitions only, for graphql-js to validate the rest. The prelude's types cannot be redeclared;
 // its directives can (the schema's definition wins).
 
+import { checkDirectives, checkDirectiveUses, preludeDirectives } from "./directive-checks.ts";
 import { GraphqlInvalid, UnsupportedGraphql } from "./errors.ts";
 import type { Node } from "./parse-common.ts";
 
+const BUILT_IN_SCALARS = new Set(["Int", "Float", "String", "Boolean", "ID"]);
+
 export const PRELUDE_TYPES = new Set([
-  "Int",
-  "Float",
-  "String",
-  "Boolean",
-  "ID",
+  ...BUILT_IN_SCALARS,
   "__Schema",
   "__Type",
   "__TypeKind",
@@ -48,8 +48,15 @@ export function mergeSchema(doc: Node): MergedSchema {
     types.set(name, copy);
     definitions.push(copy);
   }
+  const builtInScalarDirectives: Node[] = [];
   for (const ext of list(doc.Extensions)) {
     const name = String(ext.Name ?? "");
+    if (BUILT_IN_SCALARS.has(name)) {
+      if (ext.Kind !== "SCALAR") throw new GraphqlInvalid(`Cannot extend type ${name}: the base type is a SCALAR`);
+      // Directives on a built-in scalar: checked as gqlparser checks a type's, then of no further use.
+      builtInScalarDirectives.push(...list(ext.Directives));
+      continue;
+    }
     if (PRELUDE_TYPES.has(name)) throw new UnsupportedGraphql(`an extension of the built-in type ${name}`);
     let def = types.get(name);
     if (def === undefined) {
@@ -63,34 +70,37 @@ export function mergeSchema(doc: Node): MergedSchema {
       def[key] = [...strings(def[key]), ...strings(ext[key])];
     }
   }
-  const directives = new Map<string, Node>();
+  const directives = preludeDirectives();
+  const own = new Map<string, Node>();
   for (const dir of list(doc.Directives)) {
     const name = String(dir.Name ?? "");
-    if (directives.has(name) && !PRELUDE_DIRECTIVES.has(name))
-      throw new GraphqlInvalid(`Cannot redeclare directive ${name}.`);
-    directives.set(name, dir);
+    if (own.has(name) && !PRELUDE_DIRECTIVES.has(name)) throw new GraphqlInvalid(`Cannot redeclare directive ${name}.`);
+    const copy = { ...dir, Directives: [...list(dir.Directives)] };
+    own.set(name, copy);
+    directives.set(name, copy);
   }
   for (const ext of list(doc.DirectiveExtensions)) {
-    const name = String(ext.Name ?? "");
-    if (!directives.has(name) && !PRELUDE_DIRECTIVES.has(name)) {
-      throw new GraphqlInvalid(`Cannot extend directive @${name} because it is not defined.`);
-    }
-    throw new UnsupportedGraphql("directive extensions");
+    const def = directives.get(String(ext.Name ?? ""));
+    if (!def) throw new GraphqlInvalid(`Cannot extend directive @${String(ext.Name)} because it is not defined.`);
+    def.Directives = [...list(def.Directives), ...list(ext.Directives)];
   }
   for (const dir of directives.values()) {
-    // gqlparser reads directives on a directive definition, which graphql-js has no place for.
-    if (list(dir.Directives).length > 0) throw new UnsupportedGraphql("directives on a directive definition");
+    checkDirectives(list(dir.Directives), "DIRECTIVE_DEFINITION", dir, true, directives);
     for (const arg of list(dir.Arguments)) {
       if (list(arg.Directives).some((d) => d.Name === dir.Name)) {
         throw new GraphqlInvalid(`Directive ${String(dir.Name)} cannot refer to itself.`);
       }
     }
   }
+  checkDirectiveUses([...definitions, ...own.values()], directives);
+  checkDirectives(builtInScalarDirectives, "SCALAR", null, false, directives);
   const repeatable = (name: unknown) => directives.get(String(name))?.IsRepeatable === true;
-  // gqlparser lets a type carry a directive twice, and the schema definition and each extension
-  // once each; graphql-js allows neither.
+  // gqlparser lets a type carry a directive twice (graphql-js does not): checked here, and
+  // graphql-js sees each directive once.
   for (const def of definitions) {
-    if (repeats(list(def.Directives), repeatable)) throw new UnsupportedGraphql("a directive repeated on a type");
+    if (!repeats(list(def.Directives), repeatable)) continue;
+    checkDirectives(list(def.Directives), String(def.Kind), null, false, directives);
+    def.Directives = once(list(def.Directives), repeatable);
   }
   const schemas = list(doc.Schema);
   if (schemas.length > 1) throw new GraphqlInvalid("Cannot have multiple schema entry points");
@@ -105,13 +115,9 @@ export function mergeSchema(doc: Node): MergedSchema {
         throw new GraphqlInvalid(`Schema root ${operation} refers to a type ${type} that does not exist.`);
       roots[operation] = type;
     }
+    // Once per entry for gqlparser; graphql-js sees one list, each directive once.
+    checkDirectives(list(entry.Directives), "SCHEMA", null, true, directives);
     schemaDirectives.push(...list(entry.Directives));
-  }
-  if (repeats(schemaDirectives, repeatable)) {
-    const entries = [...schemas, ...list(doc.SchemaExtension)];
-    if (entries.every((e) => !repeats(list(e.Directives), repeatable))) {
-      throw new UnsupportedGraphql("a directive repeated across schema extensions");
-    }
   }
   if (schemas.length === 0) {
     for (const [operation, type] of [
@@ -122,7 +128,7 @@ export function mergeSchema(doc: Node): MergedSchema {
       if (!(operation in roots) && types.has(type)) roots[operation] = type;
     }
   }
-  return { definitions, directives: [...directives.values()], roots, schemaDirectives };
+  return { definitions, directives: [...own.values()], roots, schemaDirectives: once(schemaDirectives, repeatable) };
 }
 
 /** Whether a directive that is not repeatable appears twice among `directives`. */
@@ -133,4 +139,14 @@ function repeats(directives: Node[], repeatable: (name: unknown) => boolean): bo
     seen.add(d.Name);
   }
   return false;
+}
+
+/** `directives` with each one that is not repeatable kept at its first use only. */
+function once(directives: Node[], repeatable: (name: unknown) => boolean): Node[] {
+  const seen = new Set<unknown>();
+  return directives.filter((d) => {
+    const keep = repeatable(d.Name) || !seen.has(d.Name);
+    seen.add(d.Name);
+    return keep;
+  });
 }
