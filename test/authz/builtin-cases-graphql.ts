@@ -383,5 +383,33 @@ export function graphqlAstCases(): BuiltinCase[] {
       ],
     },
     { name: "graphql.schema_is_valid", args: [{ Definitions: [{ Kind: 5 }] }] },
+    // No operation type: gqlparser's validator takes it for a query.
+    {
+      name: "graphql.is_valid",
+      args: [{ Operations: [{ SelectionSet: [{ Name: "a", Alias: "a" }] }] }, SIMPLE_SCHEMA],
+    },
+    // null in a list of strings is "" for json.Unmarshal (a location no directive has: fails here).
+    {
+      name: "graphql.schema_is_valid",
+      args: [
+        {
+          Directives: [{ Name: "d", Locations: ["FIELD", null] }],
+          Definitions: [{ Kind: "OBJECT", Name: "Query", Fields: [{ Name: "a", Type: { NamedType: "Int" } }] }],
+        },
+      ],
+      meshwardFails: "a directive location in an AST object",
+    },
+    {
+      name: "graphql.schema_is_valid",
+      args: [
+        {
+          Definitions: [
+            { Kind: "INTERFACE", Fields: [{ Name: "x", Type: { NamedType: "Int" } }] },
+            { Kind: "OBJECT", Name: "Query", Fields: [{ Name: "a", Type: { NamedType: "Int" } }] },
+          ],
+        },
+      ],
+      meshwardFails: "an empty name in an AST object",
+    },
   ];
 }

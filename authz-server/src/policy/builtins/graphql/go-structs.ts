@@ -295,9 +295,11 @@ function decodeField(type: FieldType, raw: RegoValue, depth: number): unknown {
     case "int":
       return typeof value === "number" && Number.isSafeInteger(value) ? value : fail("cannot unmarshal into int");
     case "strings":
-      return arrayOf(value).map((v) =>
-        typeof plain(v) === "string" ? plain(v) : fail("cannot unmarshal into string"),
-      );
+      // null in a []string is the zero string, as json.Unmarshal leaves it.
+      return arrayOf(value).map((v) => {
+        const item = plain(v);
+        return item === null ? "" : typeof item === "string" ? item : fail("cannot unmarshal into string");
+      });
     case "position":
       return isPlainObject(value) ? undefined : fail("cannot unmarshal into Position");
     case "selections":

@@ -11,6 +11,27 @@ const list = (v: unknown): Node[] => (Array.isArray(v) ? (v as Node[]) : []);
 const text = (v: unknown): string => (typeof v === "string" ? v : "");
 const name = (v: unknown) => ({ kind: Kind.NAME, value: text(v) }) as const;
 
+/** The parser never reads an empty name, so only an AST object can hold one; in a query graphql-js
+ *  rejects it as gqlparser does (no such field, argument, fragment), but in a schema gqlparser lets
+ *  some through where graphql-js refuses all: no answer. */
+function requireNames(node: unknown): void {
+  if (Array.isArray(node)) {
+    for (const item of node) requireNames(item);
+    return;
+  }
+  if (node === "") throw new UnsupportedGraphql("an empty name in an AST object");
+  if (node === null || typeof node !== "object") return;
+  const n = node as Node;
+  if (text(n.Name) === "") throw new UnsupportedGraphql("an empty name in an AST object");
+  for (const key of ["Directives", "Fields", "Arguments", "EnumValues", "Interfaces", "Types"]) requireNames(n[key]);
+  if (n.Type) requireTypeName(n.Type as Node);
+}
+
+function requireTypeName(type: Node): void {
+  if (type.Elem) requireTypeName(type.Elem as Node);
+  else if (text(type.NamedType) === "") throw new UnsupportedGraphql("an empty type name in an AST object");
+}
+
 function value(v: Node | null | undefined): ValueNode {
   if (!v) throw new UnsupportedGraphql("a value without a value");
   const raw = text(v.Raw);
@@ -125,7 +146,8 @@ const OPERATIONS = new Set(["query", "mutation", "subscription"]);
 export function queryToGraphqlJs(doc: Node): DocumentNode {
   const definitions: DefinitionNode[] = [];
   for (const op of list(doc.Operations)) {
-    const operation = text(op.Operation);
+    // gqlparser's validator takes a missing operation type for a query (an AST given as an object).
+    const operation = text(op.Operation) || "query";
     if (!OPERATIONS.has(operation)) throw new UnsupportedGraphql(`operation ${JSON.stringify(operation)}`);
     definitions.push({
       kind: Kind.OPERATION_DEFINITION,
@@ -208,7 +230,15 @@ function typeDefinition(d: Node): DefinitionNode {
 /** The merged schema (schema-merge.ts) as one SDL document, with gqlparser's prelude directives
  *  where the schema does not define its own (graphql-js lacks @defer, and its @deprecated has fewer
  *  locations). */
+function locations(d: Node) {
+  const names = Array.isArray(d.Locations) ? (d.Locations as string[]) : [];
+  // Only an AST object can define a directive usable nowhere, or at a location named "".
+  if (names.length === 0 || names.includes("")) throw new UnsupportedGraphql("a directive location in an AST object");
+  return names.map(name);
+}
+
 export function schemaToGraphqlJs(schema: MergedSchema): DocumentNode {
+  requireNames([schema.definitions, schema.directives, schema.schemaDirectives]);
   const own = new Set(schema.directives.map((d) => text(d.Name)));
   const prelude = PRELUDE_DIRECTIVES_SDL.definitions.filter(
     (d) => d.kind === Kind.DIRECTIVE_DEFINITION && !own.has(d.name.value),
@@ -228,7 +258,7 @@ export function schemaToGraphqlJs(schema: MergedSchema): DocumentNode {
           name: name(d.Name),
           arguments: inputValues(d.Arguments),
           repeatable: d.IsRepeatable === true,
-          locations: (Array.isArray(d.Locations) ? (d.Locations as string[]) : []).map(name),
+          locations: locations(d),
         }) as never,
     ),
     ...schema.definitions.map((d) => typeDefinition(d)),
