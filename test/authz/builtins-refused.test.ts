@@ -21,12 +21,6 @@ import { scratchDir } from "./helpers/scratch.ts";
 const CALLS: Record<string, string> = {
   "http.send": 'http.send({"method": "get", "url": input.url})',
   "net.lookup_ip_addr": "net.lookup_ip_addr(input.host)",
-  "graphql.parse": "graphql.parse(input.query, input.sdl)",
-  "graphql.parse_and_verify": "graphql.parse_and_verify(input.query, input.sdl)",
-  "graphql.parse_query": "graphql.parse_query(input.query)",
-  "graphql.parse_schema": "graphql.parse_schema(input.sdl)",
-  "graphql.is_valid": "graphql.is_valid(input.query, input.sdl)",
-  "graphql.schema_is_valid": "graphql.schema_is_valid(input.sdl)",
   "rego.parse_module": 'rego.parse_module("x.rego", input.module)',
 };
 

@@ -10,6 +10,7 @@ import type { Builtin, BuiltinSpec } from "../wasm-host.ts";
 import { awsBuiltins } from "./aws-sigv4.ts";
 import { cryptoBuiltins } from "./crypto.ts";
 import { encodingBuiltins } from "./encoding.ts";
+import { graphqlBuiltins } from "./graphql.ts";
 import { jsonPatchBuiltins } from "./json-patch.ts";
 import { jsonSchemaBuiltins } from "./json-schema.ts";
 import { decodeVerify, jwtBuiltins } from "./jwt.ts";
@@ -35,26 +36,10 @@ export const REFUSED: Readonly<Record<string, string>> = {
     "a Wasm builtin runs synchronously on the check's thread, and a blocking HTTP call would stall every check; " +
     "fetch the data outside the policy (bundle data, or an enricher that adds it under input.meshward)",
   "net.lookup_ip_addr": "DNS lookups cannot run synchronously without blocking every check; resolve outside the policy",
-  ...refusedAlike(
-    [
-      "graphql.parse",
-      "graphql.parse_and_verify",
-      "graphql.parse_query",
-      "graphql.parse_schema",
-      "graphql.is_valid",
-      "graphql.schema_is_valid",
-    ],
-    "OPA parses and validates GraphQL with gqlparser and answers its AST; another parser gives another AST " +
-      "and other validation edge cases. Parse GraphQL outside the policy (an InputEnricher) or evaluate with OPA",
-  ),
   "rego.parse_module":
     "it answers OPA's Rego AST, which only OPA's own parser produces, and no OPA runs beside the server; " +
     "parse modules when the bundle is built",
 };
-
-function refusedAlike(names: readonly string[], reason: string): Record<string, string> {
-  return Object.fromEntries(names.map((name) => [name, reason]));
-}
 
 const plain = (table: Record<string, Builtin>): Record<string, BuiltinSpec> =>
   Object.fromEntries(Object.entries(table).map(([name, impl]) => [name, { impl }]));
@@ -111,6 +96,7 @@ export function meshwardBuiltins(options: BuiltinOptions = {}): Record<string, B
     ...plain(x509RequestBuiltins),
     ...plain(x509KeyPairBuiltins),
     ...exactIntegers(awsBuiltins),
+    ...plain(graphqlBuiltins),
     ...plain(runtimeBuiltins(options.runtime)),
   };
 }
