@@ -9,15 +9,23 @@ interface Decimal {
   point: number;
 }
 
-/** The exact decimal value of a finite, non-zero double (its binary fraction has one). */
-function exactDecimal(x: number): Decimal {
+/** |x| = mantissa × 2^exponent, exactly: the integer mantissa of a finite double (with its implicit
+ *  leading bit unless subnormal) and the binary exponent that goes with it. */
+function binaryParts(x: number): { mantissa: bigint; exponent: number } {
   const view = new DataView(new ArrayBuffer(8));
   view.setFloat64(0, Math.abs(x));
   const bits = view.getBigUint64(0);
   const biased = Number((bits >> 52n) & 0x7ffn);
   const fraction = bits & ((1n << 52n) - 1n);
-  const mantissa = biased === 0 ? fraction : fraction | (1n << 52n);
-  const exponent = (biased === 0 ? 1 : biased) - 1075;
+  return {
+    mantissa: biased === 0 ? fraction : fraction | (1n << 52n),
+    exponent: (biased === 0 ? 1 : biased) - 1075,
+  };
+}
+
+/** The exact decimal value of a finite, non-zero double (its binary fraction has one). */
+function exactDecimal(x: number): Decimal {
+  const { mantissa, exponent } = binaryParts(x);
   let digits: string;
   let point: number;
   if (exponent >= 0) {
@@ -165,13 +173,7 @@ export function formatHexFloat(x: number, precision: number, upper: boolean): st
 export function formatBinaryFloat(x: number): string {
   const s = special(x);
   if (s !== undefined) return s;
-  const view = new DataView(new ArrayBuffer(8));
-  view.setFloat64(0, Math.abs(x));
-  const bits = view.getBigUint64(0);
-  const biased = Number((bits >> 52n) & 0x7ffn);
-  const fraction = bits & ((1n << 52n) - 1n);
-  const mantissa = biased === 0 ? fraction : fraction | (1n << 52n);
-  const exp = (biased === 0 ? 1 : biased) - 1075;
+  const { mantissa, exponent: exp } = binaryParts(x);
   return `${signOf(x)}${mantissa}p${exp < 0 ? "-" : "+"}${Math.abs(exp)}`;
 }
 
