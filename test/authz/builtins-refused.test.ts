@@ -27,7 +27,6 @@ const CALLS: Record<string, string> = {
   "graphql.parse_schema": "graphql.parse_schema(input.sdl)",
   "graphql.is_valid": "graphql.is_valid(input.query, input.sdl)",
   "graphql.schema_is_valid": "graphql.schema_is_valid(input.sdl)",
-  "rego.parse_module": 'rego.parse_module("x.rego", input.module)',
 };
 
 let wasmBundle: Bundle;

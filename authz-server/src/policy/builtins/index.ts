@@ -18,6 +18,7 @@ import { miscBuiltins } from "./misc.ts";
 import { netBuiltins } from "./net.ts";
 import { privateKeyBuiltins } from "./private-keys.ts";
 import { regexBuiltins } from "./regex.ts";
+import { regoParseBuiltins } from "./rego-parse.ts";
 import { runtimeBuiltins } from "./runtime.ts";
 import { stringBuiltins } from "./strings.ts";
 import { templateBuiltins } from "./template.ts";
@@ -47,9 +48,6 @@ export const REFUSED: Readonly<Record<string, string>> = {
     "OPA parses and validates GraphQL with gqlparser and answers its AST; another parser gives another AST " +
       "and other validation edge cases. Parse GraphQL outside the policy (an InputEnricher) or evaluate with OPA",
   ),
-  "rego.parse_module":
-    "it answers OPA's Rego AST, which only OPA's own parser produces, and no OPA runs beside the server; " +
-    "parse modules when the bundle is built",
 };
 
 function refusedAlike(names: readonly string[], reason: string): Record<string, string> {
@@ -104,6 +102,7 @@ export function meshwardBuiltins(options: BuiltinOptions = {}): Record<string, B
     ...plain(miscBuiltins),
     ...plain(x509Builtins),
     ...plain(regexBuiltins),
+    ...plain(regoParseBuiltins),
     ...plain(uriBuiltins),
     ...plain(jwtSignBuiltins),
     ...plain(privateKeyBuiltins),
