@@ -51,12 +51,7 @@ export class ExpressionParser {
   literal(index: number): Expr {
     const c = this.cursor;
     return c.nested(() => {
-      if (c.atWord("some")) return { index, terms: this.some() };
-      if (c.atWord("every")) return { index, terms: this.every() };
-      const negated = c.atWord("not");
-      if (negated) c.next();
-      const expr: Expr = { index, terms: exprTerms(this.topExpression()) };
-      if (negated) expr.negated = true;
+      const expr = this.plainLiteral(index);
       const withs: Term[] = [];
       while (c.atWord("with")) {
         c.next();
@@ -69,6 +64,17 @@ export class ExpressionParser {
       if (withs.length > 0) expr.with = withs;
       return expr;
     });
+  }
+
+  private plainLiteral(index: number): Expr {
+    const c = this.cursor;
+    if (c.atWord("some")) return { index, terms: this.some() };
+    if (c.atWord("every")) return { index, terms: this.every() };
+    const negated = c.atWord("not");
+    if (negated) c.next();
+    const expr: Expr = { index, terms: exprTerms(this.topExpression()) };
+    if (negated) expr.negated = true;
+    return expr;
   }
 
   private topExpression(): Term {

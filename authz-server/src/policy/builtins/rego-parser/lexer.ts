@@ -125,7 +125,7 @@ function quoted(source: string, start: number, fail: (what: string) => never): {
     const c = source[pos];
     if (c === undefined || c === "\n") fail("an unterminated string");
     if (c === '"') return { value: out, end: pos + 1 };
-    if ((c as string) < " " || c === "\u007f") fail("a control character in a string");
+    if (((c as string) < " " && c !== "\t") || c === "\u007f") fail("a control character in a string");
     if (c !== "\\") {
       out += c;
       pos++;

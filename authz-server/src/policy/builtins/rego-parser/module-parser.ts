@@ -36,20 +36,18 @@ export class ModuleParser extends ExpressionParser {
   private packagePath(): Term[] {
     const c = this.cursor;
     const first = c.name();
-    const path = [stringTerm(first), ...this.dottedRest()];
-    this.endOfDeclaration();
-    return path;
+    // OPA needs no newline after the package path (`package p q := 1` is a package and a rule).
+    return [stringTerm(first), ...this.dottedRest(true)];
   }
 
-  /** `.name` and `["string"]` parts, with no space before each. */
-  private dottedRest(): Term[] {
+  /** `.name` and `["string"]` parts, with no space before each; a keyword as a name if `keywords`. */
+  private dottedRest(keywords: boolean): Term[] {
     const c = this.cursor;
     const parts: Term[] = [];
     for (;;) {
       if (c.atAdjacent(".")) {
         c.next();
-        if (c.token.kind !== "ident") c.fail("expected a name after .");
-        parts.push(stringTerm(c.next().text));
+        parts.push(stringTerm(keywords ? this.word() : c.name()));
       } else if (c.atAdjacent("[")) {
         c.next();
         if (c.token.kind !== "string") c.fail("expected a string in [ ]");
@@ -65,7 +63,8 @@ export class ModuleParser extends ExpressionParser {
     const c = this.cursor;
     c.next();
     const root = c.name();
-    const rest = this.dottedRest();
+    // `import future.keywords.in` names a keyword; `import data.if` is OPA's parse error.
+    const rest = this.dottedRest(root === "future");
     const names = rest.map((t) => t.value as string);
     const supported =
       root === "data" ||
@@ -83,6 +82,12 @@ export class ModuleParser extends ExpressionParser {
     }
     this.endOfDeclaration();
     return decl;
+  }
+
+  /** Any identifier, keywords included. */
+  private word(): string {
+    if (this.cursor.token.kind !== "ident") this.cursor.fail("expected a name after .");
+    return this.cursor.next().text;
   }
 
   private endOfDeclaration(): void {
@@ -112,7 +117,8 @@ export class ModuleParser extends ExpressionParser {
       if (isDefault) c.fail("expected := or =");
       head.value = booleanTerm(true);
     }
-    nameAndKey(head, ref, explicitValue, args !== undefined);
+    // A default rule's head is named only by a plain name: `default p.q := 1` has no name or key.
+    if (!isDefault || ref.length === 1) nameAndKey(head, ref, explicitValue, args !== undefined);
     if (!head.assign) delete head.assign;
     const rule: Json = { head, body: isDefault ? generatedTrueBody() : this.ruleBody() };
     if (isDefault) rule.default = true;
@@ -127,15 +133,17 @@ export class ModuleParser extends ExpressionParser {
   /** The rule's name and what follows it: `.name` or `[term]` (a string, number or variable). */
   private headRef(): Term[] {
     const c = this.cursor;
-    const ref: Term[] = [varTerm(c.name())];
+    const name = c.name();
+    if (name === "_") c.fail("expected a rule name other than _");
+    const ref: Term[] = [varTerm(name)];
     for (;;) {
       if (c.atAdjacent(".")) {
         c.next();
-        ref.push(stringTerm(c.name()));
+        ref.push(stringTerm(this.word()));
       } else if (c.atAdjacent("[")) {
         c.next();
         const key = this.term();
-        if (key.type !== "string" && key.type !== "var") c.fail("expected a string or variable in a rule head");
+        if (!["string", "number", "var"].includes(key.type)) c.fail("expected a string, number or variable in a rule head");
         if (key.type === "var" && (key.value as string).startsWith("$")) c.fail("expected no _ in a rule head");
         ref.push(key);
         c.expect("]");
