@@ -143,7 +143,8 @@ export class ModuleParser extends ExpressionParser {
       } else if (c.atAdjacent("[")) {
         c.next();
         const key = this.term();
-        if (!["string", "number", "var"].includes(key.type)) c.fail("expected a string, number or variable in a rule head");
+        if (!["string", "number", "var"].includes(key.type))
+          c.fail("expected a string, number or variable in a rule head");
         if (key.type === "var" && (key.value as string).startsWith("$")) c.fail("expected no _ in a rule head");
         ref.push(key);
         c.expect("]");
