@@ -21,7 +21,6 @@ import { scratchDir } from "./helpers/scratch.ts";
 const CALLS: Record<string, string> = {
   "http.send": 'http.send({"method": "get", "url": input.url})',
   "net.lookup_ip_addr": "net.lookup_ip_addr(input.host)",
-  "rego.parse_module": 'rego.parse_module("x.rego", input.module)',
 };
 
 let wasmBundle: Bundle;

@@ -19,6 +19,7 @@ import { miscBuiltins } from "./misc.ts";
 import { netBuiltins } from "./net.ts";
 import { privateKeyBuiltins } from "./private-keys.ts";
 import { regexBuiltins } from "./regex.ts";
+import { regoParseBuiltins } from "./rego-parse.ts";
 import { runtimeBuiltins } from "./runtime.ts";
 import { stringBuiltins } from "./strings.ts";
 import { templateBuiltins } from "./template.ts";
@@ -36,9 +37,6 @@ export const REFUSED: Readonly<Record<string, string>> = {
     "a Wasm builtin runs synchronously on the check's thread, and a blocking HTTP call would stall every check; " +
     "fetch the data outside the policy (bundle data, or an enricher that adds it under input.meshward)",
   "net.lookup_ip_addr": "DNS lookups cannot run synchronously without blocking every check; resolve outside the policy",
-  "rego.parse_module":
-    "it answers OPA's Rego AST, which only OPA's own parser produces, and no OPA runs beside the server; " +
-    "parse modules when the bundle is built",
 };
 
 const plain = (table: Record<string, Builtin>): Record<string, BuiltinSpec> =>
@@ -89,6 +87,7 @@ export function meshwardBuiltins(options: BuiltinOptions = {}): Record<string, B
     ...plain(miscBuiltins),
     ...plain(x509Builtins),
     ...plain(regexBuiltins),
+    ...plain(regoParseBuiltins),
     ...plain(uriBuiltins),
     ...plain(jwtSignBuiltins),
     ...plain(privateKeyBuiltins),
