@@ -177,10 +177,24 @@ describe("npm start sandbox", () => {
     const picks = (await page.getByTestId("endpoint-requests").allTextContents()).map(Number);
     expect(picks).toHaveLength(3);
     expect(picks.filter((n) => n > 0).length).toBeGreaterThanOrEqual(2);
-    // The global tier: the generator's critical-risk requests meet their limit (1/s, burst 2).
-    await waitUntil("global limits drawn", 10_000, async () =>
-      /critical-risk/.test((await page.getByTestId("global-limits").textContent()) ?? ""),
+    // The global tier: a burst of 80 low-risk requests (the local filters let them through) meets
+    // the global rule (20/s, burst 40), and the page draws it over its limit. The generator alone
+    // cannot be relied on here: its high and critical requests share the local "risky" rule's 10 a
+    // minute, so whether one reaches a risk-level rule within seconds is a matter of chance.
+    const burst = await Promise.all(
+      Array.from({ length: 80 }, async () => {
+        const response = await fetch(`${ready.listener}/public/items`);
+        await response.arrayBuffer();
+        return response.status;
+      }),
     );
+    expect(burst.filter((status) => status === 429).length).toBeGreaterThan(0);
+    await waitUntil("the global rule drawn over its limit", 10_000, async () => {
+      const row = page.getByTestId("global-limits").locator("tr", { hasText: /^mesh \/ global/ });
+      if ((await row.count()) !== 1) return false;
+      const overLimit = (await row.locator("td").nth(2).textContent()) ?? "";
+      return /[1-9]/.test(overLimit);
+    });
     mkdirSync(join(repoRoot, "build/screenshots"), { recursive: true });
     await page.screenshot({ path: join(repoRoot, "build/screenshots/sandbox.png"), fullPage: true });
     await page.getByTestId("traffic-toggle").click();
