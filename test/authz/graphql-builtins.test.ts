@@ -7,7 +7,8 @@ import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { MAX_GRAPHQL_TEXT } from "../../authz-server/src/policy/builtins/graphql.ts";
+import { MAX_AST_VALUES } from "../../authz-server/src/policy/builtins/graphql/go-structs.ts";
+import { graphqlBuiltins, MAX_QUERY_TEXT } from "../../authz-server/src/policy/builtins/graphql.ts";
 import { parseBundle } from "../../authz-server/src/policy/bundle.ts";
 import { createEvaluator, type PolicyEvaluator } from "../../authz-server/src/policy/evaluator.ts";
 import { unpackBundleArchive } from "../../authz-server/src/policy/unpack.ts";
@@ -70,7 +71,7 @@ describe("a policy gating GraphQL queries with graphql.is_valid", () => {
   });
 
   it("denies a query longer than the cap without parsing it", () => {
-    const long = `{ user(id: 1) { id } }${" ".repeat(MAX_GRAPHQL_TEXT)}`;
+    const long = `{ user(id: 1) { id } }${" ".repeat(MAX_QUERY_TEXT)}`;
     expect(decide(long)).toMatchObject({ allow: false, fields: [] });
     expect(decide(long).depth_ok).toBeUndefined();
   });
@@ -87,6 +88,18 @@ describe("a policy gating GraphQL queries with graphql.is_valid", () => {
     expect(decide(nested(290)).depth_ok).toBe(true);
     expect(decide(nested(310)).depth_ok).toBeUndefined();
     expect(decide(nested(310)).allow).toBe(true);
+  });
+
+  it("answers no AST of more than MAX_AST_VALUES values (undefined), where a 1 MiB one took 20 s and 500 MiB", () => {
+    const flat = (n: number) => `{ ${"user(id: 1) { id } ".repeat(n)}}`;
+    expect(decide(flat(2_000)).depth_ok).toBe(true);
+    const large = flat(12_000);
+    expect(large.length).toBeLessThan(MAX_QUERY_TEXT);
+    expect(decide(large).depth_ok).toBeUndefined();
+    expect(decide(large).fields).toEqual([]);
+    expect(() => graphqlBuiltins["graphql.parse_query"]?.([large], { nowNs: 0n, memo: new Map() })).toThrow(
+      `graphql: AST of more than ${MAX_AST_VALUES} values`,
+    );
   });
 
   it("stops validating a query whose field merging exceeds graphql-js's work budget (a deny)", () => {

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { BuiltinError } from "../../authz-server/src/policy/builtins/operands.ts";
 import { regoParseBuiltins } from "../../authz-server/src/policy/builtins/rego-parse.ts";
-import { MAX_MODULE_LENGTH } from "../../authz-server/src/policy/builtins/rego-parser/parse-module.ts";
+import { MAX_MODULE_LENGTH, MAX_NODES } from "../../authz-server/src/policy/builtins/rego-parser/parse-module.ts";
 import type { PolicyEvaluator } from "../../authz-server/src/policy/evaluator.ts";
 import { RawRego, type RegoValue } from "../../authz-server/src/policy/rego-value.ts";
 import { opaBinary } from "../../scripts/lib/tools.ts";
@@ -122,11 +122,40 @@ describe("rego.parse_module's bounds, through a compiled policy", () => {
   const parse = (m: string) => (policy.evaluate({ f: FILENAME, m }, "bounds") as { out?: unknown })?.out;
   const nestedArrays = (n: number) => `package x\np := ${"[".repeat(n)}1${"]".repeat(n)}\n`;
 
-  it("parses nesting 150 deep, and refuses (undefined) 100000 deep without exhausting the stack", () => {
+  it("parses nesting 150 deep, and refuses (undefined) 30000 deep without exhausting the stack", () => {
     expect(parse(nestedArrays(150))).toBeDefined();
-    expect(parse(nestedArrays(100_000))).toBeUndefined();
-    expect(direct(nestedArrays(100_000)).error).toBeInstanceOf(BuiltinError);
-    expect((direct(nestedArrays(100_000)).error as Error).message).toMatch(/nesting deeper than 200/);
+    expect(parse(nestedArrays(30_000))).toBeUndefined();
+    expect(direct(nestedArrays(30_000)).error).toBeInstanceOf(BuiltinError);
+    expect((direct(nestedArrays(30_000)).error as Error).message).toMatch(/nesting deeper than 200/);
+  });
+
+  it("refuses (undefined) long chains of infix operators and of else, which OPA nests, without exhausting the stack", () => {
+    const sum = (n: number) => `package x\np := 1${" + 1".repeat(n)}\n`;
+    const elses = (n: number) => `package x\np := 0 if { false }${" else := 1 if { false }".repeat(n)}\n`;
+    const membership = (n: number) => `package x\np if { 1${" in [1]".repeat(n)} }\n`;
+    for (const long of [sum(15_000), elses(2_500), membership(8_000)]) {
+      expect(long.length).toBeLessThanOrEqual(MAX_MODULE_LENGTH);
+      expect(parse(long)).toBeUndefined();
+      expect((direct(long).error as Error).message).toMatch(/nesting deeper than 200/);
+    }
+    expect(parse(sum(150))).toBeDefined();
+    expect(parse(elses(150))).toBeDefined();
+  });
+
+  it("refuses (undefined) a 256 KiB module of 8 500 rules, whose answer would be hundreds of MiB of heap", () => {
+    const rules = `package x\n${"r if { x := [1, 2]; x[_] > 1 }\n".repeat(8500)}`;
+    expect(rules.length).toBeGreaterThan(256 * 1024);
+    expect(parse(rules)).toBeUndefined();
+    expect((direct(rules).error as Error).message).toMatch(/longer than 65536 characters/);
+  });
+
+  it("refuses (undefined) an answer of more than MAX_NODES rules, expressions and terms, and gives one of exactly that", () => {
+    const rules = (n: number) => `package x\n${"a\n".repeat(n)}`;
+    expect(parse(rules(MAX_NODES))).toBeDefined();
+    expect(parse(rules(MAX_NODES + 1))).toBeUndefined();
+    expect((direct(rules(MAX_NODES + 1)).error as Error).message).toMatch(
+      /more than 20000 rules, expressions and terms/,
+    );
   });
 
   it("refuses (undefined) a module longer than the cap, and parses one just below", () => {

@@ -17,30 +17,34 @@ import { parseSchemaDocument } from "./graphql/parse-schema.ts";
 import { buildSchema, validateQuery } from "./graphql/validate.ts";
 import { fail } from "./operands.ts";
 
-/** Text beyond this is refused (an error, so a deny), so that no request can make a check parse
- *  megabytes; gqlparser's own nesting cap (1000) bounds the depth. */
-export const MAX_GRAPHQL_TEXT = 1 << 20;
+/** Query text beyond this is refused (an error, so a deny), so that no request can make a check
+ *  parse megabytes (a 1 MiB query cost ~0.6 s of the check's thread to validate); gqlparser's own
+ *  nesting cap (1000) bounds the depth. */
+export const MAX_QUERY_TEXT = 256 * 1024;
+/** Schema text beyond this is refused: a schema comes from the bundle and is built once (cached by
+ *  its text), so it may be larger than a query. */
+export const MAX_SCHEMA_TEXT = 1 << 20;
 
 /** OPA's own failures (the answer is false or undefined, as OPA's is). */
 function isOpaFailure(err: unknown): boolean {
   return err instanceof GraphqlSyntaxError || err instanceof GoDecodeError || err instanceof GraphqlInvalid;
 }
 
-function bounded(text: string): string {
-  if (text.length > MAX_GRAPHQL_TEXT) throw new RangeError(`graphql: text longer than ${MAX_GRAPHQL_TEXT}`);
+function bounded(text: string, max: number): string {
+  if (text.length > max) throw new RangeError(`graphql: text longer than ${max}`);
   return text;
 }
 
 /** A query or schema given as text or as an AST object; anything else is OPA's type error. */
-function document(value: RegoValue | undefined, struct: string, parse: (text: string) => Node): Node {
-  if (typeof value === "string") return parse(bounded(value));
+function document(value: RegoValue | undefined, struct: string, parse: (text: string) => Node, maxText: number): Node {
+  if (typeof value === "string") return parse(bounded(value, maxText));
   if (isPlainObject(value)) return fromOpaAst(struct, value);
   if (value instanceof RegoSet || Array.isArray(value)) throw new GoDecodeError(`${struct}: not an object`);
   throw new GoDecodeError(`${struct}: operand must be a string or an object`);
 }
 
-const query = (v: RegoValue | undefined) => document(v, "QueryDocument", parseQueryDocument);
-const schema = (v: RegoValue | undefined) => document(v, "SchemaDocument", parseSchemaDocument);
+const query = (v: RegoValue | undefined) => document(v, "QueryDocument", parseQueryDocument, MAX_QUERY_TEXT);
+const schema = (v: RegoValue | undefined) => document(v, "SchemaDocument", parseSchemaDocument, MAX_SCHEMA_TEXT);
 
 /** Runs `answer`; OPA's failures become `onFailure()`, anything else propagates. */
 function opa<T>(answer: () => T, onFailure: (err: unknown) => T): T {
@@ -88,11 +92,11 @@ function parseAndValidate([q, s]: RegoValue[]): [RegoValue, RegoValue] {
 export const graphqlBuiltins: Record<string, Builtin> = {
   "graphql.parse_query": ([q]) => {
     if (typeof q !== "string") fail("graphql.parse_query: operand 1 must be string");
-    return opa(() => toOpaAst("QueryDocument", parseQueryDocument(bounded(q))), failWith);
+    return opa(() => toOpaAst("QueryDocument", parseQueryDocument(bounded(q, MAX_QUERY_TEXT))), failWith);
   },
   "graphql.parse_schema": ([s]) => {
     if (typeof s !== "string") fail("graphql.parse_schema: operand 1 must be string");
-    return opa(() => toOpaAst("SchemaDocument", parseSchemaDocument(bounded(s))), failWith);
+    return opa(() => toOpaAst("SchemaDocument", parseSchemaDocument(bounded(s, MAX_SCHEMA_TEXT))), failWith);
   },
   "graphql.parse": (args) => {
     if (typeof args[0] !== "string" && !isPlainObject(args[0]))

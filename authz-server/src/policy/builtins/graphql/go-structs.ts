@@ -196,13 +196,18 @@ function zero(type: FieldType): unknown {
 
 /** The struct `node` of type `name` marshalled, then pruned as OPA prunes it. */
 export function toOpaAst(name: string, node: Node): RegoValue {
-  return prune(marshal({ ptr: name }, node, 0), 0) ?? {};
+  return prune(marshal({ ptr: name }, node, 0), 0, { values: 0 }) ?? {};
 }
 
 /** How deep an AST handed to the policy may nest (objects and arrays): the value crosses into the
  *  Wasm module as text its parser reads recursively. gqlparser accepts 1000 levels of selections
  *  (about 2000 here); deeper answers fail (the expression is undefined) where OPA answers them. */
 export const MAX_AST_DEPTH = 600;
+
+/** How many values (objects, arrays, scalars) an AST handed to the policy may hold. It is written
+ *  into the Wasm module's memory on the check's thread: a 1 MiB query of bare fields (~500 000)
+ *  held the event loop for 20 s and took the process past the Deployment's 512 MiB. */
+export const MAX_AST_VALUES = 50_000;
 
 /** An answer Meshward refuses to hand over although OPA would: the builtin fails. */
 export class AstTooDeep extends Error {}
@@ -220,18 +225,19 @@ function marshal(type: FieldType, value: unknown, depth: number): unknown {
   return Object.fromEntries(Object.entries(fields).map(([key, t]) => [key, marshal(t, node[key], depth + 1)]));
 }
 
-function prune(value: unknown, depth: number): RegoValue | undefined {
+function prune(value: unknown, depth: number, count: { values: number }): RegoValue | undefined {
   if (value === null || value === undefined) return undefined;
   if (depth > MAX_AST_DEPTH) throw new AstTooDeep(`graphql: AST nested deeper than ${MAX_AST_DEPTH} levels`);
+  if (++count.values > MAX_AST_VALUES) throw new AstTooDeep(`graphql: AST of more than ${MAX_AST_VALUES} values`);
   if (Array.isArray(value)) {
-    const items = value.map((v) => prune(v, depth + 1)).filter((v) => v !== undefined && !isEmpty(v));
+    const items = value.map((v) => prune(v, depth + 1, count)).filter((v) => v !== undefined && !isEmpty(v));
     return items as RegoValue[];
   }
   if (typeof value === "object") {
     const out: Record<string, RegoValue> = {};
     for (const [key, v] of Object.entries(value)) {
       if (key === "Position") continue;
-      const pruned = prune(v, depth + 1);
+      const pruned = prune(v, depth + 1, count);
       if (pruned !== undefined && !isEmpty(pruned)) out[key] = pruned;
     }
     return out;

@@ -142,47 +142,69 @@ export class ExpressionParser {
 
   /** A term with every infix operator (`x in xs` included). */
   inTerm(noBar = false): Term {
+    const depth = this.cursor.nesting;
     let left = this.relation(noBar);
     while (this.cursor.atWord("in")) {
       this.cursor.next();
+      this.cursor.deepen();
       left = builtinCall("internal.member_2", [left, this.relation(noBar)]);
     }
+    this.cursor.restore(depth);
     return left;
   }
 
   private relation(noBar = false): Term {
+    const depth = this.cursor.nesting;
     let left = this.or(noBar);
     for (let op = this.operator(RELATIONS); op !== undefined; op = this.operator(RELATIONS)) {
+      this.cursor.deepen();
       left = builtinCall(op, [left, this.or(noBar)]);
     }
+    this.cursor.restore(depth);
     return left;
   }
 
   private or(noBar: boolean): Term {
+    const depth = this.cursor.nesting;
     let left = this.and();
-    while (!noBar && this.cursor.accept("|")) left = builtinCall("or", [left, this.and()]);
+    while (!noBar && this.cursor.accept("|")) {
+      this.cursor.deepen();
+      left = builtinCall("or", [left, this.and()]);
+    }
+    this.cursor.restore(depth);
     return left;
   }
 
   private and(): Term {
+    const depth = this.cursor.nesting;
     let left = this.sum();
-    while (this.cursor.accept("&")) left = builtinCall("and", [left, this.sum()]);
+    while (this.cursor.accept("&")) {
+      this.cursor.deepen();
+      left = builtinCall("and", [left, this.sum()]);
+    }
+    this.cursor.restore(depth);
     return left;
   }
 
   private sum(): Term {
+    const depth = this.cursor.nesting;
     let left = this.product();
     for (let op = this.operator(SUMS); op !== undefined; op = this.operator(SUMS)) {
+      this.cursor.deepen();
       left = builtinCall(op, [left, this.product()]);
     }
+    this.cursor.restore(depth);
     return left;
   }
 
   private product(): Term {
+    const depth = this.cursor.nesting;
     let left = this.unary();
     for (let op = this.operator(PRODUCTS); op !== undefined; op = this.operator(PRODUCTS)) {
+      this.cursor.deepen();
       left = builtinCall(op, [left, this.unary()]);
     }
+    this.cursor.restore(depth);
     return left;
   }
 

@@ -96,6 +96,7 @@ export class ModuleParser extends ExpressionParser {
   }
 
   private rule(): Json {
+    this.cursor.counted();
     const c = this.cursor;
     const isDefault = c.atWord("default");
     if (isDefault) c.next();
@@ -183,7 +184,8 @@ export class ModuleParser extends ExpressionParser {
       head.value = booleanTerm(true);
     }
     const rule: Json = { head, body: this.ruleBody() };
-    const next = this.elseChain(head);
+    // OPA nests each `else` in the one before: a long chain is a deep answer, bounded like brackets.
+    const next = c.nested(() => this.elseChain(head));
     if (next !== undefined) rule.else = next;
     return rule;
   }

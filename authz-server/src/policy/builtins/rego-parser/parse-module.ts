@@ -6,9 +6,14 @@ import { RegoParseError, tokenize } from "./lexer.ts";
 import { ModuleParser } from "./module-parser.ts";
 import { TokenCursor } from "./token-cursor.ts";
 
-/** Longest module text parsed, in UTF-16 code units. */
-export const MAX_MODULE_LENGTH = 1 << 20;
-/** Deepest nesting of terms and bodies. */
+/** Longest module text parsed, in UTF-16 code units. The answer is far larger than the text (a
+ *  64 KiB module of small rules is ~2 000 rules and a few MiB of AST written into the policy's
+ *  memory, ~0.1 s of a check); at 1 MiB one call held the event loop for seconds and took the
+ *  process past the Deployment's 512 MiB. */
+export const MAX_MODULE_LENGTH = 64 * 1024;
+/** Most rules, body expressions and terms (operator calls included) in one answer. */
+export const MAX_NODES = 20_000;
+/** Deepest nesting of terms, bodies, `else` chains and infix operator chains (OPA nests each). */
 export const MAX_NESTING = 200;
 
 export function parseModule(filename: string, source: string): { [key: string]: RegoValue } {
@@ -16,7 +21,7 @@ export function parseModule(filename: string, source: string): { [key: string]: 
     throw new RegoParseError(`a module longer than ${MAX_MODULE_LENGTH} characters`);
   }
   const { tokens, comments } = tokenize(source);
-  const module = new ModuleParser(new TokenCursor(tokens, MAX_NESTING)).module();
+  const module = new ModuleParser(new TokenCursor(tokens, MAX_NESTING, MAX_NODES)).module();
   if (comments.length > 0) {
     module.comments = comments.map((c) => ({
       Location: { file: filename, row: c.row, col: c.col },

@@ -26,11 +26,20 @@ export class TokenCursor {
   private pos = 0;
   private depth = 0;
   private wildcards = 0;
+  private nodes = 0;
 
   constructor(
     private readonly tokens: Token[],
     private readonly maxDepth: number,
+    private readonly maxNodes: number,
   ) {}
+
+  /** Counts one rule, expression or term of the answer, refusing modules whose AST is too large
+   *  to hand to the policy (its size, not the text's, is what a check pays for). */
+  counted(): void {
+    if (++this.nodes > this.maxNodes)
+      throw new RegoParseError(`more than ${this.maxNodes} rules, expressions and terms`);
+  }
 
   get token(): Token {
     return this.tokens[this.pos] as Token;
@@ -85,8 +94,26 @@ export class TokenCursor {
     throw new RegoParseError(`${what}, found ${found} at line ${t.row} (or a construct not supported)`);
   }
 
+  /** The nesting depth now, to `restore` once a chain of infix operators is folded. */
+  get nesting(): number {
+    return this.depth;
+  }
+
+  /** One level deeper for an infix operator folded into its left operand: OPA's AST nests each
+   *  `a + b + c ...` one call deeper, so a long flat chain is a deep term (and a deep answer to
+   *  write into the policy's memory), bounded like brackets. */
+  deepen(): void {
+    this.counted();
+    if (++this.depth > this.maxDepth) throw new RegoParseError(`nesting deeper than ${this.maxDepth}`);
+  }
+
+  restore(depth: number): void {
+    this.depth = depth;
+  }
+
   /** Runs `step` one nesting level deeper, refusing input nested beyond the bound. */
   nested<T>(step: () => T): T {
+    this.counted();
     if (++this.depth > this.maxDepth) throw new RegoParseError(`nesting deeper than ${this.maxDepth}`);
     try {
       return step();
