@@ -79,11 +79,15 @@ describe("bursts at 4× the caps", () => {
   it("answers 4× the bytes-in-flight cap of large checks, waiting or not", async () => {
     const size = CAPS.messageBytes - 4096;
     const count = Math.ceil((4 * BYTES_CAP) / size);
-    for (const token of [true, false]) {
-      const counts = await grpcBurst(grpcPort, encodedCheck({ bodyBytes: size, token }), count, 8, 30_000);
-      expect(answered(counts), JSON.stringify(counts)).toBe(count);
-      expect(counts.overloaded ?? 0).toBeGreaterThan(0);
-    }
+    // Waiting on the JWKS that never answers, the checks hold their bytes: the cap must refuse some.
+    const waiting = await grpcBurst(grpcPort, encodedCheck({ bodyBytes: size, token: true }), count, 8, 30_000);
+    expect(answered(waiting), JSON.stringify(waiting)).toBe(count);
+    expect(waiting.overloaded ?? 0).toBeGreaterThan(0);
+    // Not waiting, a check leaves as soon as it is decided, so whether four of them are ever in
+    // flight at once depends on how fast this machine decides against how fast the bytes arrive
+    // (on Node 24 it kept up: none refused). What must hold either way is that every call is answered.
+    const deciding = await grpcBurst(grpcPort, encodedCheck({ bodyBytes: size, token: false }), count, 8, 30_000);
+    expect(answered(deciding), JSON.stringify(deciding)).toBe(count);
   });
 
   it("does the same in HTTP mode", async () => {
