@@ -261,4 +261,10 @@ export const REGO_MODULE_CASES: RegoModuleCase[] = [
   { module: p('q := input["a"]["b"]') },
   { module: p("q := input.a with input as 1") },
   { module: p("q := 1 with input as 1") },
+  // `contains` the builtin, called where `contains` the keyword cannot stand (the default bundle).
+  { module: p('q if { contains("abc", "b") }') },
+  { module: p('q := contains(input.a, "b")') },
+  { module: p('q if { some c in {"/", "%"}; contains(input.s, c) }') },
+  { module: p('q contains x if { x := "a"; contains(x, "a") }') },
+  { module: p("q := contains (1, 2)") },
 ];

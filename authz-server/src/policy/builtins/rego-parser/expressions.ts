@@ -264,6 +264,11 @@ export class ExpressionParser {
       if (c.token.text === "_") c.next();
       return this.refRest(varTerm(c.wildcard()));
     }
+    // `contains` is a keyword and a builtin: right before `(` it is the call, as in OPA.
+    if (word === "contains" && c.peekAdjacent("(")) {
+      c.next();
+      return this.refRest(varTerm(word));
+    }
     if (word !== "set") c.name();
     return this.refRest(rootOrVar(word));
   }

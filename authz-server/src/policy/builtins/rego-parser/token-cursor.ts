@@ -66,6 +66,12 @@ export class TokenCursor {
     return this.at(op) && !this.token.spaceBefore;
   }
 
+  /** The token after the current one is this operator, with no space before it. */
+  peekAdjacent(op: string): boolean {
+    const t = this.tokens[this.pos + 1];
+    return t !== undefined && t.kind === "op" && t.text === op && !t.spaceBefore;
+  }
+
   accept(op: string): boolean {
     if (!this.at(op)) return false;
     this.next();
