@@ -4,8 +4,9 @@
 // scripts/lib/policy-build-options.ts. Flags: `--only <name>` builds one bundle, `--out <dir>`
 // writes elsewhere than build/policy (tests build into a temporary directory).
 import { execFileSync, spawnSync } from "node:child_process";
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { inputPathsOfSources } from "../authz-server/src/policy/input-paths.ts";
 import {
   type BundleSpec,
   devSigningKey,
@@ -43,8 +44,8 @@ function revision(): string {
   }
 }
 
-function opaRun(step: string, args: string[]): string {
-  const r = spawnSync(opa, args, { cwd: repoRoot, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+function opaRun(step: string, args: string[], cwd = repoRoot): string {
+  const r = spawnSync(opa, args, { cwd, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
   if (r.status !== 0) {
     console.error(`build-policy: ${step} failed:\n${r.stdout}${r.stderr}`);
     process.exit(1);
@@ -61,6 +62,32 @@ function sdkCapabilitiesFile(): string {
   );
   writeFileSync(path, JSON.stringify(sdkCapabilities(current, sdk)));
   return path;
+}
+
+/** The bundle's Rego sources (tests left out, as the build leaves them out). */
+function regoSources(dir: string): { path: string; text: string }[] {
+  return readdirSync(join(repoRoot, dir), { recursive: true, encoding: "utf8" })
+    .filter((file) => file.endsWith(".rego") && !file.endsWith("_test.rego"))
+    .sort()
+    .map((file) => ({ path: file, text: readFileSync(join(repoRoot, dir, file), "utf8") }));
+}
+
+/** A copy of the bundle's directory with a `.manifest` naming the input paths its Rego reads
+ *  (authz-server/src/policy/input-paths.ts): the built bundle carries them, signed with the rest,
+ *  and the server writes only those parts of the input into the policy. The copy sits at the same
+ *  relative path under the returned root, so the bundle's file names stay `dir/...`. */
+function stagedWithInputPaths(name: string, dir: string): string {
+  const root = join(outDir, ".staging", name);
+  const stage = join(root, dir);
+  rmSync(root, { recursive: true, force: true });
+  cpSync(join(repoRoot, dir), stage, { recursive: true });
+  const paths = inputPathsOfSources(regoSources(dir));
+  const manifest = { metadata: { meshward: { input_paths: paths ?? null } } };
+  writeFileSync(join(stage, ".manifest"), JSON.stringify(manifest));
+  console.log(
+    `build-policy: ${name} reads ${paths ? `${paths.length} input paths` : "any part of the input (no projection)"}`,
+  );
+  return root;
 }
 
 for (const [name, bundle] of Object.entries(bundles)) {
@@ -86,21 +113,27 @@ for (const [name, bundle] of Object.entries(bundles)) {
     console.log(`build-policy: ${name} signed with a dev key; verify with ${key.publicKeyPath}`);
   }
   const out = join(outDir, `${name}.tar.gz`);
-  opaRun(`opa build ${bundle.dir}`, [
-    "build",
-    "-t",
-    "wasm",
-    ...bundle.entrypoints.flatMap((e) => ["-e", e]),
-    ...capabilities,
-    ...signing,
-    "--ignore",
-    "*_test.rego",
-    "--revision",
-    revision(),
-    "-o",
-    out,
-    bundle.dir,
-  ]);
+  const stagingRoot = stagedWithInputPaths(name, bundle.dir);
+  opaRun(
+    `opa build ${bundle.dir}`,
+    [
+      "build",
+      ...(bundle.sign ? [] : ["--bundle"]),
+      "-t",
+      "wasm",
+      ...bundle.entrypoints.flatMap((e) => ["-e", e]),
+      ...capabilities,
+      ...signing,
+      "--ignore",
+      "*_test.rego",
+      "--revision",
+      revision(),
+      "-o",
+      out,
+      bundle.dir,
+    ],
+    stagingRoot,
+  );
   console.log(`build-policy: ${name} → ${out}`);
   // Staging follows the normal build only: a --out build (tests) leaves the repository alone.
   if (bundle.stage && flag("--out") === undefined) {

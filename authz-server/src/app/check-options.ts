@@ -17,6 +17,7 @@ export function checkServiceOptions(config: AuthzConfig): CheckServiceOptions {
       skipBodyParse: config.policy.skipBodyParse,
       maxBodyParseBytes: config.policy.maxBodyParseBytes,
       maxBodyDepth: config.policy.maxBodyDepth,
+      inputProjection: config.policy.inputProjection,
     },
   };
 }

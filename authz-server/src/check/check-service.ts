@@ -252,7 +252,8 @@ export class CheckService {
   ): Decision {
     if (this.clock.monotonicMs() > deadline) throw new MeshwardError(ErrorCodes.deadline, "check deadline passed");
     const evalStart = this.clock.monotonicMs();
-    const result = evaluator.evaluateWritten((w) => input.write(w), record.entrypoint);
+    const keep = this.options.translate.inputProjection === false ? undefined : evaluator.inputProjection;
+    const result = evaluator.evaluateWritten((w) => input.write(w, keep), record.entrypoint);
     record.evalMs = this.clock.monotonicMs() - evalStart;
     record.result = result;
     if (result === undefined) throw new MeshwardError(ErrorCodes.policyUndefined, "policy decision is undefined");

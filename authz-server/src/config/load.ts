@@ -24,6 +24,7 @@ export const ENV_FIELDS: Record<string, Kind> = {
   "policy.defaultEntrypoint": "string",
   "policy.dryRun": "bool",
   "policy.skipBodyParse": "bool",
+  "policy.inputProjection": "bool",
   "check.timeoutMs": "int",
   "check.errorStatus": "int",
   "check.requestParseErrorStatus": "int",

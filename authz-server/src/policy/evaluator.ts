@@ -11,10 +11,12 @@
 // evaluation the instance is replaced by a fresh one of the already compiled module (~1 ms).
 
 import { ErrorCodes, MeshwardError } from "../errors.ts";
+import type { InputProjection } from "../translate/input-projection.ts";
 import { type JsonWriter, rawTextsOf } from "../translate/json-writer.ts";
 import { rawJsonSlots } from "../translate/raw-json.ts";
 import { meshwardBuiltins, REFUSED } from "./builtins/index.ts";
 import type { Bundle } from "./bundle.ts";
+import { inputPathsMetadataOf, inputProjectionOf } from "./input-paths.ts";
 import { type InputWrite, LinearMemoryEval } from "./linear-memory-eval.ts";
 import type { RegoValue } from "./rego-value.ts";
 import { missingBuiltins, requiredBuiltins } from "./required-builtins.ts";
@@ -24,6 +26,8 @@ export interface PolicyEvaluator {
   readonly revision: string;
   readonly entrypoints: readonly string[];
   readonly builtins: readonly string[];
+  /** The parts of the input the bundle's Rego reads (input-paths.ts); undefined: all of it. */
+  readonly inputProjection: InputProjection | undefined;
   hasEntrypoint(entrypoint: string): boolean;
   /** Evaluates `entrypoint`; returns undefined when the policy's result set is empty. */
   evaluate(input: unknown, entrypoint: string): unknown;
@@ -119,6 +123,7 @@ export async function createEvaluator(bundle: Bundle, options: EvaluatorOptions 
     revision: bundle.manifest.revision,
     entrypoints: [...entrypointIds.keys()],
     builtins: needed,
+    inputProjection: inputProjectionOf(inputPathsMetadataOf(bundle.manifest.metadata)),
     hasEntrypoint: (entrypoint) => entrypointIds.has(entrypoint),
     evaluate: (input, entrypoint) => run(writeValue(input), entrypoint),
     evaluateWritten: (write, entrypoint) => run(write, entrypoint),

@@ -16,6 +16,7 @@
 import { ErrorCodes, MeshwardError } from "../errors.ts";
 import { type CheckRequest, CheckRequestSchema } from "../gen/envoy/service/auth/v3/external_auth_pb.ts";
 import { BodyParseError, type ParsedBody, parseBody } from "./body.ts";
+import type { InputProjection } from "./input-projection.ts";
 import { type JsonWriter, rawTextsOf } from "./json-writer.ts";
 import { writeMessageFields } from "./message-json.ts";
 import { protoMap } from "./proto-map.ts";
@@ -31,6 +32,9 @@ export interface TranslateOptions {
   maxBodyParseBytes?: number;
   /** JSON bodies nested deeper than this are a parse error (MW_REQUEST_PARSE). */
   maxBodyDepth?: number;
+  /** Write only the parts of the input the policy's Rego reads (policy/input-paths.ts); on unless
+   *  false. The object that decision logs and enrichers read is always the whole input. */
+  inputProjection?: boolean;
 }
 
 const VERSION = { encoding: "protojson", ext_authz: "v3" } as const;
@@ -76,27 +80,35 @@ export class TranslatedRequest {
     return input;
   }
 
-  /** Writes the JSON of `object` (its raw slots' digits in place) without building it. */
-  write(w: JsonWriter): void {
+  /** Writes the JSON of `object` (its raw slots' digits in place) without building it; with
+   *  `keep`, only the parts it names (below the CheckRequest's messages and string maps, the other
+   *  members are written whole when named). */
+  write(w: JsonWriter, keep?: InputProjection): void {
+    const wants = (name: string) => keep === undefined || keep.has(name);
     w.byte(123);
-    const none = writeMessageFields(w, CheckRequestSchema, this.request as unknown as Record<string, unknown>, true);
-    w.property("version", none);
-    w.ascii(VERSION_JSON);
-    w.member("parsed_path", this.parsedPath, false);
-    w.member("parsed_query", this.parsedQuery, false);
-    const body = this.body;
-    if (body) {
-      if (body.exactText !== undefined) {
-        w.property("parsed_body", false);
-        w.raw(body.exactText);
-      } else {
-        w.member("parsed_body", body.body, false, rawTextsOf(body.rawJson ?? []));
-      }
-      w.member("truncated_body", body.truncated, false);
+    const request = this.request as unknown as Record<string, unknown>;
+    let none = writeMessageFields(w, CheckRequestSchema, request, true, keep);
+    if (wants("version")) {
+      w.property("version", none);
+      w.ascii(VERSION_JSON);
+      none = false;
     }
+    if (wants("parsed_path") && w.member("parsed_path", this.parsedPath, none)) none = false;
+    if (wants("parsed_query") && w.member("parsed_query", this.parsedQuery, none)) none = false;
+    const body = this.body;
+    if (body && wants("parsed_body")) {
+      if (body.exactText !== undefined) {
+        w.property("parsed_body", none);
+        w.raw(body.exactText);
+        none = false;
+      } else if (w.member("parsed_body", body.body, none, rawTextsOf(body.rawJson ?? []))) {
+        none = false;
+      }
+    }
+    if (body && wants("truncated_body") && w.member("truncated_body", body.truncated, none)) none = false;
     const principal = this.request.attributes?.source?.principal;
-    if (principal) w.member("source_principal", principal, false);
-    if (this.meshward !== undefined) w.member("meshward", this.meshward, false);
+    if (principal && wants("source_principal") && w.member("source_principal", principal, none)) none = false;
+    if (this.meshward !== undefined && wants("meshward")) w.member("meshward", this.meshward, none);
     w.byte(125);
   }
 }

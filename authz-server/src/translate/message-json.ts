@@ -5,6 +5,7 @@
 // headers); the rare ones (lists, well-known types, maps of messages) go through protoMap's own
 // field conversion and the generic writer, so they cannot drift from it.
 import { type DescField, type DescMessage, ScalarType } from "@bufbuild/protobuf";
+import type { InputProjection } from "./input-projection.ts";
 import { type JsonWriter, rawTextsOf } from "./json-writer.ts";
 import {
   fieldOf,
@@ -38,26 +39,42 @@ function planOf(desc: DescMessage): FieldPlan[] {
 }
 
 /** Writes the fields `protoMap(desc, message)` would produce as properties of an object whose `{`
- *  the caller wrote; `first` says whether none precedes them. Returns whether none was written. */
+ *  the caller wrote; `first` says whether none precedes them. Returns whether none was written.
+ *  With `keep`, only the fields it names (and within them, of messages and string maps, only what
+ *  it names below them); a field it maps to `true` is written whole. */
 export function writeMessageFields(
   w: JsonWriter,
   desc: DescMessage,
   message: Record<string, unknown>,
   first: boolean,
+  keep?: InputProjection,
 ): boolean {
   let none = first;
   const plan = planOf(desc);
   for (let i = 0; i < plan.length; i++) {
     const { field, key } = plan[i] as FieldPlan;
+    let below: InputProjection | undefined;
+    if (keep !== undefined) {
+      const kept = keep.get(field.jsonName);
+      if (kept === undefined) continue;
+      if (kept !== true) below = kept;
+    }
     const raw = fieldOf(message, field);
     if (raw === UNSELECTED) continue;
-    if (writeField(w, field, key, raw, none)) none = false;
+    if (writeField(w, field, key, raw, none, below)) none = false;
   }
   return none;
 }
 
 /** One field as a property; false when protoMap would leave it out. */
-function writeField(w: JsonWriter, field: DescField, key: Uint8Array, raw: unknown, first: boolean): boolean {
+function writeField(
+  w: JsonWriter,
+  field: DescField,
+  key: Uint8Array,
+  raw: unknown,
+  first: boolean,
+  keep: InputProjection | undefined,
+): boolean {
   switch (field.fieldKind) {
     case "scalar": {
       if (isDefaultScalar(raw) && !field.oneof) return false;
@@ -84,12 +101,12 @@ function writeField(w: JsonWriter, field: DescField, key: Uint8Array, raw: unkno
       }
       w.key(key, first);
       w.byte(123);
-      writeMessageFields(w, field.message, raw as Record<string, unknown>, true);
+      writeMessageFields(w, field.message, raw as Record<string, unknown>, true, keep);
       w.byte(125);
       return true;
     case "map":
       if (field.mapKind === "scalar" && field.scalar === ScalarType.STRING) {
-        return writeStringMap(w, key, raw as Record<string, string>, first);
+        return writeStringMap(w, key, raw as Record<string, string>, first, keep);
       }
       return writeConverted(w, field, key, raw, first);
     default:
@@ -98,8 +115,15 @@ function writeField(w: JsonWriter, field: DescField, key: Uint8Array, raw: unkno
 }
 
 /** A string-valued map (headers, context_extensions), as protoMap copies it into a fresh object:
- *  the keys `for…in` lists, except `__proto__`, which that copy cannot hold as a key. */
-function writeStringMap(w: JsonWriter, fieldKey: Uint8Array, map: Record<string, string>, first: boolean): boolean {
+ *  the keys `for…in` lists, except `__proto__`, which that copy cannot hold as a key; with `keep`,
+ *  only the keys it names. */
+function writeStringMap(
+  w: JsonWriter,
+  fieldKey: Uint8Array,
+  map: Record<string, string>,
+  first: boolean,
+  keep: InputProjection | undefined,
+): boolean {
   let opened = false;
   let firstEntry = true;
   for (const key in map) {
@@ -108,7 +132,7 @@ function writeStringMap(w: JsonWriter, fieldKey: Uint8Array, map: Record<string,
       w.byte(123);
       opened = true;
     }
-    if (key === "__proto__") continue;
+    if (key === "__proto__" || (keep !== undefined && !keep.has(key))) continue;
     w.property(key, firstEntry);
     w.string(map[key] as string);
     firstEntry = false;
