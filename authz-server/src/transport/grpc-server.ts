@@ -52,6 +52,13 @@ function decodeCheck(bytes: Uint8Array) {
   }
 }
 
+/** A large check may wait in the admission lane: if the caller's deadline passed meanwhile,
+ *  nobody reads the answer, so it is not decoded. */
+function decideUnlessLate(checks: CheckService, bytes: Uint8Array, deadlineMs: number | undefined) {
+  if (deadlineMs !== undefined && performance.now() > deadlineMs) return Promise.resolve(checks.abandoned());
+  return checks.check(decodeCheck(bytes), deadlineMs);
+}
+
 function decoder<T extends DescMessage>(schema: T): (bytes: Uint8Array) => MessageShape<T> {
   return (bytes) => fromBinary(schema, bytes);
 }
@@ -112,18 +119,16 @@ export class GrpcTransport {
       // CheckService never rejects: failures are coded denies. A request that does not decode, or a
       // rejection, fails the call (INVALID_ARGUMENT, INTERNAL) and Envoy applies status_on_error (a
       // deny unless failure_mode_allow is set).
+      // No named closures per call here: the TypeScript loader keeps function names, which costs
+      // a defineProperty for every closure bound to a name (~2 % of a check's CPU in a profile).
       handle: (bytes: Uint8Array, call) => {
-        const decide = () => checks.check(decodeCheck(bytes), call.deadlineMs);
-        if (!admission) return decide();
+        if (!admission) return checks.check(decodeCheck(bytes), call.deadlineMs);
         const size = bytes.length;
         const caller = call.connection;
         if (!admission.tryAdmit(size, caller)) return checks.overloaded();
-        // A large check may wait in the lane: if the caller's deadline passed meanwhile, nobody
-        // reads the answer, so it is not decoded.
-        const late = () => call.deadlineMs !== undefined && performance.now() > call.deadlineMs;
         let pending: Promise<CheckOutcome>;
         try {
-          pending = admission.schedule(size, () => (late() ? Promise.resolve(checks.abandoned()) : decide()));
+          pending = admission.schedule(size, () => decideUnlessLate(checks, bytes, call.deadlineMs));
         } catch (err) {
           admission.release(size, caller); // a small check that did not decode
           throw err;
