@@ -1,5 +1,5 @@
 // The authz gRPC tier alone (the full `npm run bench` runs it too):
-//   npm run bench:authz-grpc -- [--peer-opa-envoy PATH] [--rounds 5] [--quick] [--no-risk]
+//   npm run bench:authz-grpc -- [--peer-opa-envoy PATH] [--rounds 5] [--quick] [--no-risk] [--workers N]
 //                               [--compare NAME=CHECKOUT ...]
 // `--compare main=/path/to/checkout` adds that checkout's server (logs off and on) to the same
 // interleaved run: the A/B of a change against an older commit.

@@ -41,6 +41,8 @@ export interface MeshwardVariantOptions {
   /** Extra YAML config (written to a temporary file and passed with --config). */
   configYaml?: string;
   env?: NodeJS.ProcessEnv;
+  /** Worker processes; 0 or absent: as deployed, one per CPU where the config allows it. */
+  workers?: number;
 }
 
 export function meshwardVariant(options: MeshwardVariantOptions): ServerVariant {
@@ -58,7 +60,7 @@ export function meshwardVariant(options: MeshwardVariantOptions): ServerVariant 
       const authz = await startAuthzProcess(args, {
         env: { MESHWARD_AUTHZ_LOGGING_DECISIONS_ENABLED: String(options.decisionLogs), ...options.env },
         // As deployed: one worker per CPU where the config allows it (an older checkout: its default).
-        ...(options.root ? { root: options.root } : { workers: 0 }),
+        ...(options.root ? { root: options.root } : { workers: options.workers ?? 0 }),
       });
       return running(authz.process, authz.grpcPort);
     },
