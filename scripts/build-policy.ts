@@ -4,7 +4,7 @@
 // scripts/lib/policy-build-options.ts. Flags: `--only <name>` builds one bundle, `--out <dir>`
 // writes elsewhere than build/policy (tests build into a temporary directory).
 import { execFileSync, spawnSync } from "node:child_process";
-import { copyFileSync, cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { inputPathsOfSources } from "../authz-server/src/policy/input-paths.ts";
 import {
@@ -82,8 +82,14 @@ function stagedWithInputPaths(name: string, dir: string): string {
   rmSync(root, { recursive: true, force: true });
   cpSync(join(repoRoot, dir), stage, { recursive: true });
   const paths = inputPathsOfSources(regoSources(dir));
-  const manifest = { metadata: { meshward: { input_paths: paths ?? null } } };
-  writeFileSync(join(stage, ".manifest"), JSON.stringify(manifest));
+  // A manifest the directory has keeps its fields (roots, metadata); the paths are added to it.
+  const manifestPath = join(stage, ".manifest");
+  const manifest = existsSync(manifestPath) ? JSON.parse(readFileSync(manifestPath, "utf8")) : {};
+  manifest.metadata = {
+    ...manifest.metadata,
+    meshward: { ...manifest.metadata?.meshward, input_paths: paths ?? null },
+  };
+  writeFileSync(manifestPath, JSON.stringify(manifest));
   console.log(
     `build-policy: ${name} reads ${paths ? `${paths.length} input paths` : "any part of the input (no projection)"}`,
   );
@@ -109,7 +115,7 @@ for (const [name, bundle] of Object.entries(bundles)) {
   const signing: string[] = [];
   if (bundle.sign) {
     const key = devSigningKey(join(outDir, "dev-keys"), name);
-    signing.push("--bundle", "--signing-key", key.privateKeyPath, "--signing-alg", key.algorithm);
+    signing.push("--signing-key", key.privateKeyPath, "--signing-alg", key.algorithm);
     console.log(`build-policy: ${name} signed with a dev key; verify with ${key.publicKeyPath}`);
   }
   const out = join(outDir, `${name}.tar.gz`);
@@ -118,7 +124,7 @@ for (const [name, bundle] of Object.entries(bundles)) {
     `opa build ${bundle.dir}`,
     [
       "build",
-      ...(bundle.sign ? [] : ["--bundle"]),
+      "--bundle", // the staged directory is a bundle: its .manifest carries the input paths
       "-t",
       "wasm",
       ...bundle.entrypoints.flatMap((e) => ["-e", e]),

@@ -20,9 +20,9 @@ type Json = unknown;
 /** Thrown inside the walk when `input` is used in a way a projection cannot follow. */
 class Unprojectable extends Error {}
 
-/** The input paths these parsed modules (OPA's AST JSON) can read, shortest first and none
- *  under another, or undefined if they may read any part. */
-export function inputPathsOfModules(modules: readonly Json[]): string[][] | undefined {
+/** The input paths these parsed modules (OPA's AST JSON) can read, none under another, or
+ *  undefined if they may read any part. */
+function inputPathsOfModules(modules: readonly Json[]): string[][] | undefined {
   const root: Node = new Map();
   try {
     for (const module of modules) walk(module, root);
